@@ -1,0 +1,385 @@
+"""What every linear multi-task regressor shares: input handling, statistics, predict.
+
+A subclass names its family and implements ``_solve(loss, coef, xp)``; this
+module turns the three task conventions into a loss object, fits intercepts,
+predicts, scores and checks convergence.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .._array_api import (
+    add_to_diagonal,
+    batched_matvec,
+    get_namespace_and_device,
+    psd_inverse,
+    to_numpy,
+)
+from .._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
+from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
+from ..penalties import QuadraticPenalty
+from ..solvers.closed_form import solve_dense_coupling, solve_rank_one_coupling
+from ..solvers.conjugate_gradient import conjugate_gradient
+from ..solvers.fista import duality_gap, fista
+
+
+class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
+    """Base class of the linear multi-task regressors (not public)."""
+
+    _family = None
+    _iterative_solvers = ()
+
+    _parameter_constraints = {
+        "fit_intercept": ["boolean"],
+        "task_weights": [StrOptions({"uniform", "size"}), "array-like"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "task_column": [None, str, Interval(Integral, None, None, closed="neither")],
+        "verbose": ["verbose"],
+    }
+
+    __metadata_request__fit = {"tasks": True}
+    __metadata_request__predict = {"tasks": True}
+    __metadata_request__score = {"tasks": True}
+
+    @property
+    def _task_labels(self):
+        """The fitted task labels as a NumPy array, whatever namespace ``tasks_`` uses.
+
+        Kept as a list so that every array attribute lives in the data's namespace.
+        """
+        return np.asarray(self._task_label_list)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        tags.array_api_support = True
+        return tags
+
+    # ------------------------------------------------------------------ input
+    def _split_input(self, X, tasks):
+        """Features and per-row labels (None in the shared design)."""
+        if self.task_column is not None:
+            if tasks is not None:
+                raise ValueError(
+                    "Task labels were given twice: by task_column="
+                    f"{self.task_column!r} and by tasks=. Give one of them."
+                )
+            return split_task_column(X, self.task_column)
+        return X, tasks
+
+    def _validate_fit_input(self, X, y, tasks, sample_weight):
+        X, labels = self._split_input(X, tasks)
+        xp, _, _ = get_namespace_and_device(X)
+        X, y = validate_data(
+            self, X, y, multi_output=True, y_numeric=True, dtype=[xp.float64, xp.float32]
+        )
+        xp, _, _ = get_namespace_and_device(X)
+        y = xp.astype(y, X.dtype) if y.dtype != X.dtype else y
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        return X, y, labels, sample_weight, xp
+
+    # ------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training data; with ``task_column`` set, one column holds the task labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets.  A 2-D ``y`` without task labels is the shared design: column
+            t is task t on the same rows.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row (routed convention).  Not allowed together
+            with ``task_column``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each task's loss is its weighted mean.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y, labels, sample_weight, xp = self._validate_fit_input(X, y, tasks, sample_weight)
+        n_samples, n_features = X.shape
+        if labels is None:
+            Y = y if y.ndim == 2 else y[:, None]
+            self._task_label_list = list(range(Y.shape[1]))
+            totals = np.full(Y.shape[1], float(xp.sum(sample_weight)))
+            self._check_task_weights(totals)
+            task_scale = self._task_scale(totals, xp, X)
+            loss, x_offset, y_offset = shared_design_loss(
+                X, Y, sample_weight, task_scale, self.fit_intercept, xp
+            )
+            self._shared_design_ndim = y.ndim
+            routed = None
+        else:
+            if y.ndim != 1:
+                raise ValueError(
+                    f"With task labels y must be 1-D (one target per row), got shape {y.shape}."
+                )
+            assignment = assign_tasks(labels, n_samples)
+            self._task_label_list = assignment.labels.tolist()
+            n_tasks = len(self._task_labels)
+            weights = to_numpy(sample_weight, xp)
+            totals = np.bincount(assignment.index, weights=weights, minlength=n_tasks)
+            self._check_task_weights(totals)
+            task_scale = self._task_scale(totals, xp, X)
+            loss, x_offset, y_offset = routed_loss(
+                X, y, sample_weight, assignment.index, n_tasks, task_scale, self.fit_intercept, xp
+            )
+            self._shared_design_ndim = None
+            routed = assignment.index
+        n_tasks = len(self._task_labels)
+        self.tasks_ = self._task_labels
+        if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
+            self.tasks_ = xp.asarray(self._task_labels, device=X.device)
+        coef = self._initial_coef(n_tasks, n_features, X, xp)
+        penalty = self._effective_penalty(n_tasks, coef, xp)
+        self._used_iterative = False
+        if self.solver == "cvxpy":
+            coef = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
+            self.n_iter_ = 1
+        elif isinstance(penalty, QuadraticPenalty):
+            coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty)
+        else:
+            self._used_iterative = True
+            coef, self.n_iter_, _ = fista(
+                loss, penalty, self.l2, coef, self.tol, self.max_iter, xp
+            )
+        self.certificate_ = self._certificate(loss, penalty, coef, xp)
+        if self._used_iterative and self.certificate_ > self.tol:
+            warnings.warn(
+                f"{type(self).__name__} did not converge: the {self._certificate_name} "
+                f"{self.certificate_:.3g} is above tol={self.tol:g} after {self.n_iter_} "
+                "iterations. Increase max_iter, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.coef_ = coef
+        self.intercept_ = y_offset - xp.sum(x_offset * coef, axis=1)
+        self._after_fit(xp)
+        if self.verbose:
+            print(
+                f"{type(self).__name__}: {n_tasks} tasks, {n_features} features, "
+                f"{self.n_iter_} iterations, {self._certificate_name} {self.certificate_:.3g}"
+            )
+        return self
+
+    def _check_task_weights(self, totals):
+        empty = np.flatnonzero(totals <= 0)
+        if empty.size:
+            labels = self._task_labels[empty].tolist()
+            raise ValueError(
+                f"The sample weights of task(s) {labels[:20]} sum to zero: every task needs "
+                "at least one row with positive weight."
+            )
+
+    def _task_scale(self, totals, xp, X):
+        scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
+        return xp.asarray(scale, dtype=X.dtype, device=X.device)
+
+    def _initial_coef(self, n_tasks, n_features, X, xp):
+        previous = getattr(self, "coef_", None)
+        if self.warm_start and previous is not None and tuple(previous.shape) == (
+            n_tasks,
+            n_features,
+        ):
+            return xp.asarray(previous, dtype=X.dtype, device=X.device)
+        return xp.zeros((n_tasks, n_features), dtype=X.dtype, device=X.device)
+
+    def _after_fit(self, xp):
+        """Family-specific fitted attributes (hook)."""
+
+    # -------------------------------------------------------- solver helpers
+    def _penalty(self, n_tasks):
+        """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
+        raise NotImplementedError
+
+    def _effective_penalty(self, n_tasks, coef, xp):
+        """The family's penalty on the namespace of the data.
+
+        A norm penalty with ``alpha = 0`` leaves the ridge ``l2/2·||W||²``, which is
+        solved in closed form whatever the solver.
+        """
+        penalty = self._penalty(n_tasks)
+        if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
+            penalty = QuadraticPenalty(self.l2 * np.eye(n_tasks), rank_one=(self.l2, 0.0))
+        if isinstance(penalty, QuadraticPenalty):
+            penalty = penalty.on(xp, coef.dtype, coef.device)
+        self._certificate_name = (
+            "KKT residual" if isinstance(penalty, QuadraticPenalty) else "relative duality gap"
+        )
+        return penalty
+
+    def _solve_quadratic(self, loss, coef, xp, penalty):
+        """Closed form where it exists, else preconditioned conjugate gradient."""
+        solver = self.solver
+        is_gram = isinstance(loss, GramSquaredLoss)
+        n_tasks, n_features = coef.shape
+        if solver == "auto":
+            direct = (
+                penalty.rank_one is not None
+                or loss.gram.shape[0] == 1
+                or n_tasks * n_features <= 2000
+            ) if is_gram else False
+            solver = "closed_form" if direct else "cg"
+        if solver == "closed_form":
+            if not is_gram:
+                raise ValueError(
+                    "solver='closed_form' needs per-task statistics, which were not formed "
+                    "for tasks this much smaller than the number of features; use solver='cg'."
+                )
+            if penalty.rank_one is not None:
+                return solve_rank_one_coupling(loss, *penalty.rank_one, xp), 1
+            return solve_dense_coupling(loss, penalty.coupling, xp), 1
+        if solver not in ("cg", "auto"):
+            raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
+        self._used_iterative = True
+        diagonal = xp.linalg.diagonal(penalty.coupling)
+        if is_gram:
+            blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
+            inverses = psd_inverse(blocks, xp)
+
+            def precondition(values):
+                return batched_matvec(inverses, values, xp)
+        else:
+            preconditioner = loss.hessian_diagonal() + diagonal[:, None]
+            safe = xp.where(preconditioner > 0, preconditioner, xp.ones_like(preconditioner))
+
+            def precondition(values):
+                return values / safe
+
+        def matvec(values):
+            return loss.hessian_matvec(values) + penalty.gradient(values, xp)
+
+        rhs = -loss.gradient(xp.zeros_like(coef))
+        coef, n_iter, _ = conjugate_gradient(
+            matvec, rhs, precondition, coef, self.tol, self.max_iter, xp
+        )
+        return coef, n_iter
+
+    def _certificate(self, loss, penalty, coef, xp):
+        """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""
+        zeros = xp.zeros_like(coef)
+        if isinstance(penalty, QuadraticPenalty):
+            reference = float(xp.linalg.vector_norm(loss.gradient(zeros)))
+            gradient = loss.gradient(coef) + penalty.gradient(coef, xp)
+            return float(xp.linalg.vector_norm(gradient)) / max(reference, 1e-300)
+        scale = max(float(loss.value(zeros)), 1e-300)
+        return max(duality_gap(loss, penalty, self.l2, coef, xp) / scale, 0.0)
+
+    def _solve_reference(self, X, y, task_index, sample_weight, task_scale, xp):
+        from ..solvers.reference_cvxpy import solve_reference
+
+        X_np, y_np = to_numpy(X, xp), to_numpy(y, xp)
+        weights = to_numpy(sample_weight, xp)
+        n_tasks = len(self._task_labels)
+        if task_index is None:
+            Y = y_np if y_np.ndim == 2 else y_np[:, None]
+            task_index = np.repeat(np.arange(n_tasks), X_np.shape[0])
+            X_np = np.tile(X_np, (n_tasks, 1))
+            y_np = Y.T.reshape(-1)
+            weights = np.tile(weights, n_tasks)
+        result = solve_reference(
+            self._family,
+            X_np,
+            y_np,
+            task_index,
+            n_tasks,
+            self._reference_params(),
+            sample_weight=weights,
+            task_scale=to_numpy(task_scale, xp),
+            fit_intercept=self.fit_intercept,
+        )
+        return xp.asarray(result["coef"], dtype=X.dtype, device=X.device)
+
+    # --------------------------------------------------------------- predict
+    def _row_task_index(self, labels, n_rows):
+        """Fitted-task position of each row (None: one output column per task)."""
+        if labels is not None:
+            return index_known_tasks(labels, self._task_labels, n_rows)
+        if self._shared_design_ndim is None:
+            if len(self._task_labels) == 1:
+                return np.zeros(n_rows, dtype=np.int64)
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {len(self._task_labels)} tasks given by "
+                "labels; predict needs the task of each row: pass tasks= (or set task_column)."
+            )
+        return None
+
+    def _validated_features(self, X, method):
+        xp, _, _ = get_namespace_and_device(X)
+        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        return X, get_namespace_and_device(X)[0]
+
+    def predict(self, X, tasks=None):
+        """Predict with the model of each row's task.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples; with ``task_column`` set, including the task column.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row.  Required when the model was fitted on
+            several tasks given by labels; labels not seen in ``fit`` raise a
+            ``ValueError``.
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,) or (n_samples, n_tasks)
+            Per-row predictions, or one column per task for a model fitted on
+            a shared design with 2-D ``y`` and called without task labels.
+        """
+        check_is_fitted(self)
+        X, labels = self._split_input(X, tasks)
+        X, xp = self._validated_features(X, "predict")
+        row_task = self._row_task_index(labels, X.shape[0])
+        coef = xp.asarray(self.coef_, device=X.device)
+        intercept = xp.asarray(self.intercept_, device=X.device)
+        if row_task is None:
+            prediction = X @ xp.matrix_transpose(coef) + intercept
+            return prediction if self._shared_design_ndim == 2 else prediction[:, 0]
+        index = xp.asarray(row_task, device=X.device)
+        return xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Coefficient of determination R² of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            ``r2_score`` over all rows (uniform average over the columns of a 2-D y).
+        """
+        return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+
+    def _predict_with(self, X, coef):
+        """Predict every row with one coefficient vector and the mean intercept."""
+        check_is_fitted(self)
+        if self.task_column is not None:
+            X, _ = split_task_column(X, self.task_column)
+        X, xp = self._validated_features(X, "predict_population")
+        coef = xp.asarray(coef, device=X.device)
+        return X @ coef + xp.mean(xp.asarray(self.intercept_, device=X.device))

@@ -1,0 +1,261 @@
+r"""The squared-loss data term, from per-task sufficient statistics or from the rows.
+
+The data term of every estimator is
+
+.. math::
+
+    f(W) = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i \, \frac{(y_i - x_i^\top w_t - b_t)^2}{2}
+
+with unpenalized intercepts :math:`b_t`.  Minimizing over :math:`b_t` in closed
+form centres each task's rows on their weighted means
+(:math:`b_t = \bar y_t - \bar x_t^\top w_t`), so the solvers see
+
+.. math::
+
+    f(W) = \sum_t \tau_t \left( \tfrac12 w_t^\top G_t w_t - c_t^\top w_t + \tfrac12 q_t \right),
+    \quad G_t = \tfrac{1}{S_t} \tilde X_t^\top D_t \tilde X_t,\;
+    c_t = \tfrac{1}{S_t} \tilde X_t^\top D_t \tilde y_t,\;
+    q_t = \tfrac{1}{S_t} \tilde y_t^\top D_t \tilde y_t,
+
+where the tilde marks centred data and :math:`D_t` holds the sample weights.
+:class:`GramSquaredLoss` stores :math:`(G_t, c_t, q_t)` (one pass over the data,
+then every evaluation costs O(T d²) whatever the number of rows);
+:class:`SampleSquaredLoss` keeps the centred rows, for tasks with fewer rows
+than features.  Both expose the same methods.
+"""
+
+import numpy as np
+
+from ._array_api import batched_matvec, largest_eigenvalue
+
+
+class GramSquaredLoss:
+    """Squared loss held as per-task sufficient statistics.
+
+    Parameters
+    ----------
+    gram : array of shape (T, d, d) or (1, d, d)
+        :math:`G_t`; one matrix shared by every task in the shared design.
+    linear : array of shape (T, d)
+        :math:`c_t`.
+    target_square : array of shape (T,)
+        :math:`q_t`.
+    task_scale : array of shape (T,)
+        :math:`\\tau_t`.
+    xp : namespace
+    """
+
+    def __init__(self, gram, linear, target_square, task_scale, xp):
+        self.gram = gram
+        self.linear = linear
+        self.target_square = target_square
+        self.task_scale = task_scale
+        self.xp = xp
+        self._lipschitz = None
+
+    @property
+    def n_tasks(self):
+        return self.linear.shape[0]
+
+    def hessian_matvec(self, coef):
+        """Rows :math:`\\tau_t G_t w_t`."""
+        return self.task_scale[:, None] * batched_matvec(self.gram, coef, self.xp)
+
+    def gradient(self, coef):
+        return self.hessian_matvec(coef) - self.task_scale[:, None] * self.linear
+
+    def value(self, coef):
+        xp = self.xp
+        quadratic = xp.sum(coef * batched_matvec(self.gram, coef, xp), axis=1)
+        per_task = 0.5 * quadratic - xp.sum(self.linear * coef, axis=1) + 0.5 * self.target_square
+        return xp.sum(self.task_scale * per_task)
+
+    def residual_target_inner(self, coef):
+        """:math:`\\sum_t \\tau_t (q_t - c_t^\\top w_t)`, the residuals' inner product with y."""
+        xp = self.xp
+        return xp.sum(self.task_scale * (self.target_square - xp.sum(self.linear * coef, axis=1)))
+
+    def hessian_diagonal(self):
+        """Diagonals of :math:`\\tau_t G_t`, shape (T, d)."""
+        xp = self.xp
+        diagonal = xp.linalg.diagonal(self.gram)
+        return self.task_scale[:, None] * diagonal
+
+    def lipschitz(self):
+        """Largest Hessian eigenvalue of the data term, max over t of tau_t lambda_max(G_t)."""
+        if self._lipschitz is None:
+            xp = self.xp
+            top = largest_eigenvalue(self.gram, xp)
+            self._lipschitz = float(xp.max(self.task_scale * top))
+        return self._lipschitz
+
+
+class SampleSquaredLoss:
+    """Squared loss held as the centred rows, sorted by task.
+
+    Used when tasks have fewer rows than features, where the statistics
+    :math:`G_t` would cost more than the rows.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Centred rows sorted by task.
+    y : array of shape (n,)
+        Centred targets in the same order.
+    row_weight : array of shape (n,)
+        :math:`\\omega_i = \\tau_t s_i / S_t`.
+    bounds : list of (start, stop)
+        Row range of each task.
+    xp : namespace
+    """
+
+    def __init__(self, X, y, row_weight, bounds, xp):
+        self.X = X
+        self.y = y
+        self.row_weight = row_weight
+        self.bounds = bounds
+        self.xp = xp
+        self._lipschitz = None
+
+    @property
+    def n_tasks(self):
+        return len(self.bounds)
+
+    def _residuals(self, coef):
+        xp = self.xp
+        parts = [
+            self.y[start:stop] - self.X[start:stop, ...] @ coef[t, ...]
+            for t, (start, stop) in enumerate(self.bounds)
+        ]
+        return xp.concat(parts)
+
+    def _rows_times(self, values):
+        """Rows :math:`X_t^\\top (\\omega \\cdot v)_t` for a per-row vector v."""
+        xp = self.xp
+        weighted = self.row_weight * values
+        return xp.stack(
+            [weighted[start:stop] @ self.X[start:stop, ...] for start, stop in self.bounds]
+        )
+
+    def hessian_matvec(self, coef):
+        return self.gradient(coef) + self._rows_times(self.y)
+
+    def gradient(self, coef):
+        return -self._rows_times(self._residuals(coef))
+
+    def value(self, coef):
+        xp = self.xp
+        residuals = self._residuals(coef)
+        return 0.5 * xp.sum(self.row_weight * residuals**2)
+
+    def residual_target_inner(self, coef):
+        xp = self.xp
+        return xp.sum(self.row_weight * self._residuals(coef) * self.y)
+
+    def hessian_diagonal(self):
+        xp = self.xp
+        squares = self.X**2
+        return xp.stack(
+            [self.row_weight[start:stop] @ squares[start:stop, ...] for start, stop in self.bounds]
+        )
+
+    def lipschitz(self):
+        if self._lipschitz is None:
+            xp = self.xp
+            largest = 0.0
+            for start, stop in self.bounds:
+                scaled = xp.sqrt(self.row_weight[start:stop])[:, None] * self.X[start:stop, ...]
+                if scaled.shape[0] == 0 or scaled.shape[1] == 0:
+                    continue
+                singular = xp.linalg.svd(scaled, full_matrices=False)[1]
+                largest = max(largest, float(singular[0]) ** 2)
+            self._lipschitz = largest
+        return self._lipschitz
+
+
+def task_bounds(task_index, n_tasks):
+    """Stable order that sorts rows by task, and each task's row range in it."""
+    order = np.argsort(task_index, kind="stable")
+    counts = np.bincount(task_index, minlength=n_tasks)
+    stops = np.cumsum(counts)
+    starts = stops - counts
+    return order, list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def _weighted_center(X, y, weights, fit_intercept, xp):
+    """Weighted means of ``X`` (d,) and ``y`` and the centred copies."""
+    total = xp.sum(weights)
+    if not fit_intercept:
+        zeros_x = xp.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        zeros_y = xp.zeros(y.shape[1:], dtype=X.dtype, device=X.device)
+        return X, y, zeros_x, zeros_y, total
+    x_mean = (weights @ X) / total
+    y_mean = (weights @ y) / total
+    return X - x_mean, y - y_mean, x_mean, y_mean, total
+
+
+def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp):
+    """Statistics of the shared design: one Gram matrix serves every task.
+
+    Returns the loss and the offsets ``(x_offset (1, d), y_offset (T,))`` that
+    give the intercepts :math:`b_t = \\bar y_t - \\bar x^\\top w_t`.
+    """
+    Xc, Yc, x_mean, y_mean, total = _weighted_center(X, Y, sample_weight, fit_intercept, xp)
+    weighted = Xc * (sample_weight / total)[:, None]
+    gram = (xp.matrix_transpose(weighted) @ Xc)[None, ...]
+    linear = xp.matrix_transpose(xp.matrix_transpose(weighted) @ Yc)
+    target_square = (sample_weight / total) @ (Yc**2)
+    loss = GramSquaredLoss(gram, linear, target_square, task_scale, xp)
+    return loss, x_mean[None, :], y_mean
+
+
+def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_intercept, xp, *,
+                representation="auto"):
+    """Squared loss for rows labelled by task (routed or task-column conventions).
+
+    ``representation`` is ``'gram'`` (per-task statistics), ``'samples'``
+    (centred rows) or ``'auto'``: statistics unless the tasks are on average
+    smaller than the number of features and the T·d² statistics would be large.
+
+    Returns the loss and the offsets ``(x_offset (T, d), y_offset (T,))``.
+    """
+    n_samples, n_features = X.shape
+    if representation == "auto":
+        small = n_tasks * n_features**2 <= 4_000_000
+        representation = "gram" if small or n_tasks * n_features <= n_samples else "samples"
+    order, bounds = task_bounds(task_index, n_tasks)
+    order_xp = xp.asarray(order, device=X.device)
+    X = xp.take(X, order_xp, axis=0)
+    y = xp.take(y, order_xp, axis=0)
+    weight = xp.take(sample_weight, order_xp, axis=0)
+    centred_x, centred_y, x_offsets, y_offsets, grams, linears, squares, row_weights = (
+        [], [], [], [], [], [], [], [])
+    for t, (start, stop) in enumerate(bounds):
+        Xc, yc, x_mean, y_mean, total = _weighted_center(
+            X[start:stop, ...], y[start:stop], weight[start:stop], fit_intercept, xp
+        )
+        x_offsets.append(x_mean)
+        y_offsets.append(y_mean)
+        scaled = weight[start:stop] / total
+        if representation == "gram":
+            weighted = Xc * scaled[:, None]
+            grams.append(xp.matrix_transpose(weighted) @ Xc)
+            linears.append(yc @ weighted)
+            squares.append(scaled @ yc**2)
+        else:
+            centred_x.append(Xc)
+            centred_y.append(yc)
+            row_weights.append(task_scale[t] * scaled)
+    x_offset = xp.stack(x_offsets)
+    y_offset = xp.stack(y_offsets)
+    if representation == "gram":
+        loss = GramSquaredLoss(
+            xp.stack(grams), xp.stack(linears), xp.stack(squares), task_scale, xp
+        )
+    elif representation == "samples":
+        loss = SampleSquaredLoss(
+            xp.concat(centred_x), xp.concat(centred_y), xp.concat(row_weights), bounds, xp
+        )
+    else:
+        raise ValueError(f"Unknown representation {representation!r}.")
+    return loss, x_offset, y_offset

@@ -1,0 +1,142 @@
+r"""Penalties on the coefficient matrix W (T, d), one small object each.
+
+Quadratic couplings (shared parameter, mean and graph regularization) are all
+:math:`\tfrac12 \operatorname{tr}(W^\top Q W)` for a T×T positive semidefinite
+matrix Q; :func:`mean_coupling`, :func:`shared_parameter_coupling` and
+:func:`graph_coupling` build it.  The non-smooth norms expose the operations an
+accelerated proximal gradient method and its duality gap need: ``value``,
+``prox`` and the dual norm with the distance to its ball.
+"""
+
+import numpy as np
+
+
+def mean_coupling(alpha, l2, n_tasks):
+    r"""Q of :math:`\tfrac\alpha2 \sum_t \|w_t - \bar w\|^2 + \tfrac{l_2}2 \|W\|_F^2`.
+
+    Returns ``(a, b)`` with :math:`Q = a I - b \mathbf 1 \mathbf 1^\top`:
+    :math:`a = \alpha + l_2`, :math:`b = \alpha / T`.
+    """
+    return alpha + l2, alpha / n_tasks
+
+
+def shared_parameter_coupling(alpha_shared, alpha_task, n_tasks):
+    r"""Q of the shared-parameter penalty after minimizing over :math:`w_0`.
+
+    :math:`\min_{w_0} \tfrac{\alpha_0}2\|w_0\|^2 + \tfrac{\alpha_v}2\|W - \mathbf 1 w_0^\top\|_F^2`
+    is reached at :math:`w_0 = \alpha_v \sum_t w_t / (\alpha_0 + T\alpha_v)` and equals
+    :math:`\tfrac12 \operatorname{tr}(W^\top Q W)` with
+    :math:`Q = \alpha_v I - \frac{\alpha_v^2}{\alpha_0 + T\alpha_v} \mathbf 1 \mathbf 1^\top`.
+    That is the mean-regularized penalty with
+    :math:`\alpha = T\alpha_v^2/(\alpha_0 + T\alpha_v)` and
+    :math:`l_2 = \alpha_0\alpha_v/(\alpha_0 + T\alpha_v)`.
+
+    Returns ``(a, b)`` with :math:`Q = a I - b \mathbf 1 \mathbf 1^\top`.
+    """
+    denominator = alpha_shared + n_tasks * alpha_task
+    if denominator == 0:
+        return 0.0, 0.0
+    return alpha_task, alpha_task**2 / denominator
+
+
+def shared_component(coef, alpha_shared, alpha_task, xp):
+    r"""The minimizing :math:`w_0 = \alpha_v \sum_t w_t / (\alpha_0 + T\alpha_v)`."""
+    n_tasks = coef.shape[0]
+    denominator = alpha_shared + n_tasks * alpha_task
+    if denominator == 0:
+        return xp.zeros(coef.shape[1], dtype=coef.dtype, device=coef.device)
+    return alpha_task * xp.sum(coef, axis=0) / denominator
+
+
+def graph_laplacian(task_graph):
+    """Laplacian D - A of a symmetric non-negative adjacency matrix (NumPy)."""
+    adjacency = np.asarray(task_graph, dtype=np.float64)
+    adjacency = adjacency - np.diag(np.diag(adjacency))
+    return np.diag(adjacency.sum(axis=1)) - adjacency
+
+
+def graph_coupling(alpha, l2, task_graph):
+    r"""Q of :math:`\tfrac\alpha2 \sum_{s<t} A_{st}\|w_s - w_t\|^2 + \tfrac{l_2}2\|W\|_F^2`.
+
+    Since :math:`\sum_{s<t} A_{st}\|w_s - w_t\|^2 = \operatorname{tr}(W^\top L W)` with
+    the Laplacian :math:`L = D - A`, :math:`Q = \alpha L + l_2 I` (NumPy, T×T).
+    """
+    laplacian = graph_laplacian(task_graph)
+    return alpha * laplacian + l2 * np.eye(laplacian.shape[0])
+
+
+def rank_one_coupling_matrix(a, b, n_tasks):
+    """Dense :math:`a I - b 11'` (NumPy)."""
+    return a * np.eye(n_tasks) - b * np.ones((n_tasks, n_tasks))
+
+
+class QuadraticPenalty:
+    r""":math:`\tfrac12 \operatorname{tr}(W^\top Q W)` for a PSD coupling Q (T×T).
+
+    ``rank_one=(a, b)`` records that :math:`Q = aI - b\mathbf 1\mathbf 1^\top`,
+    which the direct solver exploits.
+    """
+
+    def __init__(self, coupling, rank_one=None):
+        self.coupling = coupling
+        self.rank_one = rank_one
+
+    def on(self, xp, dtype, device):
+        """The same penalty with Q as an array of namespace ``xp``."""
+        coupling = xp.asarray(self.coupling, dtype=dtype, device=device)
+        return QuadraticPenalty(coupling, self.rank_one)
+
+    def value(self, coef, xp):
+        return 0.5 * xp.sum(coef * (self.coupling @ coef))
+
+    def gradient(self, coef, xp):
+        return self.coupling @ coef
+
+
+class TraceNorm:
+    r"""Nuclear norm :math:`\alpha\|W\|_*`; prox by singular value thresholding."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def value(self, coef, xp):
+        return self.alpha * xp.sum(xp.linalg.svdvals(coef))
+
+    def prox(self, coef, step, xp):
+        u, s, vt = xp.linalg.svd(coef, full_matrices=False)
+        shrunk = xp.maximum(s - step * self.alpha, 0.0)
+        return (u * shrunk) @ vt
+
+    def dual_norm(self, z, xp):
+        """Spectral norm, the dual of the nuclear norm."""
+        return xp.max(xp.linalg.svdvals(z))
+
+    def dual_ball_distance_squared(self, z, xp):
+        r"""Squared distance of z to :math:`\{\|Z\|_2 \le \alpha\}`."""
+        s = xp.linalg.svdvals(z)
+        return xp.sum(xp.maximum(s - self.alpha, 0.0) ** 2)
+
+
+class JointFeatureNorm:
+    r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks)."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def value(self, coef, xp):
+        return self.alpha * xp.sum(xp.linalg.vector_norm(coef, axis=0))
+
+    def prox(self, coef, step, xp):
+        norms = xp.linalg.vector_norm(coef, axis=0)
+        threshold = step * self.alpha
+        safe = xp.where(norms > threshold, norms, xp.ones_like(norms))
+        scale = xp.where(norms > threshold, 1.0 - threshold / safe, xp.zeros_like(norms))
+        return coef * scale
+
+    def dual_norm(self, z, xp):
+        """Largest column norm, the dual of the L2,1 norm."""
+        return xp.max(xp.linalg.vector_norm(z, axis=0))
+
+    def dual_ball_distance_squared(self, z, xp):
+        norms = xp.linalg.vector_norm(z, axis=0)
+        return xp.sum(xp.maximum(norms - self.alpha, 0.0) ** 2)

@@ -1,0 +1,1 @@
+"""Solvers: direct solves, conjugate gradient, FISTA and the cvxpy reference."""

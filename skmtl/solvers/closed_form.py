@@ -1,0 +1,113 @@
+r"""Direct solves of the quadratic families (squared loss, quadratic coupling).
+
+The minimizer of :math:`\sum_t \tau_t(\tfrac12 w_t^\top G_t w_t - c_t^\top w_t) +
+\tfrac12\operatorname{tr}(W^\top Q W)` solves
+
+.. math::  \tau_t G_t w_t + \sum_s Q_{ts} w_s = \tau_t c_t \quad (t = 1..T).
+
+For :math:`Q = aI - b\mathbf 1\mathbf 1^\top` (mean and shared-parameter
+regularization, and the complete graph) a Schur complement reduces it to T
+independent d×d systems and one d×d system for :math:`u = \sum_s w_s`:
+
+.. math::  A_t = \tau_t G_t + aI,\quad
+           (I - b\textstyle\sum_t A_t^{-1})\,u = \sum_t A_t^{-1}\tau_t c_t,\quad
+           w_t = A_t^{-1}(\tau_t c_t + b\,u).
+
+Singular systems (no ridge, rank-deficient tasks) get their minimum-norm
+solution through eigenvalue pseudo-inverses.  When every task shares one Gram
+matrix (the shared design) a single eigendecomposition of it diagonalizes all
+the :math:`A_t`.
+"""
+
+from .._array_api import batched_matvec, psd_inverse
+
+
+def clean_eigh(matrices, xp):
+    """Eigendecomposition of symmetric PSD matrices with rounding noise set to zero.
+
+    Eigenvalues below ``d * eps`` times the largest of their matrix (negative
+    ones included) are the numerical null space and become exactly 0.
+    """
+    eigenvalues, vectors = xp.linalg.eigh(matrices)
+    finfo = xp.finfo(eigenvalues.dtype)
+    largest = xp.max(xp.abs(eigenvalues), axis=-1, keepdims=True)
+    noise = eigenvalues.shape[-1] * finfo.eps * largest
+    return xp.where(eigenvalues > noise, eigenvalues, xp.zeros_like(eigenvalues)), vectors
+
+
+def solve_rank_one_coupling(loss, a, b, xp):
+    """Minimize the Gram-form loss plus the penalty with :math:`Q = aI - b11'`.
+
+    With :math:`G_t = V_t \\Lambda_t V_t^\top`, every :math:`A_t^{-1}` is
+    :math:`V_t (\tau_t\\Lambda_t + a)^{-1} V_t^\top` and the Schur complement is
+    formed as
+    :math:`\\sum_t V_t\\,\frac{\tau_t\\Lambda_t + (a - bT)}{T(\tau_t\\Lambda_t + a)}\\,V_t^\top`,
+    free of the cancellation in :math:`I - b\\sum_t A_t^{-1}` (for the mean and
+    shared-parameter penalties :math:`a - bT \\ge 0`).
+
+    Parameters
+    ----------
+    loss : GramSquaredLoss
+    a, b : float
+        :math:`a \\ge bT \\ge 0`.
+    xp : namespace
+
+    Returns
+    -------
+    coef : array of shape (T, d)
+    """
+    scale = loss.task_scale
+    n_tasks = scale.shape[0]
+    rhs = scale[:, None] * loss.linear
+    eigenvalues, vectors = clean_eigh(loss.gram, xp)  # (T or 1, d), (T or 1, d, d)
+    curvature = scale[:, None] * eigenvalues + a  # (T, d)
+    positive = curvature > 0
+    inverse = xp.where(positive, 1.0 / xp.where(positive, curvature, 1.0), 0.0)
+    transposed = xp.matrix_transpose(vectors)
+
+    def apply_inverses(values):
+        return batched_matvec(vectors, inverse * batched_matvec(transposed, values, xp), xp)
+
+    if b == 0:
+        return apply_inverses(rhs)
+    schur_diag = (scale[:, None] * eigenvalues + (a - b * n_tasks)) * inverse / n_tasks
+    if vectors.shape[0] == 1:
+        schur = (vectors[0, ...] * xp.sum(schur_diag, axis=0)) @ transposed[0, ...]
+    else:
+        schur = xp.sum((vectors * schur_diag[:, None, :]) @ transposed, axis=0)
+    schur = 0.5 * (schur + xp.matrix_transpose(schur))
+    total = psd_inverse(schur, xp) @ xp.sum(apply_inverses(rhs), axis=0)
+    return apply_inverses(rhs + b * total)
+
+
+def solve_dense_coupling(loss, coupling, xp):
+    """Minimize the Gram-form loss plus :math:`\\tfrac12 tr(W'QW)` for any PSD Q.
+
+    In the shared design one eigendecomposition :math:`G = V\\Lambda V^\\top`
+    turns the problem into d independent T×T systems
+    :math:`(\\operatorname{diag}(\\tau)\\lambda_j + Q) z_j = (V^\\top c)_j`.
+    With one Gram matrix per task the (T·d)×(T·d) system is formed and solved
+    directly; use the conjugate-gradient solver when that is too large.
+    """
+    n_tasks, d = loss.linear.shape
+    scale = loss.task_scale
+    rhs = scale[:, None] * loss.linear
+    if loss.gram.shape[0] == 1:
+        eigenvalues, vectors = clean_eigh(loss.gram[0, ...], xp)
+        rotated = xp.matrix_transpose(rhs @ vectors)  # (d, T)
+        systems = coupling[None, ...] + (
+            eigenvalues[:, None, None] * xp.eye(n_tasks, dtype=rhs.dtype, device=rhs.device)
+        ) * scale[None, None, :]
+        solution = batched_matvec(psd_inverse(systems, xp), rotated, xp)  # (d, T)
+        return xp.matrix_transpose(solution) @ xp.matrix_transpose(vectors)
+    blocks = loss.gram * scale[:, None, None]
+    eye_d = xp.eye(d, dtype=rhs.dtype, device=rhs.device)
+    rows = []
+    for t in range(n_tasks):
+        row = [coupling[t, s] * eye_d for s in range(n_tasks)]
+        row[t] = row[t] + blocks[t, ...]
+        rows.append(xp.concat(row, axis=1))
+    system = xp.concat(rows, axis=0)
+    system = 0.5 * (system + xp.matrix_transpose(system))
+    solution = psd_inverse(system, xp) @ xp.reshape(rhs, (n_tasks * d,))
+    return xp.reshape(solution, (n_tasks, d))

@@ -1,0 +1,616 @@
+"""Reference solver for the regularized multi-task objectives, built on cvxpy.
+
+This module is the independent ground truth of the package: the objective is
+written from its definition, in *sample form* (one residual per row, no Gram
+matrices, no centering), and handed to the interior-point solver Clarabel at
+tight tolerances. It is slow and meant for small problems, tests and
+benchmarks.
+
+Data are in routed form: a design ``X`` of shape ``(n, d)``, targets ``y`` of
+shape ``(n,)``, and ``task_index`` of shape ``(n,)`` giving the task
+``t in [0, T)`` of every row. With sample weights ``s`` (default ones) and
+per-task scales ``tau`` (default ones) the objective is
+
+.. math::
+
+    F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
+              \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W),
+    \\qquad S_t = \\sum_{i \\in t} s_i,
+
+where ``W`` has shape ``(T, d)`` with rows ``w_t`` and ``b`` holds the
+unpenalized per-task intercepts (fixed to zero without an intercept). A task
+whose total weight ``tau_t * S_t`` is zero contributes no loss term. The
+penalties ``Omega`` are, by family:
+
+``'shared_parameter'`` (``alpha_shared``, ``alpha_task``)
+    ``W = 1 w0' + V`` and
+    ``Omega = alpha_shared/2 ||w0||^2 + alpha_task/2 ||V||_F^2``,
+    minimized over ``w0``.
+``'mean'`` (``alpha``, ``l2``)
+    ``alpha/2 sum_t ||w_t - mean_s w_s||^2 + l2/2 ||W||_F^2``.
+``'graph'`` (``alpha``, ``l2``, ``task_graph``)
+    ``alpha/2 sum_{s<t} A_st ||w_s - w_t||^2 + l2/2 ||W||_F^2`` with a
+    symmetric non-negative ``A`` (``None``: complete graph with unit weights).
+``'trace'`` (``alpha``, ``l2``)
+    ``alpha ||W||_* + l2/2 ||W||_F^2`` (nuclear norm).
+``'joint_feature'`` (``alpha``, ``l2``)
+    ``alpha sum_j ||W[:, j]||_2 + l2/2 ||W||_F^2``.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "FAMILIES",
+    "DEFAULT_CLARABEL_SETTINGS",
+    "penalty_value",
+    "objective_value",
+    "solve_reference",
+]
+
+FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
+
+#: Clarabel settings of the first, tight solve. ``solver_options`` override them.
+DEFAULT_CLARABEL_SETTINGS = {
+    "tol_gap_abs": 1e-11,
+    "tol_gap_rel": 1e-11,
+    "tol_feas": 1e-9,
+    "tol_ktratio": 1e-8,
+    "max_iter": 500,
+}
+
+# Tolerances of the fallback solve, used only when the first solve does not report
+# full optimality (Clarabel's own defaults; a looser tolerance asked for is kept).
+_FALLBACK_TOLERANCES = {
+    "tol_gap_abs": 1e-8,
+    "tol_gap_rel": 1e-8,
+    "tol_feas": 1e-8,
+    "tol_ktratio": 1e-6,
+}
+
+_CVXPY_MISSING = "solver='cvxpy' needs the optional dependency cvxpy: pip install 'skmtl[cvxpy]'"
+
+
+# --------------------------------------------------------------------------- #
+# Validation helpers
+# --------------------------------------------------------------------------- #
+def _check_family(family):
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+
+
+def _nonneg_float(params, key, default=None):
+    if key in params and params[key] is not None:
+        value = params[key]
+    elif default is not None:
+        value = default
+    else:
+        raise ValueError(f"params must define {key!r}.")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{key} must be a finite non-negative number, got {value!r}.")
+    return value
+
+
+def _resolve_graph(task_graph, n_tasks):
+    """Return the upper-triangular pairs ``(s, t, A_st)`` with positive weight."""
+    if task_graph is None:
+        A = np.ones((n_tasks, n_tasks))
+    else:
+        A = task_graph.toarray() if sp.issparse(task_graph) else np.asarray(task_graph)
+        A = A.astype(np.float64)
+        if A.shape != (n_tasks, n_tasks):
+            raise ValueError(f"task_graph must have shape ({n_tasks}, {n_tasks}), got {A.shape}.")
+        if not np.all(np.isfinite(A)) or np.any(A < 0):
+            raise ValueError("task_graph must be finite and non-negative.")
+        if not np.allclose(A, A.T, rtol=1e-12, atol=0.0):
+            raise ValueError("task_graph must be symmetric.")
+    rows, cols = np.triu_indices(n_tasks, k=1)
+    weights = A[rows, cols]
+    keep = weights > 0
+    return rows[keep], cols[keep], weights[keep]
+
+
+def _family_params(family, params):
+    """Validated float parameters of ``family`` (extra keys are ignored)."""
+    _check_family(family)
+    params = {} if params is None else dict(params)
+    if family == "shared_parameter":
+        return {
+            "alpha_shared": _nonneg_float(params, "alpha_shared"),
+            "alpha_task": _nonneg_float(params, "alpha_task"),
+        }
+    out = {"alpha": _nonneg_float(params, "alpha"), "l2": _nonneg_float(params, "l2", 0.0)}
+    if family == "graph":
+        out["task_graph"] = params.get("task_graph")
+    return out
+
+
+def _check_coef(coef):
+    W = np.asarray(coef, dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"coef must have shape (n_tasks, n_features), got {W.shape}.")
+    return W
+
+
+def _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale):
+    """Validate routed data; return float64 arrays and the per-row loss weights."""
+    if sp.issparse(X):
+        X = X.toarray()
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}.")
+    n = X.shape[0]
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), got {y.shape}.")
+    n_tasks = int(n_tasks)
+    if n_tasks < 1:
+        raise ValueError("n_tasks must be at least 1.")
+    ti = np.asarray(task_index)
+    if ti.shape != (n,):
+        raise ValueError(f"task_index must have shape ({n},), got {ti.shape}.")
+    if ti.size and not np.all(ti == np.round(ti)):
+        raise ValueError("task_index must hold integers.")
+    ti = ti.astype(np.intp)
+    if ti.size and (ti.min() < 0 or ti.max() >= n_tasks):
+        raise ValueError(f"task_index must lie in [0, {n_tasks}).")
+    if sample_weight is None:
+        s = np.ones(n)
+    else:
+        s = np.asarray(sample_weight, dtype=np.float64)
+        if s.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {s.shape}.")
+        if not np.all(np.isfinite(s)) or np.any(s < 0):
+            raise ValueError("sample_weight must be finite and non-negative.")
+    if task_scale is None:
+        tau = np.ones(n_tasks)
+    else:
+        tau = np.asarray(task_scale, dtype=np.float64)
+        if tau.shape != (n_tasks,):
+            raise ValueError(f"task_scale must have shape ({n_tasks},), got {tau.shape}.")
+        if not np.all(np.isfinite(tau)) or np.any(tau < 0):
+            raise ValueError("task_scale must be finite and non-negative.")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite.")
+    return X, y, ti, n_tasks, s, tau
+
+
+def _row_loss_weights(ti, n_tasks, s, tau):
+    """Per-row weights ``c_i = tau_t s_i / S_t`` (zero for tasks with ``S_t = 0``)."""
+    S = np.bincount(ti, weights=s, minlength=n_tasks)
+    factor = np.zeros(n_tasks)
+    pos = S > 0
+    factor[pos] = tau[pos] / S[pos]
+    return factor[ti] * s
+
+
+def _shared_closed_form(W, alpha_shared, alpha_task):
+    """Minimizer over ``w0`` of the shared-parameter penalty for fixed ``W``."""
+    denom = alpha_shared + W.shape[0] * alpha_task
+    if denom == 0:
+        return np.zeros(W.shape[1])
+    return alpha_task * W.sum(axis=0) / denom
+
+
+# --------------------------------------------------------------------------- #
+# NumPy evaluation of the objective, from its definition
+# --------------------------------------------------------------------------- #
+def penalty_value(family, coef, params, shared_coef=None):
+    """Evaluate the penalty ``Omega(W)`` of a family with NumPy.
+
+    Parameters
+    ----------
+    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
+        Regularization family.
+    coef : array-like of shape (n_tasks, n_features)
+        Coefficient matrix ``W`` with one row ``w_t`` per task.
+    params : dict
+        Family parameters: ``alpha_shared`` and ``alpha_task`` for
+        ``'shared_parameter'``; ``alpha`` and ``l2`` (default 0) otherwise;
+        ``'graph'`` also reads ``task_graph`` (default ``None``, the complete
+        graph with unit weights). Other keys are ignored.
+    shared_coef : array-like of shape (n_features,), default=None
+        Shared component ``w0`` for ``'shared_parameter'`` (ignored by the
+        other families). ``None`` uses the minimizing
+        ``w0 = alpha_task * sum_t w_t / (alpha_shared + T * alpha_task)``
+        (zero when both alphas are zero).
+
+    Returns
+    -------
+    value : float
+        ``alpha_shared/2 ||w0||^2 + alpha_task/2 ||W - 1 w0'||_F^2``,
+        ``alpha/2 sum_t ||w_t - mean(w)||^2``,
+        ``alpha/2 sum_{s<t} A_st ||w_s - w_t||^2``, ``alpha ||W||_*`` or
+        ``alpha sum_j ||W[:, j]||_2`` respectively, plus ``l2/2 ||W||_F^2``
+        for all families but ``'shared_parameter'``.
+    """
+    p = _family_params(family, params)
+    W = _check_coef(coef)
+    T, d = W.shape
+    if family == "shared_parameter":
+        a_s, a_t = p["alpha_shared"], p["alpha_task"]
+        if shared_coef is None:
+            w0 = _shared_closed_form(W, a_s, a_t)
+        else:
+            w0 = np.asarray(shared_coef, dtype=np.float64)
+            if w0.shape != (d,):
+                raise ValueError(f"shared_coef must have shape ({d},), got {w0.shape}.")
+        V = W - w0[None, :]
+        return float(0.5 * a_s * np.dot(w0, w0) + 0.5 * a_t * np.sum(V * V))
+
+    alpha, l2 = p["alpha"], p["l2"]
+    ridge = 0.5 * l2 * float(np.sum(W * W))
+    if family == "mean":
+        w_bar = W.mean(axis=0)
+        total = 0.0
+        for t in range(T):
+            diff = W[t] - w_bar
+            total += float(np.dot(diff, diff))
+        return 0.5 * alpha * total + ridge
+    if family == "graph":
+        rows, cols, weights = _resolve_graph(p["task_graph"], T)
+        total = 0.0
+        for s_, t_, a in zip(rows, cols, weights, strict=True):
+            diff = W[s_] - W[t_]
+            total += a * float(np.dot(diff, diff))
+        return 0.5 * alpha * total + ridge
+    if family == "trace":
+        nuclear = float(np.sum(np.linalg.svd(W, compute_uv=False))) if W.size else 0.0
+        return alpha * nuclear + ridge
+    # joint_feature
+    return alpha * float(np.sum(np.sqrt(np.sum(W * W, axis=0)))) + ridge
+
+
+def objective_value(
+    family,
+    X,
+    y,
+    task_index,
+    n_tasks,
+    coef,
+    intercept,
+    params,
+    *,
+    sample_weight=None,
+    task_scale=None,
+    shared_coef=None,
+):
+    """Evaluate the multi-task objective ``F(W, b)`` with NumPy.
+
+    .. math::
+
+        F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
+                  \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W),
+        \\qquad S_t = \\sum_{i \\in t} s_i.
+
+    A task with ``S_t = 0`` contributes no loss term.
+
+    Parameters
+    ----------
+    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
+        Regularization family, see :func:`penalty_value`.
+    X : array-like of shape (n_samples, n_features)
+        Design matrix, one row per sample (scipy sparse is densified).
+    y : array-like of shape (n_samples,)
+        Targets.
+    task_index : array-like of int of shape (n_samples,)
+        Task of each row, in ``[0, n_tasks)``.
+    n_tasks : int
+        Number of tasks ``T``.
+    coef : array-like of shape (n_tasks, n_features)
+        Coefficients ``W``.
+    intercept : array-like of shape (n_tasks,) or None
+        Intercepts ``b``; ``None`` means zeros.
+    params : dict
+        Family parameters, see :func:`penalty_value`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights ``s``; ``None`` means ones.
+    task_scale : array-like of shape (n_tasks,), default=None
+        Non-negative task scales ``tau``; ``None`` means ones.
+    shared_coef : array-like of shape (n_features,), default=None
+        Shared component ``w0`` for ``'shared_parameter'``; ``None`` uses
+        the minimizing one, see :func:`penalty_value`.
+
+    Returns
+    -------
+    value : float
+        ``F(W, b)``.
+    """
+    X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
+    W = _check_coef(coef)
+    if W.shape != (T, X.shape[1]):
+        raise ValueError(f"coef must have shape ({T}, {X.shape[1]}), got {W.shape}.")
+    b = np.zeros(T) if intercept is None else np.asarray(intercept, dtype=np.float64)
+    if b.shape != (T,):
+        raise ValueError(f"intercept must have shape ({T},), got {b.shape}.")
+
+    loss = 0.0
+    for t in range(T):
+        rows = np.flatnonzero(ti == t)
+        S_t = float(np.sum(s[rows]))
+        if S_t <= 0 or tau[t] == 0:
+            continue
+        resid = y[rows] - X[rows] @ W[t] - b[t]
+        loss += tau[t] / S_t * 0.5 * float(np.sum(s[rows] * resid * resid))
+    return loss + penalty_value(family, W, params, shared_coef=shared_coef)
+
+
+# --------------------------------------------------------------------------- #
+# cvxpy reference solve
+# --------------------------------------------------------------------------- #
+def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale):
+    """cvxpy problem in the variables of the rescaled targets ``y / y_scale``."""
+    n, d = X.shape
+    active = c > 0
+    rows = np.flatnonzero(active)
+    sqrt_c = np.sqrt(c[rows])
+    m = rows.size
+
+    # Block design: row i of the data hits columns t_i*d .. t_i*d + d - 1 of vec(W)
+    # (row-major), so that ``Z @ w`` is the vector of predictions x_i . w_{t_i}.
+    col = (ti[rows, None] * d + np.arange(d)[None, :]).ravel()
+    row = np.repeat(np.arange(m), d)
+    vals = (sqrt_c[:, None] * X[rows]).ravel()
+    Z = sp.csr_matrix((vals, (row, col)), shape=(m, T * d))
+    target = sqrt_c * (y[rows] / y_scale)
+
+    variables = {}
+    if family == "shared_parameter" and p["alpha_shared"] + p["alpha_task"] > 0:
+        w0 = cp.Variable(d, name="w0")
+        v = cp.Variable(T * d, name="V")
+        # vec(1 w0' + V) in row-major order.
+        tile = sp.csr_matrix(np.tile(np.eye(d), (T, 1)))
+        w_flat = tile @ w0 + v
+        variables["w0"], variables["V"] = w0, v
+    else:
+        w_flat = cp.Variable(T * d, name="W")
+    W = cp.reshape(w_flat, (T, d), order="C")
+
+    residual = Z @ w_flat - target
+    b = None
+    if fit_intercept:
+        # Intercepts only for tasks that carry loss; the others are fixed to zero.
+        loss_tasks = np.unique(ti[rows])
+        if loss_tasks.size:
+            b = cp.Variable(loss_tasks.size, name="b")
+            pos = np.searchsorted(loss_tasks, ti[rows])
+            E = sp.csr_matrix((sqrt_c, (np.arange(m), pos)), shape=(m, loss_tasks.size))
+            residual = residual + E @ b
+            variables["b_tasks"] = loss_tasks
+    terms = []
+    if m:
+        terms.append(0.5 * cp.sum_squares(residual))
+
+    if family == "shared_parameter":
+        if "w0" in variables:
+            if p["alpha_shared"] > 0:
+                terms.append(0.5 * p["alpha_shared"] * cp.sum_squares(variables["w0"]))
+            if p["alpha_task"] > 0:
+                terms.append(0.5 * p["alpha_task"] * cp.sum_squares(variables["V"]))
+    else:
+        alpha, l2 = p["alpha"], p["l2"]
+        if l2 > 0:
+            terms.append(0.5 * l2 * cp.sum_squares(w_flat))
+        if alpha > 0:
+            if family == "mean":
+                # Explicit deviations from the mean row.
+                mean_row = cp.sum(W, axis=0, keepdims=True) / T
+                dev = W - np.ones((T, 1)) @ mean_row
+                terms.append(0.5 * alpha * cp.sum_squares(dev))
+            elif family == "graph":
+                s_idx, t_idx, weights = _resolve_graph(p["task_graph"], T)
+                if weights.size:
+                    k = weights.size
+                    sw = np.sqrt(weights)
+                    # Weighted incidence matrix: row k is sqrt(A_st) (e_s - e_t).
+                    B = sp.csr_matrix(
+                        (
+                            np.concatenate([sw, -sw]),
+                            (np.concatenate([np.arange(k)] * 2), np.concatenate([s_idx, t_idx])),
+                        ),
+                        shape=(k, T),
+                    )
+                    terms.append(0.5 * alpha * cp.sum_squares(B @ W))
+            elif family == "trace":
+                terms.append((alpha / y_scale) * cp.normNuc(W))
+            else:  # joint_feature
+                terms.append((alpha / y_scale) * cp.sum(cp.norm(W, 2, axis=0)))
+
+    objective = cp.sum(terms) if terms else cp.Constant(0.0)
+    problem = cp.Problem(cp.Minimize(objective / obj_scale))
+    return problem, W, b, variables
+
+
+def _solve_once(cp, problem, settings):
+    """Run Clarabel; return the cvxpy status (``None`` if the solver raised)."""
+    opts = dict(settings)
+    opts.setdefault("accept_unknown", True)
+    try:
+        with warnings.catch_warnings():
+            # The status is inspected by the caller; cvxpy's generic notice is noise.
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            problem.solve(solver=cp.CLARABEL, verbose=False, **opts)
+    except cp.error.SolverError:
+        return None
+    return problem.status
+
+
+def solve_reference(
+    family,
+    X,
+    y,
+    task_index,
+    n_tasks,
+    params,
+    *,
+    sample_weight=None,
+    task_scale=None,
+    fit_intercept=True,
+    solver_options=None,
+):
+    """Solve the multi-task problem with cvxpy and Clarabel (reference solver).
+
+    Minimizes
+
+    .. math::
+
+        F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
+                  \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W)
+
+    over ``W`` (and ``b`` when ``fit_intercept``), written in sample form:
+    one weighted residual per row with positive weight, no Gram matrices and
+    no centering. See the module docstring for ``Omega``.
+
+    For conditioning the targets are divided by their weighted root mean
+    square ``kappa`` (the coefficients and intercepts are multiplied back, the
+    norm penalties ``'trace'`` and ``'joint_feature'`` use ``alpha / kappa``,
+    which is an exact reformulation) and the objective is divided by
+    ``sum_t tau_t``.
+
+    Clarabel first runs with :data:`DEFAULT_CLARABEL_SETTINGS` updated with
+    ``solver_options``. If it does not report full optimality (status
+    ``'optimal_inaccurate'``, an iteration limit, or a solver failure) the
+    problem is solved again with Clarabel's standard tolerances (``1e-8``),
+    and of all the solutions found the one with the lowest
+    :func:`objective_value` is returned. Since the problem is unconstrained in
+    ``(W, b)``, every returned point is feasible and only its objective
+    matters: the status is reported as ``'optimal'`` when the returned point
+    is at least as good as a solve that Clarabel certified optimal. Otherwise
+    an ``'optimal_inaccurate'`` or ``'user_limit'`` result is still returned,
+    with a :class:`~sklearn.exceptions.ConvergenceWarning`.
+
+    Parameters
+    ----------
+    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
+        Regularization family.
+    X : array-like of shape (n_samples, n_features)
+        Design matrix (scipy sparse is densified).
+    y : array-like of shape (n_samples,)
+        Targets.
+    task_index : array-like of int of shape (n_samples,)
+        Task of each row, in ``[0, n_tasks)``.
+    n_tasks : int
+        Number of tasks ``T``.
+    params : dict
+        Family parameters, see :func:`penalty_value`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights; ``None`` means ones.
+    task_scale : array-like of shape (n_tasks,), default=None
+        Non-negative task scales; ``None`` means ones.
+    fit_intercept : bool, default=True
+        Whether to fit the unpenalized per-task intercepts ``b``. Tasks
+        without loss weight get ``b_t = 0``.
+    solver_options : dict, default=None
+        Clarabel settings (e.g. ``tol_gap_rel``, ``max_iter``) that override
+        :data:`DEFAULT_CLARABEL_SETTINGS` in the first solve.
+
+    Returns
+    -------
+    result : dict
+        ``coef`` : ndarray of shape (n_tasks, n_features);
+        ``intercept`` : ndarray of shape (n_tasks,) (zeros without intercept);
+        ``objective`` : float, :func:`objective_value` at the solution;
+        ``shared_coef`` : ndarray of shape (n_features,) for
+        ``'shared_parameter'`` (the minimizing ``w0`` for the returned
+        ``coef``, so that the penalty with or without it agrees), else ``None``;
+        ``status`` : str, the cvxpy status of the returned solve.
+
+    Raises
+    ------
+    ImportError
+        If cvxpy is not installed.
+    RuntimeError
+        If no solve returns a usable solution; the message names the status.
+    """
+    try:
+        import cvxpy as cp
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_CVXPY_MISSING) from exc
+
+    p = _family_params(family, params)
+    X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
+    n, d = X.shape
+    c = _row_loss_weights(ti, T, s, tau)
+
+    c_sum = float(np.sum(c))
+    y_scale = math.sqrt(float(np.sum(c * y * y)) / c_sum) if c_sum > 0 else 0.0
+    if not (y_scale > 0 and np.isfinite(y_scale)):
+        y_scale = 1.0
+    obj_scale = float(np.sum(tau[np.bincount(ti[c > 0], minlength=T) > 0]))
+    if not obj_scale > 0:
+        obj_scale = 1.0
+
+    problem, W_expr, b_var, variables = _build_problem(
+        cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale
+    )
+
+    def extract():
+        W_val = W_expr.value
+        coef = np.zeros((T, d)) if W_val is None else np.asarray(W_val, dtype=np.float64)
+        coef = coef.reshape(T, d) * y_scale
+        intercept = np.zeros(T)
+        if b_var is not None and b_var.value is not None:
+            intercept[variables["b_tasks"]] = np.asarray(b_var.value).ravel() * y_scale
+        shared = None
+        if family == "shared_parameter":
+            shared = _shared_closed_form(coef, p["alpha_shared"], p["alpha_task"])
+        obj = objective_value(
+            family,
+            X,
+            y,
+            ti,
+            T,
+            coef,
+            intercept,
+            params,
+            sample_weight=s,
+            task_scale=tau,
+            shared_coef=shared,
+        )
+        return {"coef": coef, "intercept": intercept, "objective": obj, "shared_coef": shared}
+
+    usable = ("optimal", "optimal_inaccurate", "user_limit")
+    candidates = []
+    statuses = []
+    first = dict(DEFAULT_CLARABEL_SETTINGS)
+    if solver_options:
+        first.update(solver_options)
+    fallback = dict(first)
+    for key, value in _FALLBACK_TOLERANCES.items():
+        fallback[key] = max(float(first.get(key, value)), value)
+    attempts = [first] if fallback == first else [first, fallback]
+    for settings in attempts:
+        status = _solve_once(cp, problem, settings)
+        statuses.append(status)
+        if status in usable and W_expr.value is not None:
+            res = extract()
+            if np.isfinite(res["objective"]):
+                res["status"] = status
+                candidates.append(res)
+                if status == "optimal":
+                    break
+
+    if not candidates:
+        raise RuntimeError(
+            f"cvxpy/Clarabel failed to solve the {family!r} problem "
+            f"(statuses of the attempts: {statuses})."
+        )
+    best = min(candidates, key=lambda r: r["objective"])
+    certified = [r["objective"] for r in candidates if r["status"] == "optimal"]
+    if certified and best["objective"] <= min(certified):
+        # Every (W, b) is feasible, so a point at least as good as a certified
+        # optimum is itself optimal to the solver's tolerance.
+        best["status"] = "optimal"
+    if not certified:
+        warnings.warn(
+            f"cvxpy/Clarabel did not reach full optimality for the {family!r} problem "
+            f"(statuses: {statuses}); returning the best inaccurate solution.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return best
