@@ -26,6 +26,7 @@ from .._array_api import (
 from .._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
+from ..solvers.admm import admm
 from ..solvers.closed_form import solve_dense_coupling, solve_rank_one_coupling
 from ..solvers.conjugate_gradient import conjugate_gradient
 from ..solvers.fista import duality_gap, fista
@@ -158,7 +159,15 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty)
         else:
             self._used_iterative = True
-            coef, self.n_iter_, _ = fista(
+            solve = admm if self.solver == "admm" or (
+                self.solver == "auto" and isinstance(loss, GramSquaredLoss)
+            ) else fista
+            if solve is admm and not isinstance(loss, GramSquaredLoss):
+                raise ValueError(
+                    "solver='admm' needs per-task statistics, which were not formed for tasks "
+                    "this much smaller than the number of features; use solver='fista'."
+                )
+            coef, self.n_iter_, _ = solve(
                 loss, penalty, self.l2, coef, self.tol, self.max_iter, xp
             )
         self.certificate_ = self._certificate(loss, penalty, coef, xp)

@@ -63,8 +63,12 @@ _QUADRATIC_SOLVERS = (
     "        takes the closed form when the per-task statistics fit, else ``'cg'``."
 )
 _NORM_SOLVERS = (
-    "``'fista'`` (and ``'auto'``) is accelerated proximal gradient with adaptive\n"
-    "        restart, stopped on the duality gap. ``alpha=0`` is solved in closed form."
+    "``'admm'`` alternates exact per-task solves on the sufficient statistics with\n"
+    "        the prox of the norm; ``'fista'`` is accelerated proximal gradient with\n"
+    "        adaptive restart. Both stop on the duality gap. ``'auto'`` takes ``'admm'``\n"
+    "        when per-task statistics are formed (its iteration count does not grow with\n"
+    "        the conditioning of the features) and ``'fista'`` on rows kept in sample\n"
+    "        space. ``alpha=0`` is solved in closed form."
 )
 
 _ATTRIBUTES = """
@@ -103,7 +107,7 @@ _QUADRATIC_CONSTRAINTS = {
 }
 _NORM_CONSTRAINTS = {
     **MultiTaskLinearRegressor._parameter_constraints,
-    "solver": [StrOptions({"auto", "fista", "cvxpy"})],
+    "solver": [StrOptions({"auto", "admm", "fista", "cvxpy"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "l2": [Interval(Real, 0, None, closed="left")],
 }
@@ -476,4 +480,4 @@ class JointFeatureRegressor(MultiTaskLinearRegressor):
 for _cls in (SharedParameterRegressor, MeanRegularizedRegressor, GraphRegularizedRegressor):
     _document(_cls, "{'auto', 'closed_form', 'cg', 'cvxpy'}", _QUADRATIC_SOLVERS, 1000, _KKT)
 for _cls in (TraceNormRegressor, JointFeatureRegressor):
-    _document(_cls, "{'auto', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, _GAP)
+    _document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, _GAP)
