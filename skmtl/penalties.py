@@ -65,32 +65,42 @@ def graph_coupling(alpha, l2, task_graph):
     return alpha * laplacian + l2 * np.eye(laplacian.shape[0])
 
 
-def rank_one_coupling_matrix(a, b, n_tasks):
-    """Dense :math:`a I - b 11'` (NumPy)."""
-    return a * np.eye(n_tasks) - b * np.ones((n_tasks, n_tasks))
-
-
 class QuadraticPenalty:
     r""":math:`\tfrac12 \operatorname{tr}(W^\top Q W)` for a PSD coupling Q (T×T).
 
-    ``rank_one=(a, b)`` records that :math:`Q = aI - b\mathbf 1\mathbf 1^\top`,
-    which the direct solver exploits.
+    Built either from a dense Q (``coupling``, NumPy or any namespace) or, for
+    :math:`Q = aI - b\mathbf 1\mathbf 1^\top`, from ``rank_one=(a, b)`` alone, so
+    that many tasks never need a dense T×T matrix.
     """
 
-    def __init__(self, coupling, rank_one=None):
+    def __init__(self, coupling=None, rank_one=None):
+        if (coupling is None) == (rank_one is None):
+            raise ValueError("Give exactly one of coupling and rank_one.")
         self.coupling = coupling
         self.rank_one = rank_one
 
     def on(self, xp, dtype, device):
-        """The same penalty with Q as an array of namespace ``xp``."""
-        coupling = xp.asarray(self.coupling, dtype=dtype, device=device)
-        return QuadraticPenalty(coupling, self.rank_one)
-
-    def value(self, coef, xp):
-        return 0.5 * xp.sum(coef * (self.coupling @ coef))
+        """The same penalty with a dense Q moved to namespace ``xp``."""
+        if self.coupling is None:
+            return self
+        return QuadraticPenalty(xp.asarray(self.coupling, dtype=dtype, device=device))
 
     def gradient(self, coef, xp):
+        """:math:`QW`."""
+        if self.coupling is None:
+            a, b = self.rank_one
+            return a * coef - b * xp.sum(coef, axis=0, keepdims=True)
         return self.coupling @ coef
+
+    def value(self, coef, xp):
+        return 0.5 * xp.sum(coef * self.gradient(coef, xp))
+
+    def diagonal(self, n_tasks, xp, dtype, device):
+        """The diagonal of Q, shape (T,)."""
+        if self.coupling is None:
+            a, b = self.rank_one
+            return xp.full((n_tasks,), a - b, dtype=dtype, device=device)
+        return xp.linalg.diagonal(self.coupling)
 
 
 class TraceNorm:

@@ -217,7 +217,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         """
         penalty = self._penalty(n_tasks)
         if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
-            penalty = QuadraticPenalty(self.l2 * np.eye(n_tasks), rank_one=(self.l2, 0.0))
+            penalty = QuadraticPenalty(rank_one=(self.l2, 0.0))
         if isinstance(penalty, QuadraticPenalty):
             penalty = penalty.on(xp, coef.dtype, coef.device)
         self._certificate_name = (
@@ -249,7 +249,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         if solver not in ("cg", "auto"):
             raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
         self._used_iterative = True
-        diagonal = xp.linalg.diagonal(penalty.coupling)
+        diagonal = penalty.diagonal(n_tasks, xp, coef.dtype, coef.device)
         if is_gram:
             blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
             inverses = psd_inverse(blocks, xp)

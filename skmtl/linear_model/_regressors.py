@@ -23,7 +23,6 @@ from ..penalties import (
     TraceNorm,
     graph_coupling,
     mean_coupling,
-    rank_one_coupling_matrix,
     shared_component,
     shared_parameter_coupling,
 )
@@ -186,7 +185,7 @@ class SharedParameterRegressor(MultiTaskLinearRegressor):
 
     def _penalty(self, n_tasks):
         a, b = shared_parameter_coupling(self.alpha_shared, self.alpha_task, n_tasks)
-        return QuadraticPenalty(rank_one_coupling_matrix(a, b, n_tasks), rank_one=(a, b))
+        return QuadraticPenalty(rank_one=(a, b))
 
     def _reference_params(self):
         return {"alpha_shared": self.alpha_shared, "alpha_task": self.alpha_task}
@@ -259,7 +258,7 @@ class MeanRegularizedRegressor(MultiTaskLinearRegressor):
 
     def _penalty(self, n_tasks):
         a, b = mean_coupling(self.alpha, self.l2, n_tasks)
-        return QuadraticPenalty(rank_one_coupling_matrix(a, b, n_tasks), rank_one=(a, b))
+        return QuadraticPenalty(rank_one=(a, b))
 
     def _reference_params(self):
         return {"alpha": self.alpha, "l2": self.l2}
@@ -355,7 +354,7 @@ class GraphRegularizedRegressor(MultiTaskLinearRegressor):
         graph = self._checked_graph(n_tasks)
         if graph is None:
             a, b = mean_coupling(self.alpha * n_tasks, self.l2, n_tasks)
-            return QuadraticPenalty(rank_one_coupling_matrix(a, b, n_tasks), rank_one=(a, b))
+            return QuadraticPenalty(rank_one=(a, b))
         return QuadraticPenalty(graph_coupling(self.alpha, self.l2, graph))
 
     def _reference_params(self):
