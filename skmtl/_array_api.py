@@ -11,11 +11,23 @@ import math
 import numpy as np
 from sklearn.utils._array_api import _convert_to_numpy
 from sklearn.utils._array_api import get_namespace_and_device as _sk_namespace_and_device
+from sklearn.utils._array_api import move_to as _sk_move_to
 
 
 def get_namespace_and_device(*arrays):
     """Return ``(xp, is_array_api_compliant, device)`` for ``arrays``."""
     return _sk_namespace_and_device(*arrays)
+
+
+def follow(array, xp, device):
+    """Move an array of any namespace to ``xp`` on ``device`` (other inputs unchanged).
+
+    Targets and weights follow the namespace and device of ``X``, as in scikit-learn.
+    """
+    is_array = isinstance(array, np.ndarray) or hasattr(array, "__array_namespace__")
+    if not is_array:
+        return array
+    return _sk_move_to(array, xp=xp, device=device)
 
 
 def to_numpy(array, xp):
@@ -77,7 +89,7 @@ def largest_eigenvalue(matrices, xp):
     vector = vector + xp.linspace(0.0, 1.0, d, dtype=matrices.dtype, device=matrices.device)
     for _ in range(60):
         vector = batched_matvec(matrices, vector, xp)
-        vector = vector / xp.maximum(xp.linalg.vector_norm(vector, axis=-1, keepdims=True), 1e-300)
+        vector = vector / xp.clip(xp.linalg.vector_norm(vector, axis=-1, keepdims=True), min=1e-300)
     rayleigh = xp.sum(vector * batched_matvec(matrices, vector, xp), axis=-1)
     return 1.02 * rayleigh
 

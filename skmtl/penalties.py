@@ -114,7 +114,7 @@ class TraceNorm:
 
     def prox(self, coef, step, xp):
         u, s, vt = xp.linalg.svd(coef, full_matrices=False)
-        shrunk = xp.maximum(s - step * self.alpha, 0.0)
+        shrunk = xp.clip(s - step * self.alpha, min=0.0)
         return (u * shrunk) @ vt
 
     def dual_norm(self, z, xp):
@@ -124,7 +124,7 @@ class TraceNorm:
     def dual_ball_distance_squared(self, z, xp):
         r"""Squared distance of z to :math:`\{\|Z\|_2 \le \alpha\}`."""
         s = xp.linalg.svdvals(z)
-        return xp.sum(xp.maximum(s - self.alpha, 0.0) ** 2)
+        return xp.sum(xp.clip(s - self.alpha, min=0.0) ** 2)
 
 
 class JointFeatureNorm:
@@ -149,4 +149,4 @@ class JointFeatureNorm:
 
     def dual_ball_distance_squared(self, z, xp):
         norms = xp.linalg.vector_norm(z, axis=0)
-        return xp.sum(xp.maximum(norms - self.alpha, 0.0) ** 2)
+        return xp.sum(xp.clip(norms - self.alpha, min=0.0) ** 2)

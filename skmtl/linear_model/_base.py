@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .._array_api import (
     add_to_diagonal,
     batched_matvec,
+    follow,
     get_namespace_and_device,
     psd_inverse,
     to_numpy,
@@ -27,8 +28,8 @@ from .._tasks import assign_tasks, index_known_tasks, resolve_task_weights, spli
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
 from ..solvers.admm import admm
-from ..solvers.closed_form import solve_dense_coupling, solve_rank_one_coupling
-from ..solvers.conjugate_gradient import conjugate_gradient
+from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
+from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
 from ..solvers.fista import duality_gap, fista
 
 
@@ -81,7 +82,8 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
 
     def _validate_fit_input(self, X, y, tasks, sample_weight):
         X, labels = self._split_input(X, tasks)
-        xp, _, _ = get_namespace_and_device(X)
+        xp, _, device = get_namespace_and_device(X)
+        y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=[xp.float64, xp.float32]
         )
@@ -116,52 +118,25 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             Fitted estimator.
         """
         X, y, labels, sample_weight, xp = self._validate_fit_input(X, y, tasks, sample_weight)
-        n_samples, n_features = X.shape
-        if labels is None:
-            Y = y if y.ndim == 2 else y[:, None]
-            self._task_label_list = list(range(Y.shape[1]))
-            totals = np.full(Y.shape[1], float(xp.sum(sample_weight)))
-            self._check_task_weights(totals)
-            task_scale = self._task_scale(totals, xp, X)
-            loss, x_offset, y_offset = shared_design_loss(
-                X, Y, sample_weight, task_scale, self.fit_intercept, xp
-            )
-            self._shared_design_ndim = y.ndim
-            routed = None
-        else:
-            if y.ndim != 1:
-                raise ValueError(
-                    f"With task labels y must be 1-D (one target per row), got shape {y.shape}."
-                )
-            assignment = assign_tasks(labels, n_samples)
-            self._task_label_list = assignment.labels.tolist()
-            n_tasks = len(self._task_labels)
-            weights = to_numpy(sample_weight, xp)
-            totals = np.bincount(assignment.index, weights=weights, minlength=n_tasks)
-            self._check_task_weights(totals)
-            task_scale = self._task_scale(totals, xp, X)
-            loss, x_offset, y_offset = routed_loss(
-                X, y, sample_weight, assignment.index, n_tasks, task_scale, self.fit_intercept, xp
-            )
-            self._shared_design_ndim = None
-            routed = assignment.index
+        n_features = X.shape[1]
+        loss, x_offset, y_offset, task_scale, routed = self._squared_loss(
+            X, y, labels, sample_weight, xp
+        )
         n_tasks = len(self._task_labels)
         self.tasks_ = self._task_labels
         if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
             self.tasks_ = xp.asarray(self._task_labels, device=X.device)
         coef = self._initial_coef(n_tasks, n_features, X, xp)
         penalty = self._effective_penalty(n_tasks, coef, xp)
-        self._used_iterative = False
         if self.solver == "cvxpy":
             coef = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
             self.n_iter_ = 1
         elif isinstance(penalty, QuadraticPenalty):
             coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty)
         else:
-            self._used_iterative = True
             coef, self.n_iter_ = self._solve_norm_penalized(loss, coef, xp, penalty)
         self.certificate_ = self._certificate(loss, penalty, coef, xp)
-        if self._used_iterative and self.certificate_ > self.tol:
+        if self.solver != "cvxpy" and self.certificate_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__} did not converge: the {self._certificate_name} "
                 f"{self.certificate_:.3g} is above tol={self.tol:g} after {self.n_iter_} "
@@ -179,6 +154,34 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             )
         return self
 
+    def _squared_loss(self, X, y, labels, sample_weight, xp):
+        """Loss object, centring offsets, task scale and row task index (None if shared)."""
+        if labels is None:
+            Y = y if y.ndim == 2 else y[:, None]
+            self._task_label_list = list(range(Y.shape[1]))
+            self._shared_design_ndim = y.ndim
+            totals = np.full(Y.shape[1], float(xp.sum(sample_weight)))
+            task_scale = self._task_scale(totals, xp, X)
+            loss, x_offset, y_offset = shared_design_loss(
+                X, Y, sample_weight, task_scale, self.fit_intercept, xp
+            )
+            return loss, x_offset, y_offset, task_scale, None
+        if y.ndim != 1:
+            raise ValueError(
+                f"With task labels y must be 1-D (one target per row), got shape {y.shape}."
+            )
+        assignment = assign_tasks(labels, X.shape[0])
+        self._task_label_list = assignment.labels.tolist()
+        self._shared_design_ndim = None
+        n_tasks = len(self._task_label_list)
+        weights = to_numpy(sample_weight, xp)
+        totals = np.bincount(assignment.index, weights=weights, minlength=n_tasks)
+        task_scale = self._task_scale(totals, xp, X)
+        loss, x_offset, y_offset = routed_loss(
+            X, y, sample_weight, assignment.index, n_tasks, task_scale, self.fit_intercept, xp
+        )
+        return loss, x_offset, y_offset, task_scale, assignment.index
+
     def _check_task_weights(self, totals):
         empty = np.flatnonzero(totals <= 0)
         if empty.size:
@@ -189,6 +192,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             )
 
     def _task_scale(self, totals, xp, X):
+        self._check_task_weights(totals)
         scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
         return xp.asarray(scale, dtype=X.dtype, device=X.device)
 
@@ -226,51 +230,66 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         return penalty
 
     def _solve_quadratic(self, loss, coef, xp, penalty):
-        """Closed form where it exists, else preconditioned conjugate gradient."""
+        """Closed form polished by conjugate gradient, or conjugate gradient alone.
+
+        Both stop on the same certificate (see ``_certificate``): the direct
+        solve loses digits in proportion to the conditioning of the G_t, and the
+        block-preconditioned conjugate gradient that follows recovers them,
+        usually in a few steps.
+        """
         solver = self.solver
         is_gram = isinstance(loss, GramSquaredLoss)
         n_tasks, n_features = coef.shape
         if solver == "auto":
-            direct = (
+            direct = is_gram and (
                 penalty.rank_one is not None
                 or loss.gram.shape[0] == 1
                 or n_tasks * n_features <= 2000
-            ) if is_gram else False
+            )
             solver = "closed_form" if direct else "cg"
-        if solver == "closed_form":
-            if not is_gram:
-                raise ValueError(
-                    "solver='closed_form' needs per-task statistics, which were not formed "
-                    "for tasks this much smaller than the number of features; use solver='cg'."
-                )
-            if penalty.rank_one is not None:
-                return solve_rank_one_coupling(loss, *penalty.rank_one, xp), 1
-            return solve_dense_coupling(loss, penalty.coupling, xp), 1
-        if solver not in ("cg", "auto"):
+        if solver not in ("closed_form", "cg"):
             raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
-        self._used_iterative = True
-        diagonal = penalty.diagonal(n_tasks, xp, coef.dtype, coef.device)
-        if is_gram:
-            blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
-            inverses = psd_inverse(blocks, xp)
-
-            def precondition(values):
-                return batched_matvec(inverses, values, xp)
-        else:
-            preconditioner = loss.hessian_diagonal() + diagonal[:, None]
-            safe = xp.where(preconditioner > 0, preconditioner, xp.ones_like(preconditioner))
-
-            def precondition(values):
-                return values / safe
+        if solver == "closed_form" and not is_gram:
+            raise ValueError(
+                "solver='closed_form' needs per-task statistics, which were not formed "
+                "for tasks this much smaller than the number of features; use solver='cg'."
+            )
 
         def matvec(values):
             return loss.hessian_matvec(values) + penalty.gradient(values, xp)
 
+        precondition = self._preconditioner(loss, penalty, xp, coef)
         rhs = -loss.gradient(xp.zeros_like(coef))
+        tol = self.tol
+        if solver == "closed_form":
+            if penalty.rank_one is not None:
+                solve = rank_one_coupling_solver(loss, *penalty.rank_one, xp)
+            else:
+                solve = dense_coupling_solver(loss, penalty.coupling, xp)
+            coef = solve(rhs)
+            # Polishing a direct solve costs a few O(T d^2) steps: go to 1e-10 whatever tol,
+            # since on badly scaled features a residual of tol can leave the objective
+            # further than tol from its optimum.
+            tol = min(tol, 1e-10)
         coef, n_iter, _ = conjugate_gradient(
-            matvec, rhs, precondition, coef, self.tol, self.max_iter, xp
+            matvec, rhs, precondition, coef, tol, self.max_iter, xp
         )
         return coef, n_iter
+
+    def _preconditioner(self, loss, penalty, xp, coef):
+        """Inverse of the block diagonal of the Hessian: per task (tau_t G_t + Q_tt I)^+.
+
+        On rows kept in sample space, the inverse of the Hessian's diagonal.
+        """
+        diagonal = penalty.diagonal(coef.shape[0], xp, coef.dtype, coef.device)
+        if isinstance(loss, GramSquaredLoss):
+            blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
+            inverses = psd_inverse(blocks, xp)
+            return lambda values: batched_matvec(inverses, values, xp)
+        preconditioner = loss.hessian_diagonal() + diagonal[:, None]
+        positive = preconditioner > 0
+        inverse = xp.where(positive, 1.0 / xp.where(positive, preconditioner, 1.0), 0.0)
+        return lambda values: values * inverse
 
     def _solve_norm_penalized(self, loss, coef, xp, penalty):
         """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon.
@@ -299,9 +318,11 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""
         zeros = xp.zeros_like(coef)
         if isinstance(penalty, QuadraticPenalty):
-            reference = float(xp.linalg.vector_norm(loss.gradient(zeros)))
-            gradient = loss.gradient(coef) + penalty.gradient(coef, xp)
-            return float(xp.linalg.vector_norm(gradient)) / max(reference, 1e-300)
+            precondition = self._preconditioner(loss, penalty, xp, coef)
+            return relative_residual(
+                -loss.gradient(zeros), -(loss.gradient(coef) + penalty.gradient(coef, xp)),
+                precondition, xp,
+            )
         scale = max(float(loss.value(zeros)), 1e-300)
         return max(duality_gap(loss, penalty, self.l2, coef, xp) / scale, 0.0)
 

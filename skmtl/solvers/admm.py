@@ -24,6 +24,11 @@ from .._array_api import batched_matvec
 from .closed_form import clean_eigh
 from .fista import duality_gap
 
+#: Residual balancing: rho changes by STEP when one residual exceeds the other BALANCE
+#: times (5 and 3 took the fewest iterations on the School data over alphas 1e-3..10).
+BALANCE = 5.0
+STEP = 3.0
+
 
 def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
     """Solve the norm-penalized problem on a :class:`~skmtl.losses.GramSquaredLoss`.
@@ -76,8 +81,8 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
                 break
             primal_residual = float(xp.linalg.vector_norm(primal - split))
             dual_residual = rho * float(xp.linalg.vector_norm(split - previous))
-            if primal_residual > 10.0 * dual_residual:
-                rho, dual = 2.0 * rho, dual / 2.0
-            elif dual_residual > 10.0 * primal_residual:
-                rho, dual = rho / 2.0, dual * 2.0
+            if primal_residual > BALANCE * dual_residual:
+                rho, dual = STEP * rho, dual / STEP
+            elif dual_residual > BALANCE * primal_residual:
+                rho, dual = rho / STEP, dual * STEP
     return split, n_iter, max(relative_gap, 0.0)

@@ -35,8 +35,8 @@ def clean_eigh(matrices, xp):
     return xp.where(eigenvalues > noise, eigenvalues, xp.zeros_like(eigenvalues)), vectors
 
 
-def solve_rank_one_coupling(loss, a, b, xp):
-    """Minimize the Gram-form loss plus the penalty with :math:`Q = aI - b11'`.
+def rank_one_coupling_solver(loss, a, b, xp):
+    """Direct solver of the optimality conditions for :math:`Q = aI - b11'`.
 
     With :math:`G_t = V_t \\Lambda_t V_t^\top`, every :math:`A_t^{-1}` is
     :math:`V_t (\tau_t\\Lambda_t + a)^{-1} V_t^\top` and the Schur complement is
@@ -54,11 +54,12 @@ def solve_rank_one_coupling(loss, a, b, xp):
 
     Returns
     -------
-    coef : array of shape (T, d)
+    solve : callable
+        Maps a right-hand side R (T, d) to the W with
+        :math:`\tau_t G_t w_t + (QW)_t = r_t`; ``solve(-loss.gradient(0))`` is the minimizer.
     """
     scale = loss.task_scale
     n_tasks = scale.shape[0]
-    rhs = scale[:, None] * loss.linear
     eigenvalues, vectors = clean_eigh(loss.gram, xp)  # (T or 1, d), (T or 1, d, d)
     curvature = scale[:, None] * eigenvalues + a  # (T, d)
     positive = curvature > 0
@@ -69,39 +70,50 @@ def solve_rank_one_coupling(loss, a, b, xp):
         return batched_matvec(vectors, inverse * batched_matvec(transposed, values, xp), xp)
 
     if b == 0:
-        return apply_inverses(rhs)
+        return apply_inverses
     schur_diag = (scale[:, None] * eigenvalues + (a - b * n_tasks)) * inverse / n_tasks
     if vectors.shape[0] == 1:
         schur = (vectors[0, ...] * xp.sum(schur_diag, axis=0)) @ transposed[0, ...]
     else:
         schur = xp.sum((vectors * schur_diag[:, None, :]) @ transposed, axis=0)
     schur = 0.5 * (schur + xp.matrix_transpose(schur))
-    total = psd_inverse(schur, xp) @ xp.sum(apply_inverses(rhs), axis=0)
-    return apply_inverses(rhs + b * total)
+    schur_inverse = psd_inverse(schur, xp)
+
+    def solve(rhs):
+        total = schur_inverse @ xp.sum(apply_inverses(rhs), axis=0)
+        return apply_inverses(rhs + b * total)
+
+    return solve
 
 
-def solve_dense_coupling(loss, coupling, xp):
-    """Minimize the Gram-form loss plus :math:`\\tfrac12 tr(W'QW)` for any PSD Q.
+def dense_coupling_solver(loss, coupling, xp):
+    """Direct solver of the optimality conditions for any PSD coupling Q (T×T).
 
     In the shared design one eigendecomposition :math:`G = V\\Lambda V^\\top`
     turns the problem into d independent T×T systems
     :math:`(\\operatorname{diag}(\\tau)\\lambda_j + Q) z_j = (V^\\top c)_j`.
     With one Gram matrix per task the (T·d)×(T·d) system is formed and solved
     directly; use the conjugate-gradient solver when that is too large.
+    Returns a callable like :func:`rank_one_coupling_solver`.
     """
     n_tasks, d = loss.linear.shape
     scale = loss.task_scale
-    rhs = scale[:, None] * loss.linear
+    dtype, device = loss.linear.dtype, loss.linear.device
     if loss.gram.shape[0] == 1:
         eigenvalues, vectors = clean_eigh(loss.gram[0, ...], xp)
-        rotated = xp.matrix_transpose(rhs @ vectors)  # (d, T)
         systems = coupling[None, ...] + (
-            eigenvalues[:, None, None] * xp.eye(n_tasks, dtype=rhs.dtype, device=rhs.device)
+            eigenvalues[:, None, None] * xp.eye(n_tasks, dtype=dtype, device=device)
         ) * scale[None, None, :]
-        solution = batched_matvec(psd_inverse(systems, xp), rotated, xp)  # (d, T)
-        return xp.matrix_transpose(solution) @ xp.matrix_transpose(vectors)
+        inverses = psd_inverse(systems, xp)  # (d, T, T)
+
+        def solve_shared(rhs):
+            rotated = xp.matrix_transpose(rhs @ vectors)  # (d, T)
+            solution = batched_matvec(inverses, rotated, xp)
+            return xp.matrix_transpose(solution) @ xp.matrix_transpose(vectors)
+
+        return solve_shared
     blocks = loss.gram * scale[:, None, None]
-    eye_d = xp.eye(d, dtype=rhs.dtype, device=rhs.device)
+    eye_d = xp.eye(d, dtype=dtype, device=device)
     rows = []
     for t in range(n_tasks):
         row = [coupling[t, s] * eye_d for s in range(n_tasks)]
@@ -109,5 +121,9 @@ def solve_dense_coupling(loss, coupling, xp):
         rows.append(xp.concat(row, axis=1))
     system = xp.concat(rows, axis=0)
     system = 0.5 * (system + xp.matrix_transpose(system))
-    solution = psd_inverse(system, xp) @ xp.reshape(rhs, (n_tasks * d,))
-    return xp.reshape(solution, (n_tasks, d))
+    inverse = psd_inverse(system, xp)
+
+    def solve(rhs):
+        return xp.reshape(inverse @ xp.reshape(rhs, (n_tasks * d,)), (n_tasks, d))
+
+    return solve

@@ -1,0 +1,24 @@
+"""scikit-learn's estimator API checks on every estimator, default parameters."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmtl import (
+    GraphRegularizedRegressor,
+    JointFeatureRegressor,
+    MeanRegularizedRegressor,
+    SharedParameterRegressor,
+    TraceNormRegressor,
+)
+
+ESTIMATORS = [
+    SharedParameterRegressor(),
+    MeanRegularizedRegressor(),
+    GraphRegularizedRegressor(),
+    TraceNormRegressor(),
+    JointFeatureRegressor(),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
