@@ -368,7 +368,25 @@ class GraphRegularizedRegressor(MultiTaskLinearRegressor):
         return {"alpha": self.alpha, "l2": self.l2, "task_graph": graph}
 
 
-class TraceNormRegressor(MultiTaskLinearRegressor):
+class _NormPenalizedRegressor(MultiTaskLinearRegressor):
+    """Parameters shared by the norm-penalized families: alpha·R(W) + l2/2·||W||²."""
+
+    _parameter_constraints = _NORM_CONSTRAINTS
+
+    def __init__(self, alpha=0.1, l2=0.0, *, fit_intercept=True, task_weights="uniform",
+                 solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
+                 verbose=0):
+        self.alpha = alpha
+        self.l2 = l2
+        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
+                               solver=solver, tol=tol, max_iter=max_iter,
+                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+
+    def _reference_params(self):
+        return {"alpha": self.alpha, "l2": self.l2}
+
+
+class TraceNormRegressor(_NormPenalizedRegressor):
     r"""Multi-task regression with a low-rank coefficient matrix (trace-norm penalty).
 
     .. math::
@@ -402,23 +420,10 @@ class TraceNormRegressor(MultiTaskLinearRegressor):
     True
     """
 
-    _parameter_constraints = _NORM_CONSTRAINTS
     _family = "trace"
-
-    def __init__(self, alpha=0.1, l2=0.0, *, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
 
     def _penalty(self, n_tasks):
         return TraceNorm(self.alpha)
-
-    def _reference_params(self):
-        return {"alpha": self.alpha, "l2": self.l2}
 
     def _after_fit(self, xp):
         singular = xp.linalg.svdvals(self.coef_)
@@ -426,7 +431,7 @@ class TraceNormRegressor(MultiTaskLinearRegressor):
         self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
 
 
-class JointFeatureRegressor(MultiTaskLinearRegressor):
+class JointFeatureRegressor(_NormPenalizedRegressor):
     r"""Multi-task regression selecting features jointly (L2,1 penalty).
 
     .. math::
@@ -462,23 +467,10 @@ class JointFeatureRegressor(MultiTaskLinearRegressor):
     3
     """
 
-    _parameter_constraints = _NORM_CONSTRAINTS
     _family = "joint_feature"
-
-    def __init__(self, alpha=0.1, l2=0.0, *, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
 
     def _penalty(self, n_tasks):
         return JointFeatureNorm(self.alpha)
-
-    def _reference_params(self):
-        return {"alpha": self.alpha, "l2": self.l2}
 
     def _after_fit(self, xp):
         self.support_ = xp.linalg.vector_norm(self.coef_, axis=0) > 0
