@@ -182,13 +182,47 @@ def task_bounds(task_index, n_tasks):
     return order, list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def _weighted_center(X, y, weights, fit_intercept, xp):
-    """Weighted means of ``X`` (d,) and ``y`` and the centred copies."""
+def _statistics(X, y, weights, fit_intercept, xp):
+    """Weighted means and the Gram-form statistics of one block of rows.
+
+    With :math:`r_i = \\sqrt{s_i/S}` the rows are scaled once, ``Z = r·(X - x̄)``,
+    so that :math:`G = Z^\\top Z` is a symmetric rank-k product (BLAS ``syrk`` in
+    NumPy, half the work of a general product) and :math:`c = Z^\\top (r·(y - ȳ))`.
+    ``y`` is (n,) or (n, T); the statistics follow its shape.
+
+    Returns
+    -------
+    gram (d, d), linear (d,) or (T, d), target_square () or (T,), x_mean (d,), y_mean
+    """
+    total = xp.sum(weights)
+    root = xp.sqrt(weights / total)
+    root_column = root[:, None]
+    if fit_intercept:
+        x_mean = (weights @ X) / total
+        y_mean = (weights @ y) / total
+        scaled_x = X - x_mean
+        scaled_x *= root_column
+        centred_y = y - y_mean
+    else:
+        x_mean = xp.zeros(X.shape[1], dtype=X.dtype, device=X.device)
+        y_mean = xp.zeros(y.shape[1:], dtype=X.dtype, device=X.device)
+        scaled_x = X * root_column
+        centred_y = y
+    scaled_y = centred_y * (root_column if y.ndim == 2 else root)
+    gram = xp.matrix_transpose(scaled_x) @ scaled_x
+    linear = xp.matrix_transpose(scaled_x) @ scaled_y
+    if y.ndim == 2:
+        linear = xp.matrix_transpose(linear)
+    target_square = xp.sum(scaled_y**2, axis=0)
+    return gram, linear, target_square, x_mean, y_mean
+
+
+def _centred_rows(X, y, weights, fit_intercept, xp):
+    """Weighted means and the centred rows (sample-space representation)."""
     total = xp.sum(weights)
     if not fit_intercept:
         zeros_x = xp.zeros(X.shape[1], dtype=X.dtype, device=X.device)
-        zeros_y = xp.zeros(y.shape[1:], dtype=X.dtype, device=X.device)
-        return X, y, zeros_x, zeros_y, total
+        return X, y, zeros_x, xp.zeros((), dtype=X.dtype, device=X.device), total
     x_mean = (weights @ X) / total
     y_mean = (weights @ y) / total
     return X - x_mean, y - y_mean, x_mean, y_mean, total
@@ -198,14 +232,12 @@ def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp):
     """Statistics of the shared design: one Gram matrix serves every task.
 
     Returns the loss and the offsets ``(x_offset (1, d), y_offset (T,))`` that
-    give the intercepts :math:`b_t = \\bar y_t - \\bar x^\\top w_t`.
+    give the intercepts :math:`b_t = \bar y_t - \bar x^\top w_t`.
     """
-    Xc, Yc, x_mean, y_mean, total = _weighted_center(X, Y, sample_weight, fit_intercept, xp)
-    weighted = Xc * (sample_weight / total)[:, None]
-    gram = (xp.matrix_transpose(weighted) @ Xc)[None, ...]
-    linear = xp.matrix_transpose(xp.matrix_transpose(weighted) @ Yc)
-    target_square = (sample_weight / total) @ (Yc**2)
-    loss = GramSquaredLoss(gram, linear, target_square, task_scale, xp)
+    gram, linear, target_square, x_mean, y_mean = _statistics(
+        X, Y, sample_weight, fit_intercept, xp
+    )
+    loss = GramSquaredLoss(gram[None, ...], linear, target_square, task_scale, xp)
     return loss, x_mean[None, :], y_mean
 
 
@@ -231,21 +263,19 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     centred_x, centred_y, x_offsets, y_offsets, grams, linears, squares, row_weights = (
         [], [], [], [], [], [], [], [])
     for t, (start, stop) in enumerate(bounds):
-        Xc, yc, x_mean, y_mean, total = _weighted_center(
-            X[start:stop, ...], y[start:stop], weight[start:stop], fit_intercept, xp
-        )
-        x_offsets.append(x_mean)
-        y_offsets.append(y_mean)
-        scaled = weight[start:stop] / total
+        rows = (X[start:stop, ...], y[start:stop], weight[start:stop], fit_intercept, xp)
         if representation == "gram":
-            weighted = Xc * scaled[:, None]
-            grams.append(xp.matrix_transpose(weighted) @ Xc)
-            linears.append(yc @ weighted)
-            squares.append(scaled @ yc**2)
+            gram, linear, target_square, x_mean, y_mean = _statistics(*rows)
+            grams.append(gram)
+            linears.append(linear)
+            squares.append(target_square)
         else:
+            Xc, yc, x_mean, y_mean, total = _centred_rows(*rows)
             centred_x.append(Xc)
             centred_y.append(yc)
-            row_weights.append(task_scale[t] * scaled)
+            row_weights.append(task_scale[t] * weight[start:stop] / total)
+        x_offsets.append(x_mean)
+        y_offsets.append(y_mean)
     x_offset = xp.stack(x_offsets)
     y_offset = xp.stack(y_offsets)
     if representation == "gram":
