@@ -1,0 +1,140 @@
+"""Helpers shared by the benchmark scripts: machine description, command line, tables."""
+
+import datetime
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import Ridge
+
+BENCHMARK_DIR = Path(__file__).resolve().parent
+DEFAULT_OUTPUT_DIR = BENCHMARK_DIR / "results"
+
+
+def _cpu_model():
+    """The CPU model name where the platform tells it (Linux), else ``platform.processor()``."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(module_name):
+    try:
+        module = __import__(module_name)
+    except ImportError:
+        return "not installed"
+    return getattr(module, "__version__", "unknown")
+
+
+def _blas():
+    """BLAS libraries in use, with their thread counts (no file paths)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return "unknown"
+    described = []
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        threads = info.get("num_threads")
+        text = f"{info.get('internal_api')} {info.get('version')} ({threads} thread(s))"
+        if text not in described:
+            described.append(text)
+    return ", ".join(described) or "unknown"
+
+
+def command_line(script_name):
+    """The command that was run, with the script named relative to the repository root."""
+    args = " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    return f"python benchmarks/{script_name}" + (f" {args}" if args else "")
+
+
+def machine_header(title, script_name, extra_packages=()):
+    """Markdown lines describing the run: date, machine, versions, command."""
+    versions = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("numpy", "scipy", "sklearn", "skmtl", *extra_packages)
+    )
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"# {title}",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {os.cpu_count()} CPUs ({_cpu_model()}), {platform.system()} "
+        f"{platform.machine()}",
+        f"- Python {platform.python_version()}; {versions}",
+        f"- BLAS: {_blas()}",
+        f"- Command: `{command_line(script_name)}`",
+        "",
+    ]
+
+
+def markdown_table(header, rows):
+    """A GitHub-flavoured markdown table (all cells are strings)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+class PerTaskRidge(RegressorMixin, BaseEstimator):
+    """Independent ridge regressions: one scikit-learn ``Ridge`` per task, one shared ``alpha``.
+
+    The baseline without any sharing between tasks. It takes the task labels
+    as ``tasks=`` in ``fit`` and ``predict`` and requests them under metadata
+    routing, like the skmtl estimators.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        ``Ridge(alpha)`` of every task (penalty on the sum of squared errors,
+        as in scikit-learn).
+    """
+
+    __metadata_request__fit = {"tasks": True}
+    __metadata_request__predict = {"tasks": True}
+    __metadata_request__score = {"tasks": True}
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def fit(self, X, y, tasks=None):
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if tasks is None:
+            raise ValueError("PerTaskRidge needs the task label of every row: pass tasks=.")
+        tasks = np.asarray(tasks)
+        self.tasks_ = np.unique(tasks)
+        self.models_ = {}
+        for label in self.tasks_:
+            rows = tasks == label
+            self.models_[label] = Ridge(alpha=self.alpha).fit(X[rows], y[rows])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X, tasks=None):
+        X = np.asarray(X, dtype=np.float64)
+        if tasks is None:
+            raise ValueError("PerTaskRidge needs the task label of every row: pass tasks=.")
+        tasks = np.asarray(tasks)
+        unknown = np.setdiff1d(np.unique(tasks), self.tasks_)
+        if unknown.size:
+            raise ValueError(f"Tasks not seen in fit: {unknown[:10].tolist()}.")
+        prediction = np.empty(X.shape[0])
+        for label in np.unique(tasks):
+            rows = tasks == label
+            prediction[rows] = self.models_[label].predict(X[rows])
+        return prediction
+
+    def score(self, X, y, tasks=None):
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(y, self.predict(X, tasks=tasks)))

@@ -1,0 +1,90 @@
+"""The benchmark scripts run end to end (``--quick``) and write their tables.
+
+Timings are the benchmarks' business: nothing here asserts on them.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+SCHOOL_ROWS = [
+    "Independent ridge",
+    "Pooled ridge",
+    "SharedParameterRegressor",
+    "MeanRegularizedRegressor",
+    "GraphRegularizedRegressor",
+    "TraceNormRegressor",
+    "JointFeatureRegressor",
+]
+
+SPEED_ROWS = [
+    "SharedParameterRegressor",
+    "MeanRegularizedRegressor",
+    "GraphRegularizedRegressor",
+    "TraceNormRegressor",
+    "JointFeatureRegressor",
+    "(b) n=",
+    "(c) n=",
+]
+
+
+def run_script(name, output_dir):
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), "--quick", "--output-dir", str(output_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=BENCHMARKS.parent,
+    )
+    assert completed.returncode == 0, (
+        f"{name} failed with exit code {completed.returncode}:\n"
+        f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+    )
+    return completed
+
+
+def table_rows(text):
+    """The lines of the markdown tables that are rows (not header separators)."""
+    return [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+
+
+def test_school_quick(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    run_script("school.py", tmp_path)
+
+    report = (tmp_path / "school.md").read_text(encoding="utf-8")
+    rows = table_rows(report)
+    for model in SCHOOL_ROWS:
+        matching = [row for row in rows if row.startswith(f"| {model}")]
+        assert len(matching) == 1, f"no single row for {model!r} in school.md:\n{report}"
+        cells = [cell.strip() for cell in matching[0].strip("|").split("|")]
+        mean = float(cells[1].split("±")[0])
+        assert 0.0 < mean < 1.0, f"explained variance out of range for {model!r}: {cells[1]}"
+    assert "Machine:" in report and "Command:" in report
+    png = tmp_path / "school.png"
+    assert png.stat().st_size > 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_speed_quick(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("cvxpy")
+    pytest.importorskip("clarabel")
+    run_script("speed.py", tmp_path)
+
+    report = (tmp_path / "speed.md").read_text(encoding="utf-8")
+    rows = table_rows(report)
+    for model in SPEED_ROWS:
+        assert any(row.startswith(f"| {model}") for row in rows), (
+            f"no row for {model!r} in speed.md:\n{report}"
+        )
+    assert "Machine:" in report and "Command:" in report
+    # Part (a) checks skmtl's objective against cvxpy's in its last column.
+    family_rows = [row for row in rows if row.startswith("| ") and "Regressor (" in row]
+    assert len(family_rows) == 5
+    assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
