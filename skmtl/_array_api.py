@@ -79,18 +79,28 @@ def psd_inverse(matrices, xp, shift=0.0):
 def largest_eigenvalue(matrices, xp):
     """Upper estimate of the largest eigenvalue of each symmetric PSD matrix.
 
-    Exact (``eigvalsh``) when the stack is small; otherwise 60 power iterations
-    with a 2 % margin, which the certificate of the solver guards.
+    Exact (``eigvalsh``) unless the stack is large; then power iteration,
+    stopped when the Rayleigh quotients change by less than 1e-4 (at most 100
+    steps), with a 2 % margin that the solver's certificate guards.  (Power
+    iteration is not cheaper on a 500×500 Gram matrix of random data: its top
+    eigenvalues are close, and it needs about 50 steps to come within 0.5 %.)
     """
     count, d, _ = matrices.shape
     if count * d**3 <= 2e8:
         return xp.max(xp.linalg.eigvalsh(matrices), axis=-1)
     vector = xp.ones((count, d), dtype=matrices.dtype, device=matrices.device)
     vector = vector + xp.linspace(0.0, 1.0, d, dtype=matrices.dtype, device=matrices.device)
-    for _ in range(60):
-        vector = batched_matvec(matrices, vector, xp)
-        vector = vector / xp.clip(xp.linalg.vector_norm(vector, axis=-1, keepdims=True), min=1e-300)
-    rayleigh = xp.sum(vector * batched_matvec(matrices, vector, xp), axis=-1)
+    vector = vector / xp.linalg.vector_norm(vector, axis=-1, keepdims=True)
+    previous = None
+    for step in range(100):
+        image = batched_matvec(matrices, vector, xp)
+        rayleigh = xp.sum(vector * image, axis=-1)
+        vector = image / xp.clip(xp.linalg.vector_norm(image, axis=-1, keepdims=True), min=1e-300)
+        if step % 10 == 9:
+            top = float(xp.max(rayleigh))
+            if previous is not None and abs(top - previous) <= 1e-4 * top:
+                break
+            previous = top
     return 1.02 * rayleigh
 
 

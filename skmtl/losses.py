@@ -182,38 +182,48 @@ def task_bounds(task_index, n_tasks):
     return order, list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def _statistics(X, y, weights, fit_intercept, xp):
-    """Weighted means and the Gram-form statistics of one block of rows.
+#: Rows per block when the statistics are accumulated: about 8 MB of float64 per block.
+_BLOCK_ELEMENTS = 2**20
 
-    With :math:`r_i = \\sqrt{s_i/S}` the rows are scaled once, ``Z = r·(X - x̄)``,
-    so that :math:`G = Z^\\top Z` is a symmetric rank-k product (BLAS ``syrk`` in
-    NumPy, half the work of a general product) and :math:`c = Z^\\top (r·(y - ȳ))`.
-    ``y`` is (n,) or (n, T); the statistics follow its shape.
+
+def _statistics(X, y, weights, fit_intercept, xp):
+    """Weighted means and the Gram-form statistics of one group of rows.
+
+    The rows are taken in blocks of about 8 MB: each block is centred and
+    scaled by :math:`r_i = \\sqrt{s_i/S}` into ``Z`` (a temporary that stays in
+    cache instead of an n×d copy of X), then :math:`G \\mathrel{+}= Z^\\top Z` (a
+    symmetric rank-k product, BLAS ``syrk`` in NumPy) and
+    :math:`c \\mathrel{+}= Z^\\top (r·(y - ȳ))`.  ``y`` is (n,) or (n, T); the
+    statistics follow its shape.
 
     Returns
     -------
     gram (d, d), linear (d,) or (T, d), target_square () or (T,), x_mean (d,), y_mean
     """
+    n_samples, n_features = X.shape
+    dtype, device = X.dtype, X.device
     total = xp.sum(weights)
-    root = xp.sqrt(weights / total)
-    root_column = root[:, None]
     if fit_intercept:
         x_mean = (weights @ X) / total
         y_mean = (weights @ y) / total
-        scaled_x = X - x_mean
-        scaled_x *= root_column
-        centred_y = y - y_mean
     else:
-        x_mean = xp.zeros(X.shape[1], dtype=X.dtype, device=X.device)
-        y_mean = xp.zeros(y.shape[1:], dtype=X.dtype, device=X.device)
-        scaled_x = X * root_column
-        centred_y = y
-    scaled_y = centred_y * (root_column if y.ndim == 2 else root)
-    gram = xp.matrix_transpose(scaled_x) @ scaled_x
-    linear = xp.matrix_transpose(scaled_x) @ scaled_y
+        x_mean = xp.zeros(n_features, dtype=dtype, device=device)
+        y_mean = xp.zeros(y.shape[1:], dtype=dtype, device=device)
+    gram = xp.zeros((n_features, n_features), dtype=dtype, device=device)
+    linear = xp.zeros((n_features, *y.shape[1:]), dtype=dtype, device=device)
+    target_square = xp.zeros(y.shape[1:], dtype=dtype, device=device)
+    block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
+        root = xp.sqrt(weights[start:stop] / total)
+        scaled_x = (X[start:stop, ...] - x_mean) * root[:, None]
+        scaled_y = (y[start:stop, ...] - y_mean) * (root[:, None] if y.ndim == 2 else root)
+        transposed = xp.matrix_transpose(scaled_x)
+        gram = gram + transposed @ scaled_x
+        linear = linear + transposed @ scaled_y
+        target_square = target_square + xp.sum(scaled_y**2, axis=0)
     if y.ndim == 2:
         linear = xp.matrix_transpose(linear)
-    target_square = xp.sum(scaled_y**2, axis=0)
     return gram, linear, target_square, x_mean, y_mean
 
 
