@@ -209,10 +209,8 @@ def _statistics(X, y, weights, fit_intercept, xp):
     else:
         x_mean = xp.zeros(n_features, dtype=dtype, device=device)
         y_mean = xp.zeros(y.shape[1:], dtype=dtype, device=device)
-    gram = xp.zeros((n_features, n_features), dtype=dtype, device=device)
-    linear = xp.zeros((n_features, *y.shape[1:]), dtype=dtype, device=device)
-    target_square = xp.zeros(y.shape[1:], dtype=dtype, device=device)
     block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
+    gram = linear = target_square = 0.0
     for start in range(0, n_samples, block):
         stop = min(start + block, n_samples)
         root = xp.sqrt(weights[start:stop] / total)

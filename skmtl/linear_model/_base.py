@@ -128,14 +128,18 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             self.tasks_ = xp.asarray(self._task_labels, device=X.device)
         coef = self._initial_coef(n_tasks, n_features, X, xp)
         penalty = self._effective_penalty(n_tasks, coef, xp)
+        precondition = (
+            self._preconditioner(loss, penalty, xp, coef)
+            if isinstance(penalty, QuadraticPenalty) else None
+        )
         if self.solver == "cvxpy":
             coef = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
             self.n_iter_ = 1
         elif isinstance(penalty, QuadraticPenalty):
-            coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty)
+            coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty, precondition)
         else:
             coef, self.n_iter_ = self._solve_norm_penalized(loss, coef, xp, penalty)
-        self.certificate_ = self._certificate(loss, penalty, coef, xp)
+        self.certificate_ = self._certificate(loss, penalty, coef, xp, precondition)
         if self.solver != "cvxpy" and self.certificate_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__} did not converge: the {self._certificate_name} "
@@ -229,7 +233,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         )
         return penalty
 
-    def _solve_quadratic(self, loss, coef, xp, penalty):
+    def _solve_quadratic(self, loss, coef, xp, penalty, precondition):
         """Closed form polished by conjugate gradient, or conjugate gradient alone.
 
         Both stop on the same certificate (see ``_certificate``): the direct
@@ -258,7 +262,6 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         def matvec(values):
             return loss.hessian_matvec(values) + penalty.gradient(values, xp)
 
-        precondition = self._preconditioner(loss, penalty, xp, coef)
         rhs = -loss.gradient(xp.zeros_like(coef))
         tol = self.tol
         if solver == "closed_form":
@@ -284,7 +287,8 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         diagonal = penalty.diagonal(coef.shape[0], xp, coef.dtype, coef.device)
         if isinstance(loss, GramSquaredLoss):
             blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
-            inverses = psd_inverse(blocks, xp)
+            definite = float(xp.min(diagonal)) > 0
+            inverses = xp.linalg.inv(blocks) if definite else psd_inverse(blocks, xp)
             return lambda values: batched_matvec(inverses, values, xp)
         preconditioner = loss.hessian_diagonal() + diagonal[:, None]
         positive = preconditioner > 0
@@ -314,11 +318,10 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         coef, more, _ = admm(loss, penalty, self.l2, coef, self.tol, self.max_iter - n_iter, xp)
         return coef, n_iter + more
 
-    def _certificate(self, loss, penalty, coef, xp):
+    def _certificate(self, loss, penalty, coef, xp, precondition):
         """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""
         zeros = xp.zeros_like(coef)
         if isinstance(penalty, QuadraticPenalty):
-            precondition = self._preconditioner(loss, penalty, xp, coef)
             return relative_residual(
                 -loss.gradient(zeros), -(loss.gradient(coef) + penalty.gradient(coef, xp)),
                 precondition, xp,
