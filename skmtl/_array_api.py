@@ -6,8 +6,6 @@ setting: NumPy unless the user enabled dispatch and passed another library's
 arrays (CuPy, PyTorch, ``array_api_strict``).
 """
 
-import math
-
 import numpy as np
 from sklearn.utils._array_api import _convert_to_numpy
 from sklearn.utils._array_api import get_namespace_and_device as _sk_namespace_and_device
@@ -102,12 +100,3 @@ def largest_eigenvalue(matrices, xp):
                 break
             previous = top
     return 1.02 * rayleigh
-
-
-def scalar(value):
-    """Python float of a 0-d array of any namespace (forces a device sync)."""
-    return float(value)
-
-
-def is_finite_number(value):
-    return math.isfinite(value)

@@ -1,8 +1,9 @@
 """What every linear multi-task regressor shares: input handling, statistics, predict.
 
-A subclass names its family and implements ``_solve(loss, coef, xp)``; this
-module turns the three task conventions into a loss object, fits intercepts,
-predicts, scores and checks convergence.
+A subclass names its family (``_family``, the name the cvxpy reference knows)
+and implements ``_penalty(n_tasks)`` and ``_reference_params()``; this module
+turns the three task conventions into a loss object, picks and runs the solver,
+fits intercepts, predicts, scores and reports the certificate.
 """
 
 import warnings
@@ -37,7 +38,6 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
     """Base class of the linear multi-task regressors (not public)."""
 
     _family = None
-    _iterative_solvers = ()
 
     _parameter_constraints = {
         "fit_intercept": ["boolean"],
