@@ -54,24 +54,34 @@ def add_to_diagonal(matrices, values, xp):
     return matrices + values[:, None, None] * eye
 
 
-def psd_inverse(matrices, xp, shift=0.0):
-    """Pseudo-inverse of ``matrices + shift * I`` for symmetric PSD matrices.
+def clean_eigh(matrices, xp):
+    """Eigendecomposition of symmetric PSD matrices with rounding noise set to zero.
 
-    Eigenvalues below ``d * eps * max|eigenvalue|`` are treated as zero, so a
-    singular (consistent) system gets its minimum-norm solution.  ``shift`` is a
-    scalar or one value per matrix.
+    Eigenvalues below ``d * eps`` times the largest of their matrix (negative
+    ones included) are the numerical null space and become exactly 0.
     """
-    eigenvalues, eigenvectors = xp.linalg.eigh(matrices)
-    if isinstance(shift, (int, float)):
-        eigenvalues = eigenvalues + shift
-    else:
-        eigenvalues = eigenvalues + shift[..., None]
+    eigenvalues, vectors = xp.linalg.eigh(matrices)
     finfo = xp.finfo(eigenvalues.dtype)
     largest = xp.max(xp.abs(eigenvalues), axis=-1, keepdims=True)
-    threshold = matrices.shape[-1] * finfo.eps * largest
-    safe = xp.where(eigenvalues > threshold, eigenvalues, xp.ones_like(eigenvalues))
-    inverse = xp.where(eigenvalues > threshold, 1.0 / safe, xp.zeros_like(eigenvalues))
-    return (eigenvectors * inverse[..., None, :]) @ xp.matrix_transpose(eigenvectors)
+    noise = eigenvalues.shape[-1] * finfo.eps * largest
+    return xp.where(eigenvalues > noise, eigenvalues, xp.zeros_like(eigenvalues)), vectors
+
+
+def positive_reciprocal(values, xp):
+    """``1 / values`` where ``values > 0``, and 0 elsewhere (a pseudo-inverse of a diagonal)."""
+    positive = values > 0
+    return xp.where(positive, 1.0 / xp.where(positive, values, 1.0), 0.0)
+
+
+def psd_inverse(matrices, xp):
+    """Pseudo-inverse of symmetric PSD matrices (any leading batch shape).
+
+    The numerical null space of :func:`clean_eigh` is left out, so a singular
+    consistent system gets its minimum-norm solution.
+    """
+    eigenvalues, vectors = clean_eigh(matrices, xp)
+    inverse = positive_reciprocal(eigenvalues, xp)
+    return (vectors * inverse[..., None, :]) @ xp.matrix_transpose(vectors)
 
 
 def largest_eigenvalue(matrices, xp):

@@ -22,6 +22,7 @@ from .._array_api import (
     batched_matvec,
     follow,
     get_namespace_and_device,
+    positive_reciprocal,
     psd_inverse,
     to_numpy,
 )
@@ -290,9 +291,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             definite = float(xp.min(diagonal)) > 0
             inverses = xp.linalg.inv(blocks) if definite else psd_inverse(blocks, xp)
             return lambda values: batched_matvec(inverses, values, xp)
-        preconditioner = loss.hessian_diagonal() + diagonal[:, None]
-        positive = preconditioner > 0
-        inverse = xp.where(positive, 1.0 / xp.where(positive, preconditioner, 1.0), 0.0)
+        inverse = positive_reciprocal(loss.hessian_diagonal() + diagonal[:, None], xp)
         return lambda values: values * inverse
 
     def _solve_norm_penalized(self, loss, coef, xp, penalty):

@@ -20,8 +20,7 @@ returned and the stopping rule is the same duality gap as FISTA's.
 
 import math
 
-from .._array_api import batched_matvec
-from .closed_form import clean_eigh
+from .._array_api import batched_matvec, clean_eigh
 from .fista import duality_gap
 
 #: Residual balancing: rho changes by STEP when one residual exceeds the other BALANCE

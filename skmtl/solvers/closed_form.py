@@ -16,23 +16,12 @@ independent d×d systems and one d×d system for :math:`u = \sum_s w_s`:
 Singular systems (no ridge, rank-deficient tasks) get their minimum-norm
 solution through eigenvalue pseudo-inverses.  When every task shares one Gram
 matrix (the shared design) a single eigendecomposition of it diagonalizes all
-the :math:`A_t`.
+the :math:`A_t`.  The estimators then polish the direct solution by conjugate
+gradient (:mod:`skmtl.solvers.conjugate_gradient`), which recovers the digits a
+factorization loses on badly conditioned :math:`G_t`.
 """
 
-from .._array_api import batched_matvec, psd_inverse
-
-
-def clean_eigh(matrices, xp):
-    """Eigendecomposition of symmetric PSD matrices with rounding noise set to zero.
-
-    Eigenvalues below ``d * eps`` times the largest of their matrix (negative
-    ones included) are the numerical null space and become exactly 0.
-    """
-    eigenvalues, vectors = xp.linalg.eigh(matrices)
-    finfo = xp.finfo(eigenvalues.dtype)
-    largest = xp.max(xp.abs(eigenvalues), axis=-1, keepdims=True)
-    noise = eigenvalues.shape[-1] * finfo.eps * largest
-    return xp.where(eigenvalues > noise, eigenvalues, xp.zeros_like(eigenvalues)), vectors
+from .._array_api import batched_matvec, clean_eigh, positive_reciprocal, psd_inverse
 
 
 def rank_one_coupling_solver(loss, a, b, xp):
@@ -62,8 +51,7 @@ def rank_one_coupling_solver(loss, a, b, xp):
     n_tasks = scale.shape[0]
     eigenvalues, vectors = clean_eigh(loss.gram, xp)  # (T or 1, d), (T or 1, d, d)
     curvature = scale[:, None] * eigenvalues + a  # (T, d)
-    positive = curvature > 0
-    inverse = xp.where(positive, 1.0 / xp.where(positive, curvature, 1.0), 0.0)
+    inverse = positive_reciprocal(curvature, xp)
     transposed = xp.matrix_transpose(vectors)
 
     def apply_inverses(values):
