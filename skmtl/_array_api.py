@@ -84,29 +84,39 @@ def psd_inverse(matrices, xp):
     return (vectors * inverse[..., None, :]) @ xp.matrix_transpose(vectors)
 
 
-def largest_eigenvalue(matrices, xp):
-    """Upper estimate of the largest eigenvalue of each symmetric PSD matrix.
+def largest_eigenvalue(matrices, xp, steps=30):
+    """Largest eigenvalue of each symmetric PSD matrix of a stack, from above.
 
-    Exact (``eigvalsh``) unless the stack is large; then power iteration,
-    stopped when the Rayleigh quotients change by less than 1e-4 (at most 100
-    steps), with a 2 % margin that the solver's certificate guards.  (Power
-    iteration is not cheaper on a 500×500 Gram matrix of random data: its top
-    eigenvalues are close, and it needs about 50 steps to come within 0.5 %.)
+    Exact (``eigvalsh``) for small stacks; otherwise ``steps`` Lanczos steps
+    with full reorthogonalization, batched over the stack, then the largest
+    eigenvalue of each small tridiagonal matrix (on the host).  The top Ritz
+    value approaches the top eigenvalue from below, at a rate set by the
+    square root of the spectral gap, and a 1 % margin covers the rest; the
+    solver's certificate guards the outcome.  On a 500×500 Gram matrix this
+    costs 30 matrix-vector products instead of a full ``eigvalsh``.
     """
     count, d, _ = matrices.shape
-    if count * d**3 <= 2e8:
+    if count * d**3 <= 1e6 or d <= steps:
         return xp.max(xp.linalg.eigvalsh(matrices), axis=-1)
     vector = xp.ones((count, d), dtype=matrices.dtype, device=matrices.device)
     vector = vector + xp.linspace(0.0, 1.0, d, dtype=matrices.dtype, device=matrices.device)
     vector = vector / xp.linalg.vector_norm(vector, axis=-1, keepdims=True)
-    previous = None
-    for step in range(100):
-        image = batched_matvec(matrices, vector, xp)
-        rayleigh = xp.sum(vector * image, axis=-1)
-        vector = image / xp.clip(xp.linalg.vector_norm(image, axis=-1, keepdims=True), min=1e-300)
-        if step % 10 == 9:
-            top = float(xp.max(rayleigh))
-            if previous is not None and abs(top - previous) <= 1e-4 * top:
-                break
-            previous = top
-    return 1.02 * rayleigh
+    basis, diagonal, offdiagonal = [vector], [], []
+    for _ in range(steps):
+        image = batched_matvec(matrices, basis[-1], xp)
+        diagonal.append(xp.sum(basis[-1] * image, axis=-1))
+        stacked = xp.stack(basis, axis=1)  # (count, k, d)
+        coefficients = stacked @ image[..., None]  # (count, k, 1)
+        image = image - (xp.matrix_transpose(stacked) @ coefficients)[..., 0]
+        norm = xp.linalg.vector_norm(image, axis=-1)
+        offdiagonal.append(norm)
+        basis.append(image / xp.clip(norm, min=1e-300)[:, None])
+    alphas = to_numpy(xp.stack(diagonal, axis=1), xp)
+    betas = to_numpy(xp.stack(offdiagonal[:-1], axis=1), xp)
+    tridiagonal = np.zeros((count, steps, steps))
+    index = np.arange(steps)
+    tridiagonal[:, index, index] = alphas
+    tridiagonal[:, index[:-1], index[1:]] = betas
+    tridiagonal[:, index[1:], index[:-1]] = betas
+    top = np.linalg.eigvalsh(tridiagonal)[:, -1]
+    return xp.asarray(1.01 * top, dtype=matrices.dtype, device=matrices.device)
