@@ -85,7 +85,7 @@ def psd_inverse(matrices, xp):
 
 
 def largest_eigenvalue(matrices, xp, steps=30):
-    """Largest eigenvalue of each symmetric PSD matrix of a stack, from above.
+    """Estimate from above of the largest eigenvalue of each symmetric PSD matrix.
 
     Exact (``eigvalsh``) for small stacks; otherwise ``steps`` Lanczos steps
     with full reorthogonalization, batched over the stack, then the largest
