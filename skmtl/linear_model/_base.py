@@ -32,7 +32,7 @@ from ..penalties import QuadraticPenalty
 from ..solvers.admm import admm
 from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
-from ..solvers.fista import duality_gap, fista
+from ..solvers.fista import fista, relative_duality_gap
 
 
 class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
@@ -325,8 +325,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
                 -loss.gradient(zeros), -(loss.gradient(coef) + penalty.gradient(coef, xp)),
                 precondition, xp,
             )
-        scale = max(float(loss.value(zeros)), 1e-300)
-        return max(duality_gap(loss, penalty, self.l2, coef, xp) / scale, 0.0)
+        return relative_duality_gap(loss, penalty, self.l2, coef, xp)
 
     def _solve_reference(self, X, y, task_index, sample_weight, task_scale, xp):
         from ..solvers.reference_cvxpy import solve_reference

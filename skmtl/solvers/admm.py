@@ -21,7 +21,7 @@ returned and the stopping rule is the same duality gap as FISTA's.
 import math
 
 from .._array_api import batched_matvec, clean_eigh
-from .fista import duality_gap
+from .fista import gap_scale, relative_duality_gap
 
 #: Residual balancing: rho changes by STEP when one residual exceeds the other BALANCE
 #: times (5 and 3 took the fewest iterations on the School data over alphas 1e-3..10).
@@ -55,15 +55,10 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
     curvature = scale[:, None] * eigenvalues  # (T, d)
     transposed = xp.matrix_transpose(vectors)
     rhs_data = scale[:, None] * loss.linear
-    positive = curvature[curvature > 0] if curvature.shape[0] else curvature
-    top = float(xp.max(curvature)) if curvature.shape[0] else 0.0
-    if top <= 0:
-        rho = 1.0
-    else:
-        middle = float(xp.mean(positive)) if positive.shape[0] else top
-        rho = math.sqrt(top * middle)
+    top = float(xp.max(curvature))
+    rho = math.sqrt(top * float(xp.mean(curvature[curvature > 0]))) if top > 0 else 1.0
     rho = max(rho, l2, 1e-12)
-    objective_scale = max(float(loss.value(xp.zeros_like(coef))), 1e-300)
+    scale_of_gap = gap_scale(loss, coef, xp)
     split = coef
     dual = -(loss.gradient(split) + l2 * split) / rho
     relative_gap = math.inf
@@ -75,7 +70,7 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
         split = penalty.prox(primal + dual, 1.0 / rho, xp)
         dual = dual + primal - split
         if n_iter % check_every == 0 or n_iter == max_iter:
-            relative_gap = duality_gap(loss, penalty, l2, split, xp) / objective_scale
+            relative_gap = relative_duality_gap(loss, penalty, l2, split, xp, scale_of_gap)
             if relative_gap <= tol:
                 break
             primal_residual = float(xp.linalg.vector_norm(primal - split))
@@ -84,4 +79,4 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
                 rho, dual = STEP * rho, dual / STEP
             elif dual_residual > BALANCE * primal_residual:
                 rho, dual = rho / STEP, dual * STEP
-    return split, n_iter, max(relative_gap, 0.0)
+    return split, n_iter, relative_gap

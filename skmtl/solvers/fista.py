@@ -44,6 +44,17 @@ def duality_gap(loss, penalty, l2, coef, xp):
     return primal - max(dual_value(kappa) for kappa in candidates)
 
 
+def gap_scale(loss, coef, xp):
+    """The objective at W = 0, which the duality gap is measured against."""
+    return max(float(loss.value(xp.zeros_like(coef))), 1e-300)
+
+
+def relative_duality_gap(loss, penalty, l2, coef, xp, scale=None):
+    """The duality gap divided by :func:`gap_scale` (the certificate of FISTA and ADMM)."""
+    scale = gap_scale(loss, coef, xp) if scale is None else scale
+    return max(duality_gap(loss, penalty, l2, coef, xp) / scale, 0.0)
+
+
 def fista(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
     """Run FISTA with gradient-based adaptive restart (O'Donoghue & Candès 2015).
 
@@ -68,7 +79,7 @@ def fista(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
     """
     lipschitz = max(loss.lipschitz() + l2, 1e-300)
     step = 1.0 / lipschitz
-    scale = max(float(loss.value(xp.zeros_like(coef))), 1e-300)
+    scale = gap_scale(loss, coef, xp)
     current, extrapolated, momentum = coef, coef, 1.0
     relative_gap = math.inf
     n_iter = 0
@@ -83,7 +94,7 @@ def fista(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
             momentum = next_momentum
         current = following
         if n_iter % check_every == 0 or n_iter == max_iter:
-            relative_gap = duality_gap(loss, penalty, l2, current, xp) / scale
+            relative_gap = relative_duality_gap(loss, penalty, l2, current, xp, scale)
             if relative_gap <= tol:
                 break
-    return current, n_iter, max(relative_gap, 0.0)
+    return current, n_iter, relative_gap
