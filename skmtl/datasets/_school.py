@@ -1,13 +1,10 @@
 """Loader for the ILEA School multi-task regression benchmark."""
 
-from importlib import resources
-
 import numpy as np
-from sklearn.utils import Bunch
+
+from ._base import _make_output, _read_npz
 
 __all__ = ["load_school"]
-
-_N_TASKS = 139
 
 FEATURE_NAMES = (
     [f"exam_year_{i}" for i in range(3)]
@@ -75,12 +72,8 @@ redistributed for research benchmarking and is not relicensed by skmtl.
 """
 
 
-def _read_npz():
-    ref = resources.files("skmtl.datasets").joinpath("data", "school.npz")
-    with ref.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
-        X = np.asarray(npz["X"], dtype=np.float64)
-        y = np.asarray(npz["y"], dtype=np.float64)
-        tasks = np.asarray(npz["task"], dtype=np.int64)
+def _read_school():
+    X, y, tasks = _read_npz("school.npz", np.float64)
     return X[:, :-1].copy(), y, tasks
 
 
@@ -173,35 +166,16 @@ def load_school(*, as_frame=False, return_X_y=False):
     >>> load_school().feature_names[:4]
     ['exam_year_0', 'exam_year_1', 'exam_year_2', 'pct_free_meals']
     """
-    X, y, tasks = _read_npz()
-    feature_names = list(FEATURE_NAMES)
-    task_names = [f"school_{i}" for i in range(_N_TASKS)]
-
-    frame = None
-    if as_frame:
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on environment
-            raise ImportError(
-                "load_school(as_frame=True) requires pandas; install it with "
-                "`pip install pandas` or use as_frame=False."
-            ) from exc
-        data = pd.DataFrame(X, columns=feature_names)
-        data[TASK_NAME] = tasks
-        target = pd.Series(y, name=TARGET_NAME)
-        frame = data.assign(**{TARGET_NAME: target})
-    else:
-        data, target = X, y
-
-    if return_X_y:
-        return (data, target) if as_frame else (data, target, tasks)
-
-    return Bunch(
-        data=data,
-        target=target,
-        tasks=tasks,
-        feature_names=feature_names,
-        task_names=task_names,
-        frame=frame,
-        DESCR=_DESCR,
+    X, y, tasks = _read_school()
+    return _make_output(
+        X,
+        y,
+        tasks,
+        feature_names=FEATURE_NAMES,
+        task_name=TASK_NAME,
+        target_name=TARGET_NAME,
+        descr=_DESCR,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        loader="load_school",
     )
