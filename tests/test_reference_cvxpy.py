@@ -8,6 +8,8 @@ import pytest
 pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
+from scipy.optimize import minimize  # noqa: E402
+from scipy.special import expit  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import Lasso, MultiTaskLasso  # noqa: E402
 
@@ -429,3 +431,352 @@ def test_failed_solve_raises_runtime_error(monkeypatch):
     X, y, ti, T, s, _ = make_problem(18)
     with pytest.raises(RuntimeError, match="infeasible"):
         solve_reference("mean", X, y, ti, T, {"alpha": 1.0}, sample_weight=s)
+
+
+# --------------------------------------------------------------------------- #
+# Logistic loss
+# --------------------------------------------------------------------------- #
+def make_logistic_problem(seed=20, sizes=(15, 20, 25), d=4):
+    """Labels in {-1, +1} from a noisy linear model (overlapping classes)."""
+    rng = np.random.default_rng(seed)
+    T = len(sizes)
+    task_index = np.repeat(np.arange(T), sizes)
+    rng.shuffle(task_index)
+    n = task_index.size
+    X = rng.standard_normal((n, d))
+    W_true = rng.standard_normal(d) + 0.5 * rng.standard_normal((T, d))
+    z = np.einsum("ij,ij->i", X, W_true[task_index]) + rng.normal(0.3, 0.5, T)[task_index]
+    y = np.where(z + rng.standard_normal(n) > 0, 1.0, -1.0)
+    s = rng.uniform(0.2, 2.0, n)
+    tau = rng.uniform(0.5, 2.0, T)
+    return X, y, task_index, T, s, tau
+
+
+def logistic_data_term(W, b, X, y, ti, c):
+    """sum_i c_i log(1 + exp(-y_i (x_i w_t + b_t))) and its gradients in W and b."""
+    margin = y * (np.einsum("ij,ij->i", X, W[ti]) + b[ti])
+    value = float(np.sum(c * np.logaddexp(0.0, -margin)))
+    dz = -c * y * expit(-margin)
+    gW = np.zeros_like(W)
+    np.add.at(gW, ti, dz[:, None] * X)
+    gb = np.bincount(ti, weights=dz, minlength=W.shape[0])
+    return value, gW, gb
+
+
+def logistic_row_weights(ti, T, s, tau):
+    S = np.bincount(ti, weights=s, minlength=T)
+    return tau[ti] * s / S[ti]
+
+
+def random_task_graph(T, seed):
+    rng = np.random.default_rng(seed)
+    A = np.triu(rng.uniform(0.0, 2.0, (T, T)), k=1)
+    A[0, T - 1] = 0.0  # not the complete graph
+    return A + A.T
+
+
+def logistic_scipy_solve(family, params, X, y, ti, T, s, tau, fit_intercept, seed=0):
+    """Minimize the logistic objective with L-BFGS-B on a smooth parametrization.
+
+    Quadratic families are smooth in (W, b). The norm families use exact smooth
+    variational forms: ``||W||_* = min_{W = P Q'} (||P||_F^2 + ||Q||_F^2) / 2`` and
+    ``||W[:, j]||_2 = min_{W[:, j] = a_j v_j} (a_j^2 + ||v_j||^2) / 2``; both are
+    strongly convex around a zero singular value / column strictly inside the
+    subdifferential, so L-BFGS converges fast to the nonsmooth optimum.
+    Returns ``(W, b, F)`` with ``F`` the objective written here from scratch.
+    """
+    n, d = X.shape
+    c = logistic_row_weights(ti, T, s, tau)
+    k = min(T, d)
+
+    if family == "shared_parameter":
+        a_s, a_t = params["alpha_shared"], params["alpha_task"]
+        sizes = [d, T * d]
+
+        def unpack(theta):
+            w0, V = theta[:d], theta[d:].reshape(T, d)
+            return w0[None, :] + V, (w0, V)
+
+        def penalty(W, parts):
+            w0, V = parts
+            return 0.5 * a_s * w0 @ w0 + 0.5 * a_t * np.sum(V * V)
+
+        def grad(W, gW, parts):
+            w0, V = parts
+            return np.concatenate([gW.sum(axis=0) + a_s * w0, (gW + a_t * V).ravel()])
+
+    elif family in ("mean", "graph"):
+        alpha, l2 = params["alpha"], params["l2"]
+        if family == "mean":
+            Lap = np.eye(T) - np.ones((T, T)) / T  # sum_t ||w_t - w_bar||^2 = tr(W' L W)
+        else:
+            A = params["task_graph"]
+            Lap = np.diag(A.sum(axis=1)) - A  # sum_{s<t} A_st ||w_s - w_t||^2 = tr(W' L W)
+        sizes = [T * d]
+
+        def unpack(theta):
+            return theta.reshape(T, d), None
+
+        def penalty(W, parts):
+            return 0.5 * alpha * np.sum(W * (Lap @ W)) + 0.5 * l2 * np.sum(W * W)
+
+        def grad(W, gW, parts):
+            return (gW + alpha * Lap @ W + l2 * W).ravel()
+
+    elif family == "trace":
+        alpha, l2 = params["alpha"], params["l2"]
+        sizes = [T * k, d * k]
+
+        def unpack(theta):
+            P, Q = theta[: T * k].reshape(T, k), theta[T * k :].reshape(d, k)
+            return P @ Q.T, (P, Q)
+
+        def penalty(W, parts):
+            P, Q = parts
+            return 0.5 * alpha * (np.sum(P * P) + np.sum(Q * Q)) + 0.5 * l2 * np.sum(W * W)
+
+        def grad(W, gW, parts):
+            P, Q = parts
+            G = gW + l2 * W
+            return np.concatenate([(G @ Q + alpha * P).ravel(), (G.T @ P + alpha * Q).ravel()])
+
+    else:  # joint_feature
+        alpha, l2 = params["alpha"], params["l2"]
+        sizes = [d, T * d]
+
+        def unpack(theta):
+            a, V = theta[:d], theta[d:].reshape(T, d)
+            return V * a[None, :], (a, V)
+
+        def penalty(W, parts):
+            a, V = parts
+            return 0.5 * alpha * (a @ a + np.sum(V * V)) + 0.5 * l2 * np.sum(W * W)
+
+        def grad(W, gW, parts):
+            a, V = parts
+            G = gW + l2 * W
+            return np.concatenate([np.sum(G * V, axis=0) + alpha * a, (G * a + alpha * V).ravel()])
+
+    n_w = sum(sizes)
+
+    def fun(theta):
+        W, parts = unpack(theta[:n_w])
+        b = theta[n_w:] if fit_intercept else np.zeros(T)
+        value, gW, gb = logistic_data_term(W, b, X, y, ti, c)
+        g = grad(W, gW, parts)
+        if fit_intercept:
+            g = np.concatenate([g, gb])
+        return value + penalty(W, parts), g
+
+    rng = np.random.default_rng(seed)
+    theta0 = 0.1 * rng.standard_normal(n_w + (T if fit_intercept else 0))
+    opt = minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 20_000, "maxcor": 30},
+    )
+    W, _ = unpack(opt.x[:n_w])
+    b = opt.x[n_w:] if fit_intercept else np.zeros(T)
+    return W, b, float(opt.fun)
+
+
+def logistic_params(family, T):
+    if family == "shared_parameter":
+        return {"alpha_shared": 0.2, "alpha_task": 0.15}
+    if family == "mean":
+        return {"alpha": 0.5, "l2": 0.05}
+    if family == "graph":
+        return {"alpha": 0.3, "l2": 0.05, "task_graph": random_task_graph(T, 21)}
+    # Norm families: large enough for a rank drop / a zero column.
+    return {"alpha": 0.12, "l2": 0.02}
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_logistic_matches_scipy_minimize(family, fit_intercept):
+    X, y, ti, T, s, tau = make_logistic_problem()
+    params = logistic_params(family, T)
+    res = solve_reference(
+        family,
+        X,
+        y,
+        ti,
+        T,
+        params,
+        sample_weight=s,
+        task_scale=tau,
+        fit_intercept=fit_intercept,
+        loss="logistic",
+    )
+    assert res["status"] == "optimal"
+    W, b, F = logistic_scipy_solve(family, params, X, y, ti, T, s, tau, fit_intercept)
+    # The reference objective, recomputed here from its definition.
+    c = logistic_row_weights(ti, T, s, tau)
+    data, _, _ = logistic_data_term(res["coef"], res["intercept"], X, y, ti, c)
+    assert res["objective"] == pytest.approx(data + penalty_value(family, res["coef"], params))
+    assert res["objective"] == pytest.approx(F, rel=1e-7)
+    assert res["objective"] <= F * (1 + 1e-9)
+    # Coefficients: tight for the smooth families, to the interior-point accuracy
+    # at the nonsmooth optimum of the norm families.
+    atol = 1e-5 if family in NORM_FAMILIES else 1e-6
+    np.testing.assert_allclose(res["coef"], W, atol=atol)
+    np.testing.assert_allclose(res["intercept"], b, atol=atol)
+    if not fit_intercept:
+        assert np.all(res["intercept"] == 0)
+
+
+@pytest.mark.parametrize("family", NORM_FAMILIES)
+def test_logistic_norm_families_satisfy_subgradient_conditions(family):
+    # 0 in grad L(W, b) + l2 W + alpha dNorm(W), and grad_b L = 0.
+    X, y, ti, T, s, tau = make_logistic_problem(22)
+    alpha, l2 = 0.12, 0.02
+    res = solve_reference(
+        family,
+        X,
+        y,
+        ti,
+        T,
+        {"alpha": alpha, "l2": l2},
+        sample_weight=s,
+        task_scale=tau,
+        loss="logistic",
+    )
+    W, b = res["coef"], res["intercept"]
+    c = logistic_row_weights(ti, T, s, tau)
+    _, gW, gb = logistic_data_term(W, b, X, y, ti, c)
+    np.testing.assert_allclose(gb, 0.0, atol=1e-7)
+    G = -(gW + l2 * W) / alpha  # must be a subgradient of the norm at W
+    tol = 1e-5
+    if family == "joint_feature":
+        norms = np.linalg.norm(W, axis=0)
+        active = norms > 1e-4
+        assert 0 < active.sum() < W.shape[1]  # the test exercises a zero column
+        np.testing.assert_allclose(G[:, active], W[:, active] / norms[active], atol=tol)
+        assert np.all(np.linalg.norm(G[:, ~active], axis=0) <= 1 + tol)
+    else:
+        U, sv, Vt = np.linalg.svd(W, full_matrices=False)
+        r = int(np.sum(sv > 1e-4 * sv[0]))
+        assert 0 < r < min(W.shape)  # the test exercises a rank drop
+        U, Vt = U[:, :r], Vt[:r]
+        # G = U V' + M with U'M = 0, M V = 0 and ||M||_2 <= 1.
+        np.testing.assert_allclose(U.T @ G, Vt, atol=tol)
+        np.testing.assert_allclose(G @ Vt.T, U, atol=tol)
+        M = G - U @ Vt
+        assert np.linalg.norm(M, 2) <= 1 + tol
+
+
+@pytest.mark.parametrize("family", NORM_FAMILIES)
+def test_logistic_huge_alpha_gives_log_odds_intercepts(family):
+    X, y, ti, T, s, tau = make_logistic_problem(23)
+    res = solve_reference(
+        family,
+        X,
+        y,
+        ti,
+        T,
+        {"alpha": 1e4, "l2": 0.0},
+        sample_weight=s,
+        task_scale=tau,
+        loss="logistic",
+    )
+    assert res["status"] == "optimal"
+    np.testing.assert_allclose(res["coef"], 0.0, atol=1e-7)
+    p = np.bincount(ti, weights=s * (y > 0), minlength=T) / np.bincount(ti, weights=s)
+    np.testing.assert_allclose(res["intercept"], np.log(p / (1 - p)), atol=1e-6)
+    # At W = 0 the optimal loss of task t is tau_t times the binary entropy of p_t.
+    entropy = -(p * np.log(p) + (1 - p) * np.log(1 - p))
+    assert res["objective"] == pytest.approx(np.sum(tau * entropy), rel=1e-8)
+
+
+@pytest.mark.parametrize("label", [1.0, -1.0])
+def test_logistic_one_class_task(label):
+    X, y, ti, T, s, tau = make_logistic_problem(24)
+    y = y.copy()
+    one = 1
+    y[ti == one] = label
+    # A zero-weight row of the other class does not count.
+    zero_row = np.flatnonzero(ti == one)[0]
+    y[zero_row], s = -label, s.copy()
+    s[zero_row] = 0.0
+    params = {"alpha": 0.0, "l2": 0.1}  # 'mean' with alpha = 0: independent tasks
+    kw = {"sample_weight": s, "task_scale": tau, "loss": "logistic"}
+    res = solve_reference("mean", X, y, ti, T, params, **kw)
+    assert res["status"] == "optimal"
+    assert res["intercept"][one] == label * np.inf
+    assert np.all(np.isfinite(res["coef"]))
+    np.testing.assert_allclose(res["coef"][one], 0.0, atol=1e-8)  # set by l2 alone
+    assert np.all(np.isfinite(np.delete(res["intercept"], one)))
+
+    keep = ti != one
+    sub = solve_reference(
+        "mean",
+        X[keep],
+        y[keep],
+        ti[keep],
+        T,
+        params,
+        sample_weight=s[keep],
+        task_scale=tau,
+        loss="logistic",
+    )
+    others = np.arange(T) != one
+    np.testing.assert_allclose(res["coef"][others], sub["coef"][others], atol=1e-7)
+    np.testing.assert_allclose(res["intercept"][others], sub["intercept"][others], atol=1e-7)
+    # The one-class task contributes 0: same objective, which is the limit b -> +-inf.
+    assert res["objective"] == pytest.approx(sub["objective"], rel=1e-12)
+    b = res["intercept"].copy()
+    b[one] = 40.0 * label
+    f = objective_value("mean", X, y, ti, T, res["coef"], b, params, **kw)
+    assert f == pytest.approx(res["objective"], rel=1e-12)
+    # An infinite intercept of the wrong sign is an infinite loss.
+    b[one] = -label * np.inf
+    assert objective_value("mean", X, y, ti, T, res["coef"], b, params, **kw) == np.inf
+
+    # A coupling penalty: w of the one-class task stays finite and is pulled
+    # towards the others; the intercept is still infinite.
+    coupled = solve_reference("trace", X, y, ti, T, {"alpha": 0.05, "l2": 0.01}, **kw)
+    assert coupled["intercept"][one] == label * np.inf
+    assert np.all(np.isfinite(coupled["coef"])) and np.isfinite(coupled["objective"])
+
+    # Without intercept the loss is finite: no special case.
+    no_b = solve_reference("mean", X, y, ti, T, params, fit_intercept=False, **kw)
+    assert np.all(no_b["intercept"] == 0)
+    assert np.linalg.norm(no_b["coef"][one]) > 0
+
+
+def test_logistic_objective_value_matches_formula():
+    X, y, ti, T, s, tau = make_logistic_problem(25)
+    rng = np.random.default_rng(25)
+    W = rng.standard_normal((T, X.shape[1]))
+    b = rng.standard_normal(T)
+    margin = y * (np.einsum("ij,ij->i", X, W[ti]) + b[ti])
+    S = np.bincount(ti, weights=s, minlength=T)
+    data = np.sum(tau[ti] * s / S[ti] * np.log1p(np.exp(-margin)))
+    for family in FAMILIES:
+        params = family_params(family)
+        got = objective_value(
+            family, X, y, ti, T, W, b, params, sample_weight=s, task_scale=tau, loss="logistic"
+        )
+        assert got == pytest.approx(data + penalty_value(family, W, params), rel=1e-12)
+
+
+def test_logistic_invalid_labels_and_loss():
+    X, y, ti, T, s, _ = make_logistic_problem(26)
+    W, b = np.zeros((T, X.shape[1])), np.zeros(T)
+    params = {"alpha": 0.1}
+    y01 = (y > 0).astype(float)
+    with pytest.raises(ValueError, match=r"\{-1, \+1\}.*0\.0"):
+        solve_reference("mean", X, y01, ti, T, params, loss="logistic")
+    y_bad = y.copy()
+    y_bad[3] = 2.5
+    with pytest.raises(ValueError, match="2.5"):
+        objective_value("mean", X, y_bad, ti, T, W, b, params, loss="logistic")
+    for loss in ("hinge", None):
+        with pytest.raises(ValueError, match="loss must be one of"):
+            solve_reference("mean", X, y, ti, T, params, loss=loss)
+        with pytest.raises(ValueError, match="loss must be one of"):
+            objective_value("mean", X, y, ti, T, W, b, params, loss=loss)
+    # The squared loss accepts any real targets.
+    objective_value("mean", X, y01, ti, T, W, b, params, loss="squared")

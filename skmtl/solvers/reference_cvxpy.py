@@ -1,7 +1,7 @@
 """Reference solver for the regularized multi-task objectives, built on cvxpy.
 
 This module is the independent ground truth of the package: the objective is
-written from its definition, in *sample form* (one residual per row, no Gram
+written from its definition, in *sample form* (one loss term per row, no Gram
 matrices, no centering), and handed to the interior-point solver Clarabel at
 tight tolerances. It is slow and meant for small problems, tests and
 benchmarks.
@@ -14,13 +14,34 @@ per-task scales ``tau`` (default ones) the objective is
 .. math::
 
     F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
-              \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W),
+              s_i \\, \\ell(y_i, x_i^\\top w_t + b_t) + \\Omega(W),
     \\qquad S_t = \\sum_{i \\in t} s_i,
+
+with, by ``loss``,
+
+.. math::
+
+    \\ell(y, z) = \\tfrac12 (y - z)^2 \\quad (\\texttt{'squared'}), \\qquad
+    \\ell(y, z) = \\log(1 + e^{-y z}),\\ y \\in \\{-1, +1\\}
+    \\quad (\\texttt{'logistic'}),
 
 where ``W`` has shape ``(T, d)`` with rows ``w_t`` and ``b`` holds the
 unpenalized per-task intercepts (fixed to zero without an intercept). A task
-whose total weight ``tau_t * S_t`` is zero contributes no loss term. The
-penalties ``Omega`` are, by family:
+whose total weight ``tau_t * S_t`` is zero contributes no loss term (and gets
+``b_t = 0``).
+
+Logistic loss and one-class tasks: when the rows of a task with positive loss
+weight all carry the same label, the infimum 0 of its loss is reached only as
+``b_t -> +inf`` (all labels ``+1``) or ``b_t -> -inf`` (all ``-1``), whatever
+``w_t``. With an intercept, the reference solver therefore drops the rows of
+such a task from the data term (they contribute 0), keeps ``w_t`` as a variable
+set by ``Omega`` alone, and returns ``b_t = +inf`` or ``-inf``;
+:func:`objective_value` accepts these infinite intercepts and gives the task a
+zero loss. Without an intercept the loss is finite and no special case
+applies. Other non-attained minima (e.g. linearly separable tasks with a zero
+penalty) are not handled.
+
+The penalties ``Omega`` are the same for both losses, by family:
 
 ``'shared_parameter'`` (``alpha_shared``, ``alpha_task``)
     ``W = 1 w0' + V`` and
@@ -46,6 +67,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
     "FAMILIES",
+    "LOSSES",
     "DEFAULT_CLARABEL_SETTINGS",
     "penalty_value",
     "objective_value",
@@ -53,6 +75,7 @@ __all__ = [
 ]
 
 FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
+LOSSES = ("squared", "logistic")
 
 #: Clarabel settings of the first, tight solve. ``solver_options`` override them.
 DEFAULT_CLARABEL_SETTINGS = {
@@ -62,6 +85,11 @@ DEFAULT_CLARABEL_SETTINGS = {
     "tol_ktratio": 1e-8,
     "max_iter": 500,
 }
+
+# Logistic loss: exponential-cone solves occasionally stall just short of the tight
+# tolerances; a retry at the same tolerances with shorter steps (better centred
+# iterates) is made before the fallback solve.
+_LOGISTIC_RETRY = {"max_step_fraction": 0.9}
 
 # Tolerances of the fallback solve, used only when the first solve does not report
 # full optimality (Clarabel's own defaults; a looser tolerance asked for is kept).
@@ -81,6 +109,32 @@ _CVXPY_MISSING = "solver='cvxpy' needs the optional dependency cvxpy: pip instal
 def _check_family(family):
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+
+
+def _check_loss(loss):
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
+
+
+def _check_labels(y, loss):
+    """Logistic loss: every label must be -1 or +1."""
+    if loss != "logistic":
+        return
+    bad = np.unique(y[(y != 1) & (y != -1)])
+    if bad.size:
+        shown = ", ".join(repr(float(v)) for v in bad[:5]) + (", ..." if bad.size > 5 else "")
+        raise ValueError(f"loss='logistic' needs labels y in {{-1, +1}}; got the values {shown}.")
+
+
+def _one_class_tasks(y, ti, n_tasks, c):
+    """Sign (+1, -1 or 0) of the tasks whose rows with ``c > 0`` hold a single label."""
+    active = c > 0
+    n_rows = np.bincount(ti[active], minlength=n_tasks)
+    n_pos = np.bincount(ti[active & (y > 0)], minlength=n_tasks)
+    sign = np.zeros(n_tasks, dtype=np.int64)
+    sign[(n_rows > 0) & (n_pos == n_rows)] = 1
+    sign[(n_rows > 0) & (n_pos == 0)] = -1
+    return sign
 
 
 def _nonneg_float(params, key, default=None):
@@ -279,16 +333,25 @@ def objective_value(
     sample_weight=None,
     task_scale=None,
     shared_coef=None,
+    loss="squared",
 ):
     """Evaluate the multi-task objective ``F(W, b)`` with NumPy.
 
     .. math::
 
         F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
-                  \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W),
-        \\qquad S_t = \\sum_{i \\in t} s_i.
+                  s_i \\, \\ell(y_i, x_i^\\top w_t + b_t) + \\Omega(W),
+        \\qquad S_t = \\sum_{i \\in t} s_i,
 
-    A task with ``S_t = 0`` contributes no loss term.
+    with ``l(y, z) = (y - z)^2 / 2`` (``loss='squared'``) or
+    ``l(y, z) = log(1 + exp(-y z))`` (``loss='logistic'``, labels in
+    ``{-1, +1}``, evaluated stably as ``logaddexp(0, -y z)``).
+
+    A task with ``S_t = 0`` contributes no loss term. With the logistic loss
+    an infinite intercept is accepted: ``b_t = +inf`` (``-inf``) gives zero
+    loss to the rows labelled ``+1`` (``-1``) and an infinite one to the
+    others, so that a one-class task solved by :func:`solve_reference`
+    contributes 0. Rows with zero sample weight are ignored.
 
     Parameters
     ----------
@@ -297,7 +360,8 @@ def objective_value(
     X : array-like of shape (n_samples, n_features)
         Design matrix, one row per sample (scipy sparse is densified).
     y : array-like of shape (n_samples,)
-        Targets.
+        Targets (``loss='squared'``) or labels in ``{-1, +1}``
+        (``loss='logistic'``).
     task_index : array-like of int of shape (n_samples,)
         Task of each row, in ``[0, n_tasks)``.
     n_tasks : int
@@ -305,7 +369,8 @@ def objective_value(
     coef : array-like of shape (n_tasks, n_features)
         Coefficients ``W``.
     intercept : array-like of shape (n_tasks,) or None
-        Intercepts ``b``; ``None`` means zeros.
+        Intercepts ``b``; ``None`` means zeros. With ``loss='logistic'`` they
+        may be ``+inf`` or ``-inf`` (one-class tasks).
     params : dict
         Family parameters, see :func:`penalty_value`.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -315,13 +380,18 @@ def objective_value(
     shared_coef : array-like of shape (n_features,), default=None
         Shared component ``w0`` for ``'shared_parameter'``; ``None`` uses
         the minimizing one, see :func:`penalty_value`.
+    loss : {'squared', 'logistic'}, default='squared'
+        Data-fit loss ``l``.
 
     Returns
     -------
     value : float
-        ``F(W, b)``.
+        ``F(W, b)`` (``inf`` when an infinite intercept meets a row of the
+        other class).
     """
+    _check_loss(loss)
     X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
+    _check_labels(y, loss)
     W = _check_coef(coef)
     if W.shape != (T, X.shape[1]):
         raise ValueError(f"coef must have shape ({T}, {X.shape[1]}), got {W.shape}.")
@@ -329,35 +399,48 @@ def objective_value(
     if b.shape != (T,):
         raise ValueError(f"intercept must have shape ({T},), got {b.shape}.")
 
-    loss = 0.0
+    data = 0.0
     for t in range(T):
         rows = np.flatnonzero(ti == t)
         S_t = float(np.sum(s[rows]))
         if S_t <= 0 or tau[t] == 0:
             continue
-        resid = y[rows] - X[rows] @ W[t] - b[t]
-        loss += tau[t] / S_t * 0.5 * float(np.sum(s[rows] * resid * resid))
-    return loss + penalty_value(family, W, params, shared_coef=shared_coef)
+        if loss == "squared":
+            resid = y[rows] - X[rows] @ W[t] - b[t]
+            data += tau[t] / S_t * 0.5 * float(np.sum(s[rows] * resid * resid))
+        else:
+            # Zero-weight rows are skipped: with b_t = +-inf they would give 0 * inf.
+            rows = rows[s[rows] > 0]
+            margin = y[rows] * (X[rows] @ W[t] + b[t])
+            data += tau[t] / S_t * float(np.sum(s[rows] * np.logaddexp(0.0, -margin)))
+    return data + penalty_value(family, W, params, shared_coef=shared_coef)
 
 
 # --------------------------------------------------------------------------- #
 # cvxpy reference solve
 # --------------------------------------------------------------------------- #
-def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale):
-    """cvxpy problem in the variables of the rescaled targets ``y / y_scale``."""
+def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale, loss):
+    """cvxpy problem in the variables of the rescaled targets ``y / y_scale``.
+
+    Squared loss: one residual ``sqrt(c_i) (x_i . w_{t_i} + b_{t_i} - y_i / y_scale)``
+    per row. Logistic loss (``y_scale = 1``): one margin
+    ``y_i (x_i . w_{t_i} + b_{t_i})`` per row, in ``c_i logistic(-margin_i)``.
+    Only rows with ``c_i > 0`` enter.
+    """
     n, d = X.shape
     active = c > 0
     rows = np.flatnonzero(active)
-    sqrt_c = np.sqrt(c[rows])
+    # Row factor of the linear map (W, b) -> residual (squared) or margin (logistic).
+    row_factor = np.sqrt(c[rows]) if loss == "squared" else y[rows]
     m = rows.size
 
     # Block design: row i of the data hits columns t_i*d .. t_i*d + d - 1 of vec(W)
-    # (row-major), so that ``Z @ w`` is the vector of predictions x_i . w_{t_i}.
+    # (row-major), so that ``Z @ w`` is the vector of predictions x_i . w_{t_i}
+    # times the row factor.
     col = (ti[rows, None] * d + np.arange(d)[None, :]).ravel()
     row = np.repeat(np.arange(m), d)
-    vals = (sqrt_c[:, None] * X[rows]).ravel()
+    vals = (row_factor[:, None] * X[rows]).ravel()
     Z = sp.csr_matrix((vals, (row, col)), shape=(m, T * d))
-    target = sqrt_c * (y[rows] / y_scale)
 
     variables = {}
     if family == "shared_parameter" and p["alpha_shared"] + p["alpha_task"] > 0:
@@ -371,7 +454,7 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
         w_flat = cp.Variable(T * d, name="W")
     W = cp.reshape(w_flat, (T, d), order="C")
 
-    residual = Z @ w_flat - target
+    linear = Z @ w_flat
     b = None
     if fit_intercept:
         # Intercepts only for tasks that carry loss; the others are fixed to zero.
@@ -379,12 +462,17 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
         if loss_tasks.size:
             b = cp.Variable(loss_tasks.size, name="b")
             pos = np.searchsorted(loss_tasks, ti[rows])
-            E = sp.csr_matrix((sqrt_c, (np.arange(m), pos)), shape=(m, loss_tasks.size))
-            residual = residual + E @ b
+            E = sp.csr_matrix((row_factor, (np.arange(m), pos)), shape=(m, loss_tasks.size))
+            linear = linear + E @ b
             variables["b_tasks"] = loss_tasks
     terms = []
     if m:
-        terms.append(0.5 * cp.sum_squares(residual))
+        if loss == "squared":
+            target = np.sqrt(c[rows]) * (y[rows] / y_scale)
+            terms.append(0.5 * cp.sum_squares(linear - target))
+        else:
+            # log(1 + exp(-margin)) per row (exponential cone).
+            terms.append(cp.sum(cp.multiply(c[rows], cp.logistic(-linear))))
 
     if family == "shared_parameter":
         if "w0" in variables:
@@ -452,6 +540,7 @@ def solve_reference(
     task_scale=None,
     fit_intercept=True,
     solver_options=None,
+    loss="squared",
 ):
     """Solve the multi-task problem with cvxpy and Clarabel (reference solver).
 
@@ -460,23 +549,37 @@ def solve_reference(
     .. math::
 
         F(W, b) = \\sum_t \\frac{\\tau_t}{S_t} \\sum_{i \\in t}
-                  \\frac{s_i}{2} (y_i - x_i^\\top w_t - b_t)^2 + \\Omega(W)
+                  s_i \\, \\ell(y_i, x_i^\\top w_t + b_t) + \\Omega(W)
 
-    over ``W`` (and ``b`` when ``fit_intercept``), written in sample form:
-    one weighted residual per row with positive weight, no Gram matrices and
-    no centering. See the module docstring for ``Omega``.
+    over ``W`` (and ``b`` when ``fit_intercept``), with
+    ``l(y, z) = (y - z)^2 / 2`` (``loss='squared'``) or
+    ``l(y, z) = log(1 + exp(-y z))`` (``loss='logistic'``, written with
+    ``cp.logistic``, an exponential-cone term), in sample form: one weighted
+    loss term per row with positive weight, no Gram matrices and no
+    centering. See the module docstring for ``Omega``.
 
-    For conditioning the targets are divided by their weighted root mean
-    square ``kappa`` (the coefficients and intercepts are multiplied back, the
-    norm penalties ``'trace'`` and ``'joint_feature'`` use ``alpha / kappa``,
-    which is an exact reformulation) and the objective is divided by
-    ``sum_t tau_t``.
+    With the logistic loss and ``fit_intercept``, a task whose rows with
+    positive weight hold a single label gets ``b_t = +inf`` (all ``+1``) or
+    ``-inf`` (all ``-1``): its rows are left out of the data term, where they
+    would contribute 0 in the limit, and its ``w_t`` is set by ``Omega`` alone
+    (see the module docstring).
+
+    For conditioning, with the squared loss the targets are divided by their
+    weighted root mean square ``kappa`` (the coefficients and intercepts are
+    multiplied back, the norm penalties ``'trace'`` and ``'joint_feature'``
+    use ``alpha / kappa``, which is an exact reformulation); the labels of
+    the logistic loss are not rescaled. With both losses the objective is
+    divided by the sum of ``tau_t`` over the tasks that enter the data term;
+    the returned coefficients and objective are in the original units.
 
     Clarabel first runs with :data:`DEFAULT_CLARABEL_SETTINGS` updated with
     ``solver_options``. If it does not report full optimality (status
     ``'optimal_inaccurate'``, an iteration limit, or a solver failure) the
-    problem is solved again with Clarabel's standard tolerances (``1e-8``),
-    and of all the solutions found the one with the lowest
+    problem is solved again with Clarabel's standard tolerances (``1e-8``);
+    with the logistic loss, whose exponential-cone solves occasionally stall
+    just short of the tight tolerances, a retry at the same tolerances with
+    ``max_step_fraction=0.9`` comes before (unless ``solver_options`` sets
+    ``max_step_fraction``). Of all the solutions found the one with the lowest
     :func:`objective_value` is returned. Since the problem is unconstrained in
     ``(W, b)``, every returned point is feasible and only its objective
     matters: the status is reported as ``'optimal'`` when the returned point
@@ -491,7 +594,8 @@ def solve_reference(
     X : array-like of shape (n_samples, n_features)
         Design matrix (scipy sparse is densified).
     y : array-like of shape (n_samples,)
-        Targets.
+        Targets (``loss='squared'``) or labels in ``{-1, +1}``
+        (``loss='logistic'``).
     task_index : array-like of int of shape (n_samples,)
         Task of each row, in ``[0, n_tasks)``.
     n_tasks : int
@@ -504,16 +608,20 @@ def solve_reference(
         Non-negative task scales; ``None`` means ones.
     fit_intercept : bool, default=True
         Whether to fit the unpenalized per-task intercepts ``b``. Tasks
-        without loss weight get ``b_t = 0``.
+        without loss weight get ``b_t = 0``; with the logistic loss, one-class
+        tasks get ``b_t = +-inf``.
     solver_options : dict, default=None
         Clarabel settings (e.g. ``tol_gap_rel``, ``max_iter``) that override
         :data:`DEFAULT_CLARABEL_SETTINGS` in the first solve.
+    loss : {'squared', 'logistic'}, default='squared'
+        Data-fit loss ``l``.
 
     Returns
     -------
     result : dict
         ``coef`` : ndarray of shape (n_tasks, n_features);
-        ``intercept`` : ndarray of shape (n_tasks,) (zeros without intercept);
+        ``intercept`` : ndarray of shape (n_tasks,) (zeros without intercept;
+        ``+inf`` or ``-inf`` for one-class tasks with the logistic loss);
         ``objective`` : float, :func:`objective_value` at the solution;
         ``shared_coef`` : ndarray of shape (n_features,) for
         ``'shared_parameter'`` (the minimizing ``w0`` for the returned
@@ -522,6 +630,9 @@ def solve_reference(
 
     Raises
     ------
+    ValueError
+        If ``loss`` is not ``'squared'`` or ``'logistic'``, if the logistic
+        labels are not all in ``{-1, +1}``, or for invalid data or parameters.
     ImportError
         If cvxpy is not installed.
     RuntimeError
@@ -532,21 +643,31 @@ def solve_reference(
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(_CVXPY_MISSING) from exc
 
+    _check_loss(loss)
     p = _family_params(family, params)
     X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
+    _check_labels(y, loss)
     n, d = X.shape
     c = _row_loss_weights(ti, T, s, tau)
 
-    c_sum = float(np.sum(c))
-    y_scale = math.sqrt(float(np.sum(c * y * y)) / c_sum) if c_sum > 0 else 0.0
-    if not (y_scale > 0 and np.isfinite(y_scale)):
+    one_class = np.zeros(T, dtype=np.int64)
+    if loss == "logistic":
+        if fit_intercept:
+            # One-class tasks: b_t = +-inf, their rows leave the data term.
+            one_class = _one_class_tasks(y, ti, T, c)
+            c = np.where(one_class[ti] != 0, 0.0, c)
         y_scale = 1.0
+    else:
+        c_sum = float(np.sum(c))
+        y_scale = math.sqrt(float(np.sum(c * y * y)) / c_sum) if c_sum > 0 else 0.0
+        if not (y_scale > 0 and np.isfinite(y_scale)):
+            y_scale = 1.0
     obj_scale = float(np.sum(tau[np.bincount(ti[c > 0], minlength=T) > 0]))
     if not obj_scale > 0:
         obj_scale = 1.0
 
     problem, W_expr, b_var, variables = _build_problem(
-        cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale
+        cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_scale, loss
     )
 
     def extract():
@@ -556,6 +677,8 @@ def solve_reference(
         intercept = np.zeros(T)
         if b_var is not None and b_var.value is not None:
             intercept[variables["b_tasks"]] = np.asarray(b_var.value).ravel() * y_scale
+        intercept[one_class > 0] = np.inf
+        intercept[one_class < 0] = -np.inf
         shared = None
         if family == "shared_parameter":
             shared = _shared_closed_form(coef, p["alpha_shared"], p["alpha_task"])
@@ -571,6 +694,7 @@ def solve_reference(
             sample_weight=s,
             task_scale=tau,
             shared_coef=shared,
+            loss=loss,
         )
         return {"coef": coef, "intercept": intercept, "objective": obj, "shared_coef": shared}
 
@@ -583,7 +707,11 @@ def solve_reference(
     fallback = dict(first)
     for key, value in _FALLBACK_TOLERANCES.items():
         fallback[key] = max(float(first.get(key, value)), value)
-    attempts = [first] if fallback == first else [first, fallback]
+    attempts = [first]
+    if loss == "logistic" and not set(_LOGISTIC_RETRY) & set(first):
+        attempts.append({**first, **_LOGISTIC_RETRY})
+    if fallback != first:
+        attempts.append(fallback)
     for settings in attempts:
         status = _solve_once(cp, problem, settings)
         statuses.append(status)
