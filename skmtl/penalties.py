@@ -102,6 +102,15 @@ class QuadraticPenalty:
             return xp.full((n_tasks,), a - b, dtype=dtype, device=device)
         return xp.linalg.diagonal(self.coupling)
 
+    def eigenvalue_range(self, n_tasks, xp):
+        """Smallest and largest eigenvalue of Q (floats)."""
+        if self.coupling is None:
+            a, b = self.rank_one
+            values = (a - b * n_tasks, a) if n_tasks > 1 else (a - b,)
+            return min(values), max(values)
+        eigenvalues = xp.linalg.eigvalsh(self.coupling)
+        return float(xp.min(eigenvalues)), float(xp.max(eigenvalues))
+
 
 class TraceNorm:
     r"""Nuclear norm :math:`\alpha\|W\|_*`; prox by singular value thresholding."""
@@ -150,3 +159,48 @@ class JointFeatureNorm:
     def dual_ball_distance_squared(self, z, xp):
         norms = xp.linalg.vector_norm(z, axis=0)
         return xp.sum(xp.clip(norms - self.alpha, min=0.0) ** 2)
+
+
+class OnFeatures:
+    r"""A penalty on the feature columns of :math:`\Theta = [W \mid b]`; intercepts are free.
+
+    Parameters
+    ----------
+    penalty : QuadraticPenalty, TraceNorm or JointFeatureNorm
+    n_features : int
+        d, the number of leading columns of :math:`\Theta` that hold W.
+    """
+
+    def __init__(self, penalty, n_features):
+        self.penalty = penalty
+        self.n_features = n_features
+
+    def features(self, theta):
+        return theta[:, :self.n_features]
+
+    def _with_features(self, coef, theta, xp):
+        if theta.shape[1] == self.n_features:
+            return coef
+        return xp.concat([coef, xp.zeros_like(theta[:, self.n_features:])], axis=1)
+
+    def value(self, theta, xp):
+        return self.penalty.value(self.features(theta), xp)
+
+    def gradient(self, theta, xp):
+        """Gradient of a quadratic penalty, zero on the intercepts."""
+        return self._with_features(self.penalty.gradient(self.features(theta), xp), theta, xp)
+
+    def prox(self, theta, step, xp):
+        """Prox of a norm on W; the intercepts pass unchanged."""
+        shrunk = self.penalty.prox(self.features(theta), step, xp)
+        if theta.shape[1] == self.n_features:
+            return shrunk
+        return xp.concat([shrunk, theta[:, self.n_features:]], axis=1)
+
+    def diagonal(self, n_tasks, width, xp, dtype, device):
+        """Diagonal of a quadratic penalty's Hessian, laid out like theta: (T, p)."""
+        diagonal = self.penalty.diagonal(n_tasks, xp, dtype, device)
+        mask = xp.asarray(
+            [1.0] * self.n_features + [0.0] * (width - self.n_features), dtype=dtype, device=device
+        )
+        return diagonal[:, None] * mask[None, :]

@@ -3,10 +3,15 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmtl import (
+    GraphRegularizedClassifier,
     GraphRegularizedRegressor,
+    JointFeatureClassifier,
     JointFeatureRegressor,
+    MeanRegularizedClassifier,
     MeanRegularizedRegressor,
+    SharedParameterClassifier,
     SharedParameterRegressor,
+    TraceNormClassifier,
     TraceNormRegressor,
 )
 
@@ -16,6 +21,11 @@ ESTIMATORS = [
     GraphRegularizedRegressor(),
     TraceNormRegressor(),
     JointFeatureRegressor(),
+    SharedParameterClassifier(),
+    MeanRegularizedClassifier(),
+    GraphRegularizedClassifier(),
+    TraceNormClassifier(),
+    JointFeatureClassifier(),
 ]
 
 

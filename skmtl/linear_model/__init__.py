@@ -1,5 +1,12 @@
-"""Linear multi-task estimators: one family of penalties each."""
+"""Linear multi-task estimators: one family of penalties each, squared or logistic loss."""
 
+from ._classifiers import (
+    GraphRegularizedClassifier,
+    JointFeatureClassifier,
+    MeanRegularizedClassifier,
+    SharedParameterClassifier,
+    TraceNormClassifier,
+)
 from ._regressors import (
     GraphRegularizedRegressor,
     JointFeatureRegressor,
@@ -9,9 +16,14 @@ from ._regressors import (
 )
 
 __all__ = [
+    "GraphRegularizedClassifier",
     "GraphRegularizedRegressor",
+    "JointFeatureClassifier",
     "JointFeatureRegressor",
+    "MeanRegularizedClassifier",
     "MeanRegularizedRegressor",
+    "SharedParameterClassifier",
     "SharedParameterRegressor",
+    "TraceNormClassifier",
     "TraceNormRegressor",
 ]

@@ -1,20 +1,20 @@
-"""What every linear multi-task regressor shares: input handling, statistics, predict.
+"""What every linear multi-task model shares, and the squared-loss regressor base.
 
-A subclass names its family (``_family``, the name the cvxpy reference knows)
-and implements ``_penalty(n_tasks)`` and ``_reference_params()``; this module
-turns the three task conventions into a loss object, picks and runs the solver,
-fits intercepts, predicts, scores and reports the certificate.
+A family mixin (:mod:`._families`) names the family (``_family``, the name the
+cvxpy reference knows) and implements ``_penalty(n_tasks)`` and
+``_reference_params()``; :class:`MultiTaskLinearModel` turns the three task
+conventions into task labels and weights and computes the linear decision of
+each row; :class:`MultiTaskLinearRegressor` builds the squared loss, picks and
+runs the solver, fits intercepts, predicts, scores and reports the certificate.
 """
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._array_api import (
@@ -35,20 +35,10 @@ from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
 from ..solvers.fista import fista, relative_duality_gap
 
 
-class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
-    """Base class of the linear multi-task regressors (not public)."""
+class MultiTaskLinearModel(BaseEstimator):
+    """Task handling and the linear decision shared by regressors and classifiers."""
 
     _family = None
-
-    _parameter_constraints = {
-        "fit_intercept": ["boolean"],
-        "task_weights": [StrOptions({"uniform", "size"}), "array-like"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "task_column": [None, str, Interval(Integral, None, None, closed="neither")],
-        "verbose": ["verbose"],
-    }
 
     __metadata_request__fit = {"tasks": True}
     __metadata_request__predict = {"tasks": True}
@@ -69,7 +59,6 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         tags.array_api_support = True
         return tags
 
-    # ------------------------------------------------------------------ input
     def _split_input(self, X, tasks):
         """Features and per-row labels (None in the shared design)."""
         if self.task_column is not None:
@@ -81,21 +70,168 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             return split_task_column(X, self.task_column)
         return X, tasks
 
-    def _validate_fit_input(self, X, y, tasks, sample_weight):
+    def _validate_fit_input(self, X, y, tasks, sample_weight, y_numeric=True):
         X, labels = self._split_input(X, tasks)
         xp, _, device = get_namespace_and_device(X)
         y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=[xp.float64, xp.float32]
+            self, X, y, multi_output=True, y_numeric=y_numeric, dtype=[xp.float64, xp.float32]
         )
         xp, _, _ = get_namespace_and_device(X)
-        y = xp.astype(y, X.dtype) if y.dtype != X.dtype else y
+        if y_numeric and y.dtype != X.dtype:
+            y = xp.astype(y, X.dtype)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         return X, y, labels, sample_weight, xp
 
-    # ------------------------------------------------------------------- fit
+    def _assign_tasks(self, X, y, labels, sample_weight, xp):
+        """Set the fitted task labels; return each row's task (None if shared) and tau.
+
+        Without labels, the columns of a 2-D ``y`` are the tasks (shared design).
+        """
+        if labels is None:
+            n_tasks = y.shape[1] if y.ndim == 2 else 1
+            self._task_label_list = list(range(n_tasks))
+            self._shared_design_ndim = y.ndim
+            totals = np.full(n_tasks, float(xp.sum(sample_weight)))
+            return None, self._task_scale(totals, xp, X)
+        if y.ndim != 1:
+            raise ValueError(
+                f"With task labels y must be 1-D (one target per row), got shape {y.shape}."
+            )
+        assignment = assign_tasks(labels, X.shape[0])
+        self._task_label_list = assignment.labels.tolist()
+        self._shared_design_ndim = None
+        weights = to_numpy(sample_weight, xp)
+        totals = np.bincount(assignment.index, weights=weights, minlength=len(assignment.labels))
+        return assignment.index, self._task_scale(totals, xp, X)
+
+    def _set_tasks_attribute(self, X, xp):
+        """``tasks_``: NumPy, or the data's namespace for numeric labels."""
+        self.tasks_ = self._task_labels
+        if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
+            self.tasks_ = xp.asarray(self._task_labels, device=X.device)
+
+    def _check_task_weights(self, totals):
+        empty = np.flatnonzero(totals <= 0)
+        if empty.size:
+            labels = self._task_labels[empty].tolist()
+            raise ValueError(
+                f"The sample weights of task(s) {labels[:20]} sum to zero: every task needs "
+                "at least one row with positive weight."
+            )
+
+    def _task_scale(self, totals, xp, X):
+        self._check_task_weights(totals)
+        scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
+        return xp.asarray(scale, dtype=X.dtype, device=X.device)
+
+    def _after_fit(self, xp):
+        """Family-specific fitted attributes (hook)."""
+
+    # -------------------------------------------------------- solver helpers
+    def _penalty(self, n_tasks):
+        """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
+        raise NotImplementedError
+
+    def _effective_penalty(self, n_tasks, coef, xp):
+        """The family's penalty on the namespace of the data.
+
+        A norm penalty with ``alpha = 0`` leaves the ridge ``l2/2·||W||²``, which is
+        solved in closed form whatever the solver.
+        """
+        penalty = self._penalty(n_tasks)
+        if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
+            penalty = QuadraticPenalty(rank_one=(self.l2, 0.0))
+        if isinstance(penalty, QuadraticPenalty):
+            penalty = penalty.on(xp, coef.dtype, coef.device)
+        self._certificate_name = (
+            "KKT residual" if isinstance(penalty, QuadraticPenalty) else "relative duality gap"
+        )
+        return penalty
+
+    def _solve_reference(self, X, y, task_index, sample_weight, task_scale, xp, loss="squared"):
+        """Coefficients and intercepts (NumPy) from the cvxpy reference, in sample form."""
+        from ..solvers.reference_cvxpy import solve_reference
+
+        X_np, y_np = to_numpy(X, xp), to_numpy(y, xp)
+        weights = to_numpy(sample_weight, xp)
+        n_tasks = len(self._task_labels)
+        if task_index is None:
+            Y = y_np if y_np.ndim == 2 else y_np[:, None]
+            task_index = np.repeat(np.arange(n_tasks), X_np.shape[0])
+            X_np = np.tile(X_np, (n_tasks, 1))
+            y_np = Y.T.reshape(-1)
+            weights = np.tile(weights, n_tasks)
+        result = solve_reference(
+            self._family,
+            X_np,
+            y_np,
+            task_index,
+            n_tasks,
+            self._reference_params(),
+            sample_weight=weights,
+            task_scale=to_numpy(task_scale, xp),
+            fit_intercept=self.fit_intercept,
+            loss=loss,
+        )
+        return result["coef"], result["intercept"]
+
+    # ---------------------------------------------------------------- decide
+    def _row_task_index(self, labels, n_rows):
+        """Fitted-task position of each row (None: one output column per task)."""
+        if labels is not None:
+            return index_known_tasks(labels, self._task_labels, n_rows)
+        if self._shared_design_ndim is None:
+            if len(self._task_labels) == 1:
+                return np.zeros(n_rows, dtype=np.int64)
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {len(self._task_labels)} tasks given by "
+                "labels; predict needs the task of each row: pass tasks= (or set task_column)."
+            )
+        return None
+
+    def _validated_features(self, X, method):
+        xp, _, _ = get_namespace_and_device(X)
+        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        return X, get_namespace_and_device(X)[0]
+
+    def _decision(self, X, tasks, method):
+        """:math:`x_i^\\top w_{t(i)} + b_{t(i)}` per row, or one column per task (shared)."""
+        check_is_fitted(self)
+        X, labels = self._split_input(X, tasks)
+        X, xp = self._validated_features(X, method)
+        row_task = self._row_task_index(labels, X.shape[0])
+        coef = xp.asarray(self.coef_, device=X.device)
+        intercept = xp.asarray(self.intercept_, device=X.device)
+        if row_task is None:
+            prediction = X @ xp.matrix_transpose(coef) + intercept
+            return prediction if self._shared_design_ndim == 2 else prediction[:, 0]
+        index = xp.asarray(row_task, device=X.device)
+        return xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+
+    def _predict_with(self, X, coef):
+        """Decide every row with one coefficient vector and the mean finite intercept."""
+        check_is_fitted(self)
+        if self.task_column is not None:
+            X, _ = split_task_column(X, self.task_column)
+        X, xp = self._validated_features(X, "predict_population")
+        coef = xp.asarray(coef, device=X.device)
+        intercept = xp.asarray(self.intercept_, device=X.device)
+        finite = xp.isfinite(intercept)
+        mean = xp.sum(xp.where(finite, intercept, 0.0)) / max(int(xp.count_nonzero(finite)), 1)
+        return X @ coef + mean
+
+    def _population_output(self, decision):
+        """What ``predict_population`` returns for a population decision (hook)."""
+        return decision
+
+
+class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
+    """Squared-loss base of the linear multi-task regressors (not public)."""
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, tasks=None, sample_weight=None):
         """Fit the model.
@@ -124,9 +260,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             X, y, labels, sample_weight, xp
         )
         n_tasks = len(self._task_labels)
-        self.tasks_ = self._task_labels
-        if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            self.tasks_ = xp.asarray(self._task_labels, device=X.device)
+        self._set_tasks_attribute(X, xp)
         coef = self._initial_coef(n_tasks, n_features, X, xp)
         penalty = self._effective_penalty(n_tasks, coef, xp)
         precondition = (
@@ -134,7 +268,8 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             if isinstance(penalty, QuadraticPenalty) else None
         )
         if self.solver == "cvxpy":
-            coef = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
+            coef, _ = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
+            coef = xp.asarray(coef, dtype=X.dtype, device=X.device)
             self.n_iter_ = 1
         elif isinstance(penalty, QuadraticPenalty):
             coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty, precondition)
@@ -161,45 +296,18 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
 
     def _squared_loss(self, X, y, labels, sample_weight, xp):
         """Loss object, centring offsets, task scale and row task index (None if shared)."""
-        if labels is None:
+        task_index, task_scale = self._assign_tasks(X, y, labels, sample_weight, xp)
+        if task_index is None:
             Y = y if y.ndim == 2 else y[:, None]
-            self._task_label_list = list(range(Y.shape[1]))
-            self._shared_design_ndim = y.ndim
-            totals = np.full(Y.shape[1], float(xp.sum(sample_weight)))
-            task_scale = self._task_scale(totals, xp, X)
             loss, x_offset, y_offset = shared_design_loss(
                 X, Y, sample_weight, task_scale, self.fit_intercept, xp
             )
             return loss, x_offset, y_offset, task_scale, None
-        if y.ndim != 1:
-            raise ValueError(
-                f"With task labels y must be 1-D (one target per row), got shape {y.shape}."
-            )
-        assignment = assign_tasks(labels, X.shape[0])
-        self._task_label_list = assignment.labels.tolist()
-        self._shared_design_ndim = None
-        n_tasks = len(self._task_label_list)
-        weights = to_numpy(sample_weight, xp)
-        totals = np.bincount(assignment.index, weights=weights, minlength=n_tasks)
-        task_scale = self._task_scale(totals, xp, X)
         loss, x_offset, y_offset = routed_loss(
-            X, y, sample_weight, assignment.index, n_tasks, task_scale, self.fit_intercept, xp
+            X, y, sample_weight, task_index, len(self._task_label_list), task_scale,
+            self.fit_intercept, xp,
         )
-        return loss, x_offset, y_offset, task_scale, assignment.index
-
-    def _check_task_weights(self, totals):
-        empty = np.flatnonzero(totals <= 0)
-        if empty.size:
-            labels = self._task_labels[empty].tolist()
-            raise ValueError(
-                f"The sample weights of task(s) {labels[:20]} sum to zero: every task needs "
-                "at least one row with positive weight."
-            )
-
-    def _task_scale(self, totals, xp, X):
-        self._check_task_weights(totals)
-        scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
-        return xp.asarray(scale, dtype=X.dtype, device=X.device)
+        return loss, x_offset, y_offset, task_scale, task_index
 
     def _initial_coef(self, n_tasks, n_features, X, xp):
         previous = getattr(self, "coef_", None)
@@ -209,30 +317,6 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
         ):
             return xp.asarray(previous, dtype=X.dtype, device=X.device)
         return xp.zeros((n_tasks, n_features), dtype=X.dtype, device=X.device)
-
-    def _after_fit(self, xp):
-        """Family-specific fitted attributes (hook)."""
-
-    # -------------------------------------------------------- solver helpers
-    def _penalty(self, n_tasks):
-        """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
-        raise NotImplementedError
-
-    def _effective_penalty(self, n_tasks, coef, xp):
-        """The family's penalty on the namespace of the data.
-
-        A norm penalty with ``alpha = 0`` leaves the ridge ``l2/2·||W||²``, which is
-        solved in closed form whatever the solver.
-        """
-        penalty = self._penalty(n_tasks)
-        if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
-            penalty = QuadraticPenalty(rank_one=(self.l2, 0.0))
-        if isinstance(penalty, QuadraticPenalty):
-            penalty = penalty.on(xp, coef.dtype, coef.device)
-        self._certificate_name = (
-            "KKT residual" if isinstance(penalty, QuadraticPenalty) else "relative duality gap"
-        )
-        return penalty
 
     def _solve_quadratic(self, loss, coef, xp, penalty, precondition):
         """Closed form polished by conjugate gradient, or conjugate gradient alone.
@@ -327,51 +411,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             )
         return relative_duality_gap(loss, penalty, self.l2, coef, xp)
 
-    def _solve_reference(self, X, y, task_index, sample_weight, task_scale, xp):
-        from ..solvers.reference_cvxpy import solve_reference
-
-        X_np, y_np = to_numpy(X, xp), to_numpy(y, xp)
-        weights = to_numpy(sample_weight, xp)
-        n_tasks = len(self._task_labels)
-        if task_index is None:
-            Y = y_np if y_np.ndim == 2 else y_np[:, None]
-            task_index = np.repeat(np.arange(n_tasks), X_np.shape[0])
-            X_np = np.tile(X_np, (n_tasks, 1))
-            y_np = Y.T.reshape(-1)
-            weights = np.tile(weights, n_tasks)
-        result = solve_reference(
-            self._family,
-            X_np,
-            y_np,
-            task_index,
-            n_tasks,
-            self._reference_params(),
-            sample_weight=weights,
-            task_scale=to_numpy(task_scale, xp),
-            fit_intercept=self.fit_intercept,
-        )
-        return xp.asarray(result["coef"], dtype=X.dtype, device=X.device)
-
     # --------------------------------------------------------------- predict
-    def _row_task_index(self, labels, n_rows):
-        """Fitted-task position of each row (None: one output column per task)."""
-        if labels is not None:
-            return index_known_tasks(labels, self._task_labels, n_rows)
-        if self._shared_design_ndim is None:
-            if len(self._task_labels) == 1:
-                return np.zeros(n_rows, dtype=np.int64)
-            raise ValueError(
-                f"{type(self).__name__} was fitted on {len(self._task_labels)} tasks given by "
-                "labels; predict needs the task of each row: pass tasks= (or set task_column)."
-            )
-        return None
-
-    def _validated_features(self, X, method):
-        xp, _, _ = get_namespace_and_device(X)
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
-        check_same_namespace(X, self, attribute="coef_", method=method)
-        return X, get_namespace_and_device(X)[0]
-
     def predict(self, X, tasks=None):
         """Predict with the model of each row's task.
 
@@ -390,17 +430,7 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             Per-row predictions, or one column per task for a model fitted on
             a shared design with 2-D ``y`` and called without task labels.
         """
-        check_is_fitted(self)
-        X, labels = self._split_input(X, tasks)
-        X, xp = self._validated_features(X, "predict")
-        row_task = self._row_task_index(labels, X.shape[0])
-        coef = xp.asarray(self.coef_, device=X.device)
-        intercept = xp.asarray(self.intercept_, device=X.device)
-        if row_task is None:
-            prediction = X @ xp.matrix_transpose(coef) + intercept
-            return prediction if self._shared_design_ndim == 2 else prediction[:, 0]
-        index = xp.asarray(row_task, device=X.device)
-        return xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+        return self._decision(X, tasks, "predict")
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Coefficient of determination R² of the predictions.
@@ -418,12 +448,3 @@ class MultiTaskLinearRegressor(RegressorMixin, BaseEstimator):
             ``r2_score`` over all rows (uniform average over the columns of a 2-D y).
         """
         return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
-
-    def _predict_with(self, X, coef):
-        """Predict every row with one coefficient vector and the mean intercept."""
-        check_is_fitted(self)
-        if self.task_column is not None:
-            X, _ = split_task_column(X, self.task_column)
-        X, xp = self._validated_features(X, "predict_population")
-        coef = xp.asarray(coef, device=X.device)
-        return X @ coef + xp.mean(xp.asarray(self.intercept_, device=X.device))

@@ -12,48 +12,18 @@ from ``task_weights``, :math:`b_t` unpenalized intercepts) with its own
 :math:`\Omega`.
 """
 
-from numbers import Real
+from sklearn.utils._param_validation import StrOptions
 
-import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
-
-from ..penalties import (
-    JointFeatureNorm,
-    QuadraticPenalty,
-    TraceNorm,
-    graph_coupling,
-    mean_coupling,
-    shared_component,
-    shared_parameter_coupling,
-)
 from ._base import MultiTaskLinearRegressor
-
-_COMMON_PARAMETERS = """
-    fit_intercept : bool, default=True
-        Fit one unpenalized intercept per task.
-    task_weights : {{'uniform', 'size'}} or array-like of shape (n_tasks,), default='uniform'
-        :math:`\\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
-        ``'size'``: :math:`\\tau_t = S_t/\\sum_s S_s`, so every sample counts once and the
-        data term is the weighted mean over all rows; an array gives :math:`\\tau_t` in
-        ``tasks_`` order.
-    solver : {solvers}, default='auto'
-        {solver_doc}
-        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
-        reference (slow; needs the ``cvxpy`` extra).
-    tol : float, default=1e-6
-        Stopping tolerance of the iterative solvers on the certificate (see
-        ``certificate_``).
-    max_iter : int, default={max_iter}
-        Largest number of iterations of the iterative solvers.
-    warm_start : bool, default=False
-        Start the iterative solvers from the previous ``coef_``.
-    task_column : str or int, default=None
-        Column of ``X`` holding the task labels (a name for DataFrames, an integer
-        position for any input).  That column is not a feature; ``fit``, ``predict``
-        and ``score`` read the labels from it.
-    verbose : int, default=0
-        Print a summary of the solve.
-"""
+from ._docstrings import GAP, KKT, document
+from ._families import (
+    COMMON_CONSTRAINTS,
+    GraphRegularizedFamily,
+    JointFeatureFamily,
+    MeanRegularizedFamily,
+    SharedParameterFamily,
+    TraceNormFamily,
+)
 
 _QUADRATIC_SOLVERS = (
     "``'closed_form'`` solves the optimality conditions directly (Schur complement\n"
@@ -91,48 +61,16 @@ _ATTRIBUTES = """
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when ``X`` is a DataFrame with string column names.
 """
-_KKT = ("the KKT residual of the optimality conditions in the norm of the per-task "
-        "block preconditioner P, :math:`\\sqrt{r^\\top P r / c^\\top P c}` with r the "
-        "gradient at W and c the gradient at 0 (intercepts minimized out).")
-_GAP = ("the duality gap divided by the objective at W = 0 (intercepts minimized out).")
-
-
-def _document(cls, solvers, solver_doc, max_iter, certificate):
-    cls.__doc__ = cls.__doc__.format(
-        common=_COMMON_PARAMETERS.format(
-            solvers=solvers, solver_doc=solver_doc, max_iter=max_iter
-        ).lstrip(),
-        attributes=_ATTRIBUTES.format(certificate=certificate).lstrip(),
-    )
-    return cls
-
 
 _QUADRATIC_CONSTRAINTS = {
-    **MultiTaskLinearRegressor._parameter_constraints,
-    "solver": [StrOptions({"auto", "closed_form", "cg", "cvxpy"})],
+    **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "closed_form", "cg", "cvxpy"})],
 }
 _NORM_CONSTRAINTS = {
-    **MultiTaskLinearRegressor._parameter_constraints,
-    "solver": [StrOptions({"auto", "admm", "fista", "cvxpy"})],
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "l2": [Interval(Real, 0, None, closed="left")],
+    **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "admm", "fista", "cvxpy"})],
 }
 
 
-def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, max_iter,
-                           warm_start, task_column, verbose):
-    """Store the parameters every family shares (called by each explicit ``__init__``)."""
-    self.fit_intercept = fit_intercept
-    self.task_weights = task_weights
-    self.solver = solver
-    self.tol = tol
-    self.max_iter = max_iter
-    self.warm_start = warm_start
-    self.task_column = task_column
-    self.verbose = verbose
-
-
-class SharedParameterRegressor(MultiTaskLinearRegressor):
+class SharedParameterRegressor(SharedParameterFamily, MultiTaskLinearRegressor):
     r"""Multi-task ridge with a shared component (Evgeniou & Pontil 2004).
 
     Each task's coefficients are a shared part plus a task-specific part,
@@ -173,49 +111,10 @@ class SharedParameterRegressor(MultiTaskLinearRegressor):
     (3, 20)
     """
 
-    _parameter_constraints = {
-        **_QUADRATIC_CONSTRAINTS,
-        "alpha_shared": [Interval(Real, 0, None, closed="left")],
-        "alpha_task": [Interval(Real, 0, None, closed="left")],
-    }
-    _family = "shared_parameter"
-
-    def __init__(self, alpha_shared=0.1, alpha_task=0.1, *, fit_intercept=True,
-                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
-        self.alpha_shared = alpha_shared
-        self.alpha_task = alpha_task
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _penalty(self, n_tasks):
-        a, b = shared_parameter_coupling(self.alpha_shared, self.alpha_task, n_tasks)
-        return QuadraticPenalty(rank_one=(a, b))
-
-    def _reference_params(self):
-        return {"alpha_shared": self.alpha_shared, "alpha_task": self.alpha_task}
-
-    def _after_fit(self, xp):
-        self.shared_coef_ = shared_component(self.coef_, self.alpha_shared, self.alpha_task, xp)
-
-    def predict_population(self, X):
-        """Predict every row with the shared model :math:`w_0` and the mean intercept.
-
-        The population model, for rows of tasks not seen in ``fit``.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._predict_with(X, self.shared_coef_)
+    _parameter_constraints = {**_QUADRATIC_CONSTRAINTS, **SharedParameterFamily._family_constraints}
 
 
-class MeanRegularizedRegressor(MultiTaskLinearRegressor):
+class MeanRegularizedRegressor(MeanRegularizedFamily, MultiTaskLinearRegressor):
     r"""Multi-task ridge pulling every task towards the mean task (Evgeniou & Pontil 2004).
 
     .. math::
@@ -246,47 +145,10 @@ class MeanRegularizedRegressor(MultiTaskLinearRegressor):
     (20,)
     """
 
-    _parameter_constraints = {
-        **_QUADRATIC_CONSTRAINTS,
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
-    }
-    _family = "mean"
-
-    def __init__(self, alpha=1.0, l2=0.0, *, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=1000, warm_start=False, task_column=None,
-                 verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _penalty(self, n_tasks):
-        a, b = mean_coupling(self.alpha, self.l2, n_tasks)
-        return QuadraticPenalty(rank_one=(a, b))
-
-    def _reference_params(self):
-        return {"alpha": self.alpha, "l2": self.l2}
-
-    def _after_fit(self, xp):
-        self.mean_coef_ = xp.mean(self.coef_, axis=0)
-
-    def predict_population(self, X):
-        """Predict every row with the mean model :math:`\\bar w` and the mean intercept.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._predict_with(X, self.mean_coef_)
+    _parameter_constraints = {**_QUADRATIC_CONSTRAINTS, **MeanRegularizedFamily._family_constraints}
 
 
-class GraphRegularizedRegressor(MultiTaskLinearRegressor):
+class GraphRegularizedRegressor(GraphRegularizedFamily, MultiTaskLinearRegressor):
     r"""Multi-task ridge pulling related tasks together along a task graph.
 
     .. math::
@@ -324,69 +186,11 @@ class GraphRegularizedRegressor(MultiTaskLinearRegressor):
     """
 
     _parameter_constraints = {
-        **_QUADRATIC_CONSTRAINTS,
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "task_graph": [None, "array-like"],
+        **_QUADRATIC_CONSTRAINTS, **GraphRegularizedFamily._family_constraints,
     }
-    _family = "graph"
-
-    def __init__(self, alpha=1.0, l2=0.0, task_graph=None, *, fit_intercept=True,
-                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        self.task_graph = task_graph
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _checked_graph(self, n_tasks):
-        if self.task_graph is None:
-            return None
-        graph = np.asarray(self.task_graph, dtype=np.float64)
-        if graph.shape != (n_tasks, n_tasks):
-            raise ValueError(
-                f"task_graph must be of shape ({n_tasks}, {n_tasks}) for the {n_tasks} tasks "
-                f"{self._task_labels.tolist()[:20]}, got {graph.shape}."
-            )
-        if not np.all(np.isfinite(graph)) or np.any(graph < 0):
-            raise ValueError("task_graph must be finite and non-negative.")
-        if not np.allclose(graph, graph.T):
-            raise ValueError("task_graph must be symmetric.")
-        return graph
-
-    def _penalty(self, n_tasks):
-        graph = self._checked_graph(n_tasks)
-        if graph is None:
-            a, b = mean_coupling(self.alpha * n_tasks, self.l2, n_tasks)
-            return QuadraticPenalty(rank_one=(a, b))
-        return QuadraticPenalty(graph_coupling(self.alpha, self.l2, graph))
-
-    def _reference_params(self):
-        graph = self._checked_graph(len(self._task_labels))
-        return {"alpha": self.alpha, "l2": self.l2, "task_graph": graph}
 
 
-class _NormPenalizedRegressor(MultiTaskLinearRegressor):
-    """Parameters shared by the norm-penalized families: alpha·R(W) + l2/2·||W||²."""
-
-    _parameter_constraints = _NORM_CONSTRAINTS
-
-    def __init__(self, alpha=0.1, l2=0.0, *, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _reference_params(self):
-        return {"alpha": self.alpha, "l2": self.l2}
-
-
-class TraceNormRegressor(_NormPenalizedRegressor):
+class TraceNormRegressor(TraceNormFamily, MultiTaskLinearRegressor):
     r"""Multi-task regression with a low-rank coefficient matrix (trace-norm penalty).
 
     .. math::
@@ -420,18 +224,10 @@ class TraceNormRegressor(_NormPenalizedRegressor):
     True
     """
 
-    _family = "trace"
-
-    def _penalty(self, n_tasks):
-        return TraceNorm(self.alpha)
-
-    def _after_fit(self, xp):
-        singular = xp.linalg.svdvals(self.coef_)
-        largest = float(xp.max(singular)) if singular.shape[0] else 0.0
-        self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
+    _parameter_constraints = {**_NORM_CONSTRAINTS, **TraceNormFamily._family_constraints}
 
 
-class JointFeatureRegressor(_NormPenalizedRegressor):
+class JointFeatureRegressor(JointFeatureFamily, MultiTaskLinearRegressor):
     r"""Multi-task regression selecting features jointly (L2,1 penalty).
 
     .. math::
@@ -467,16 +263,11 @@ class JointFeatureRegressor(_NormPenalizedRegressor):
     3
     """
 
-    _family = "joint_feature"
-
-    def _penalty(self, n_tasks):
-        return JointFeatureNorm(self.alpha)
-
-    def _after_fit(self, xp):
-        self.support_ = xp.linalg.vector_norm(self.coef_, axis=0) > 0
+    _parameter_constraints = {**_NORM_CONSTRAINTS, **JointFeatureFamily._family_constraints}
 
 
 for _cls in (SharedParameterRegressor, MeanRegularizedRegressor, GraphRegularizedRegressor):
-    _document(_cls, "{'auto', 'closed_form', 'cg', 'cvxpy'}", _QUADRATIC_SOLVERS, 1000, _KKT)
+    document(_cls, "{'auto', 'closed_form', 'cg', 'cvxpy'}", _QUADRATIC_SOLVERS, 1000, KKT,
+             _ATTRIBUTES)
 for _cls in (TraceNormRegressor, JointFeatureRegressor):
-    _document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, _GAP)
+    document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, GAP, _ATTRIBUTES)

@@ -1,0 +1,331 @@
+"""Logistic-loss base of the linear multi-task classifiers.
+
+Labels are mapped to :math:`\\pm 1` (``classes_[1]`` is +1), the loss of
+:mod:`skmtl.logistic_loss` is built on the rows, and the family's penalty acts
+on the feature columns of :math:`\\Theta = [W \\mid b]`.  Quadratic penalties
+give a smooth objective, solved by Newton's method or by accelerated
+gradient; the trace and L2,1 norms by accelerated proximal gradient with
+backtracking.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.utils._array_api import _is_numpy_namespace
+from sklearn.utils.multiclass import check_classification_targets
+
+from .._array_api import to_numpy
+from ..logistic_loss import PenalizedLogistic, logistic_loss
+from ..penalties import OnFeatures, QuadraticPenalty
+from ..solvers.conjugate_gradient import relative_residual
+from ..solvers.fista import accelerated_proximal_gradient, logistic_duality_gap
+from ..solvers.newton import newton
+from ._base import MultiTaskLinearModel
+
+
+def _sigmoid(values, xp):
+    return xp.exp(-xp.logaddexp(xp.zeros_like(values), -values))
+
+
+class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
+    """Logistic-loss base of the linear multi-task classifiers (not public)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------------ labels
+    def _encode_labels(self, y, X, xp):
+        """Set ``classes_`` (the two labels of all tasks) and return y as +-1 in X's dtype."""
+        labels = to_numpy(y, xp)
+        check_classification_targets(labels)
+        classes = np.unique(labels)
+        if classes.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of two classes; y holds one class "
+                f"only: {classes.tolist()}."
+            )
+        if classes.size > 2:
+            raise ValueError(
+                "Only binary classification is supported. "
+                f"{type(self).__name__} needs two labels shared by all tasks; y holds "
+                f"{classes.size} classes {classes.tolist()[:10]}. For more classes wrap it in "
+                "sklearn.multiclass.OneVsRestClassifier."
+            )
+        self.classes_ = classes
+        if classes.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
+            self.classes_ = xp.asarray(classes, device=X.device)
+        signs = np.where(labels == classes[1], 1.0, -1.0)
+        return xp.asarray(signs, dtype=X.dtype, device=X.device)
+
+    # --------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training data; with ``task_column`` set, one column holds the task labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels, two values shared by all tasks.  A 2-D ``y`` without
+            task labels is the shared design: column t is task t on the same rows.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row (routed convention).  Not allowed together
+            with ``task_column``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each task's loss is its weighted mean.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y, labels, sample_weight, xp = self._validate_fit_input(
+            X, y, tasks, sample_weight, y_numeric=False
+        )
+        signs = self._encode_labels(y, X, xp)
+        task_index, task_scale = self._assign_tasks(X, signs, labels, sample_weight, xp)
+        self._set_tasks_attribute(X, xp)
+        n_tasks, n_features = len(self._task_labels), X.shape[1]
+        if task_index is None and signs.ndim == 1:
+            signs = signs[:, None]
+        loss, single_class, start = logistic_loss(
+            X, signs, sample_weight, task_index, n_tasks, task_scale, self.fit_intercept, xp
+        )
+        penalty = self._effective_penalty(n_tasks, start[:, :n_features], xp)
+        smooth_penalty = penalty if isinstance(penalty, QuadraticPenalty) else (
+            QuadraticPenalty(rank_one=(self.l2, 0.0)))
+        objective = PenalizedLogistic(loss, OnFeatures(smooth_penalty, n_features))
+        certificate, kkt_of_gradient = self._certificate_functions(
+            objective, penalty, start, n_features
+        )
+        if self.solver == "cvxpy":
+            theta = self._reference_theta(X, signs, task_index, sample_weight, task_scale, xp)
+            self.n_iter_ = 1
+        else:
+            theta, self.n_iter_ = self._solve(
+                objective, penalty, self._initial_theta(start, n_features, xp), certificate,
+                kkt_of_gradient, n_features, xp,
+            )
+        self.certificate_ = certificate(theta)
+        self._warn_if_unsolved(objective, penalty, theta, single_class, n_tasks, xp)
+        self.coef_ = theta[:, :n_features]
+        self.intercept_ = self._intercepts(theta, single_class, n_features, xp)
+        self._after_fit(xp)
+        if self.verbose:
+            print(
+                f"{type(self).__name__}: {n_tasks} tasks, {n_features} features, "
+                f"{self.n_iter_} iterations, {self._certificate_name} {self.certificate_:.3g}"
+            )
+        return self
+
+    def _initial_theta(self, start, n_features, xp):
+        """W = 0 and the best intercepts for it, or the previous fit with ``warm_start``."""
+        previous = getattr(self, "coef_", None)
+        if not self.warm_start or previous is None or tuple(previous.shape) != (
+            start.shape[0], n_features
+        ):
+            return start
+        coef = xp.asarray(previous, dtype=start.dtype, device=start.device)
+        if start.shape[1] == n_features:
+            return coef
+        intercept = xp.asarray(self.intercept_, dtype=start.dtype, device=start.device)
+        intercept = xp.where(xp.isfinite(intercept), intercept, start[:, -1])
+        return xp.concat([coef, intercept[:, None]], axis=1)
+
+    def _certificate_functions(self, objective, penalty, start, n_features):
+        """The certificate of theta, and of a gradient (None for the norms).
+
+        Quadratic penalties: the KKT residual :math:`\\sqrt{g^\\top P g / g_0^\\top P g_0}`
+        with g the gradient, :math:`g_0` the gradient at the start (W = 0 and its
+        best intercepts) and P the inverse of the per-task Hessian blocks there.
+        Norms: the duality gap relative to the objective at that start.
+        """
+        loss, xp = objective.loss, objective.loss.xp
+        if isinstance(penalty, QuadraticPenalty):
+            precondition = objective.block_preconditioner(objective.curvature(start))
+            reference = objective.gradient(start)
+
+            def kkt_of_gradient(gradient):
+                return relative_residual(reference, gradient, precondition, xp)
+
+            return (lambda theta: kkt_of_gradient(objective.gradient(theta))), kkt_of_gradient
+        scale = max(float(loss.value(start)), 1e-300)
+
+        def relative_gap(theta):
+            gap = logistic_duality_gap(
+                loss, penalty, self.l2, theta, n_features, self.fit_intercept, xp
+            )
+            return max(gap / scale, 0.0)
+
+        return relative_gap, None
+
+    def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
+        solver = self.solver
+        if isinstance(penalty, QuadraticPenalty):
+            if solver in ("auto", "newton"):
+                theta, n_iter, _ = newton(
+                    objective, theta, kkt_of_gradient, self.tol, self.max_iter, xp
+                )
+                return theta, n_iter
+            if solver != "fista":
+                raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
+
+            def prox(values, step):
+                return values
+        else:
+            if solver not in ("auto", "fista"):
+                raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
+            norm = OnFeatures(penalty, n_features)
+
+            def prox(values, step):
+                return norm.prox(values, step, xp)
+
+        theta, n_iter, _ = accelerated_proximal_gradient(
+            objective, prox, theta, objective.lipschitz(), certificate, self.tol, self.max_iter,
+            xp, backtracking=True,
+        )
+        return theta, n_iter
+
+    def _reference_theta(self, X, signs, task_index, sample_weight, task_scale, xp):
+        coef, intercept = self._solve_reference(
+            X, signs, task_index, sample_weight, task_scale, xp, loss="logistic"
+        )
+        columns = [coef]
+        if self.fit_intercept:
+            columns.append(np.where(np.isfinite(intercept), intercept, 0.0)[:, None])
+        return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=X.device)
+
+    def _intercepts(self, theta, single_class, n_features, xp):
+        """Per-task intercepts; +-inf for a task whose training rows hold one class."""
+        if not self.fit_intercept:
+            return xp.zeros(theta.shape[0], dtype=theta.dtype, device=theta.device)
+        infinite = np.where(single_class > 0, np.inf, np.where(single_class < 0, -np.inf, 0.0))
+        infinite = xp.asarray(infinite, dtype=theta.dtype, device=theta.device)
+        return xp.where(infinite == 0, theta[:, n_features], infinite)
+
+    def _warn_if_unsolved(self, objective, penalty, theta, single_class, n_tasks, xp):
+        """ConvergenceWarning when the certificate misses tol or the minimum may not exist."""
+        if self.solver == "cvxpy":
+            return
+        name = type(self).__name__
+        if self.certificate_ > self.tol:
+            warnings.warn(
+                f"{name} did not converge: the {self._certificate_name} {self.certificate_:.3g} "
+                f"is above tol={self.tol:g} after {self.n_iter_} iterations. Increase max_iter, "
+                "or scale the features.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if not isinstance(penalty, QuadraticPenalty):
+            return
+        smallest, largest = penalty.eigenvalue_range(n_tasks, xp)
+        if smallest > 0:
+            return
+        separated = objective.loss.separated_tasks(theta) & (single_class == 0)
+        two_class = single_class == 0
+        if (largest == 0 and separated.any()) or (two_class.any() and separated[two_class].all()):
+            tasks = self._task_labels[separated].tolist()[:10]
+            warnings.warn(
+                f"{name}: the training rows of task(s) {tasks} are linearly separated and the "
+                "penalty does not bound every direction of the coefficients, so the minimum "
+                "may not exist: coef_ then grows with max_iter and tol instead of converging. "
+                "Set l2 > 0 (or alpha_shared > 0 and alpha_task > 0).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ decide
+    def decision_function(self, X, tasks=None):
+        """Signed margin :math:`x^\\top w_t + b_t` of each row (positive: ``classes_[1]``).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row (see ``predict``).
+
+        Returns
+        -------
+        decision : array of shape (n_samples,) or (n_samples, n_tasks)
+        """
+        return self._decision(X, tasks, "decision_function")
+
+    def _population_output(self, decision):
+        return self._labels_of(decision)
+
+    def _labels_of(self, decision):
+        xp = self._namespace_of(decision)
+        positive = xp.astype(decision > 0, xp.int64)
+        if isinstance(self.classes_, np.ndarray):
+            return self.classes_[to_numpy(positive, xp)]
+        return xp.reshape(xp.take(self.classes_, xp.reshape(positive, (-1,))), positive.shape)
+
+    @staticmethod
+    def _namespace_of(array):
+        from .._array_api import get_namespace_and_device
+
+        return get_namespace_and_device(array)[0]
+
+    def predict(self, X, tasks=None):
+        """Predict the class of each row with the model of its task.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples; with ``task_column`` set, including the task column.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row.  Required when the model was fitted on
+            several tasks given by labels; labels not seen in ``fit`` raise a
+            ``ValueError``.
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,) or (n_samples, n_tasks)
+            Labels from ``classes_``; one column per task for a model fitted on a
+            shared design with 2-D ``y`` and called without task labels.
+        """
+        return self._labels_of(self._decision(X, tasks, "predict"))
+
+    def predict_proba(self, X, tasks=None):
+        """Logistic probabilities :math:`\\sigma(x^\\top w_t + b_t)` of ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tasks)
+            Columns ``classes_`` order for one output per row; for the shared
+            design with 2-D ``y``, the probability of ``classes_[1]`` per task.
+        """
+        decision = self._decision(X, tasks, "predict_proba")
+        xp = self._namespace_of(decision)
+        probability = _sigmoid(decision, xp)
+        if decision.ndim == 2:
+            return probability
+        return xp.stack([1.0 - probability, probability], axis=1)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Accuracy of the predictions (subset accuracy for a 2-D ``y``).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return float(accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))

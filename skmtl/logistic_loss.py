@@ -1,0 +1,293 @@
+r"""The logistic data term, evaluated on the rows.
+
+With labels :math:`y_i \in \{-1, +1\}`, the data term of every classifier is
+
+.. math::
+
+    f(W, b) = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+              \log\left(1 + e^{-y_i (x_i^\top w_t + b_t)}\right)
+
+(:math:`s_i` sample weights, :math:`S_t` their sum over task t, :math:`\tau_t`
+the task weights).  Unlike the squared loss, the intercepts cannot be
+minimized out in closed form, so the solvers work on
+:math:`\Theta = [W \mid b]` of shape (T, d + 1): the design carries a last
+column of ones and the penalties act on the first d columns only
+(without intercepts, :math:`\Theta = W`).
+
+A task whose rows hold a single class contributes nothing: the infimum of its
+loss, 0, is reached only as its intercept goes to :math:`\pm\infty`, whatever
+:math:`w_t`.  Its rows get weight 0 here and the estimator sets that intercept
+to :math:`\pm\infty` after the solve.
+"""
+
+import numpy as np
+
+from ._array_api import batched_matvec, largest_eigenvalue, psd_inverse, to_numpy
+from .losses import task_bounds
+
+
+def _sigmoid(values, xp):
+    """:math:`1 / (1 + e^{-v})` without overflow."""
+    return xp.exp(-xp.logaddexp(xp.zeros_like(values), -values))
+
+
+class LogisticLoss:
+    """Logistic loss on rows sorted by task, or on a shared design.
+
+    Parameters
+    ----------
+    X : array of shape (n, p)
+        Design (with a last column of ones when intercepts are fitted), rows
+        sorted by task when ``bounds`` is given.
+    labels : array of shape (n,) or (n, T)
+        :math:`\\pm 1`; one column per task in the shared design.
+    row_weight : array of the shape of ``labels``
+        :math:`\\omega_i = \\tau_t s_i / S_t` (0 for the rows of one-class tasks).
+    bounds : list of (start, stop) or None
+        Row range of each task; ``None`` for the shared design.
+    row_task : array of shape (n,) or None
+        Task of each row (routed rows only).
+    xp : namespace
+    """
+
+    def __init__(self, X, labels, row_weight, bounds, row_task, xp):
+        self.X = X
+        self.labels = labels
+        self.row_weight = row_weight
+        self.bounds = bounds
+        self.row_task = row_task
+        self.xp = xp
+        self._lipschitz = None
+
+    @property
+    def n_tasks(self):
+        return self.labels.shape[1] if self.bounds is None else len(self.bounds)
+
+    # ------------------------------------------------------- row operations
+    def margins(self, theta):
+        """:math:`x_i^\\top \\theta_{t(i)}`, the shape of ``labels``."""
+        xp = self.xp
+        if self.bounds is None:
+            return self.X @ xp.matrix_transpose(theta)
+        return xp.concat(
+            [self.X[start:stop, ...] @ theta[t, ...] for t, (start, stop) in enumerate(self.bounds)]
+        )
+
+    def rows_times(self, values):
+        """Rows :math:`\\sum_{i \\in t} v_i x_i` for per-row values, shape (T, p)."""
+        xp = self.xp
+        if self.bounds is None:
+            return xp.matrix_transpose(values) @ self.X
+        return xp.stack(
+            [values[start:stop] @ self.X[start:stop, ...] for start, stop in self.bounds]
+        )
+
+    def per_row(self, values):
+        """Spread one value per task to the rows (broadcastable to ``labels``)."""
+        if self.bounds is None:
+            return values[None, :]
+        return self.xp.take(values, self.row_task)
+
+    # ------------------------------------------------------------- the loss
+    def value(self, theta):
+        xp = self.xp
+        signed = self.labels * self.margins(theta)
+        return xp.sum(self.row_weight * xp.logaddexp(xp.zeros_like(signed), -signed))
+
+    def value_and_gradient(self, theta):
+        xp = self.xp
+        signed = self.labels * self.margins(theta)
+        value = xp.sum(self.row_weight * xp.logaddexp(xp.zeros_like(signed), -signed))
+        slope = self.row_weight * self.labels * _sigmoid(-signed, xp)
+        return value, -self.rows_times(slope)
+
+    def gradient(self, theta):
+        return self.value_and_gradient(theta)[1]
+
+    def curvature(self, theta):
+        """Per-row second derivative :math:`\\omega_i \\sigma_i (1 - \\sigma_i)`."""
+        probability = _sigmoid(self.margins(theta), self.xp)
+        return self.row_weight * probability * (1.0 - probability)
+
+    def hessian_matvec(self, curvature, direction):
+        """Hessian of the loss, at the point of ``curvature``, times ``direction``."""
+        return self.rows_times(curvature * self.margins(direction))
+
+    def hessian_blocks(self, curvature):
+        """Per-task Hessian blocks :math:`\\sum_{i \\in t} h_i x_i x_i^\\top`, (T, p, p)."""
+        xp = self.xp
+        if self.bounds is None:
+            columns = range(self.labels.shape[1])
+            return xp.stack(
+                [xp.matrix_transpose(self.X * curvature[:, t:t + 1]) @ self.X for t in columns]
+            )
+        blocks = []
+        for start, stop in self.bounds:
+            rows = self.X[start:stop, ...]
+            blocks.append(xp.matrix_transpose(rows * curvature[start:stop, None]) @ rows)
+        return xp.stack(blocks)
+
+    def lipschitz(self):
+        """Upper bound of the Hessian: :math:`\\max_t \\lambda_{max}(X_t^\\top \\Omega_t X_t)/4`."""
+        if self._lipschitz is None:
+            xp = self.xp
+            top = largest_eigenvalue(self.hessian_blocks(self.row_weight), xp)
+            self._lipschitz = 0.25 * float(xp.max(top)) if top.shape[0] else 0.0
+        return self._lipschitz
+
+    def separated_tasks(self, theta):
+        """Per task (NumPy bool): every weighted row is on its class's side of the decision."""
+        xp = self.xp
+        correct = to_numpy(self.labels * self.margins(theta), xp) > 0
+        correct |= to_numpy(self.row_weight, xp) == 0
+        if self.bounds is None:
+            return correct.all(axis=0)
+        return np.array([bool(correct[start:stop].all()) for start, stop in self.bounds])
+
+    # ------------------------------------------------------------- the dual
+    def dual_point(self, theta, fit_intercept):
+        r"""Dual variables :math:`a_i \in [0, 1]` built from ``theta``.
+
+        :math:`a_i = \sigma(-y_i m_i)`, the loss's slope at the margins.  With
+        intercepts the dual needs :math:`\sum_{i \in t} \omega_i a_i y_i = 0` for
+        every task; the side with the larger total is scaled down to restore it.
+        """
+        xp = self.xp
+        dual = _sigmoid(-(self.labels * self.margins(theta)), self.xp)
+        if not fit_intercept:
+            return dual
+        positive = self.labels > 0
+        mass = self.row_weight * dual
+        zero = xp.zeros_like(mass)
+        plus = self.rows_times(xp.where(positive, mass, zero))[:, -1]
+        minus = self.rows_times(xp.where(positive, zero, mass))[:, -1]
+        keep_plus = xp.where(plus > minus, minus / xp.where(plus > 0, plus, 1.0), 1.0)
+        keep_minus = xp.where(minus > plus, plus / xp.where(minus > 0, minus, 1.0), 1.0)
+        factor = xp.where(positive, self.per_row(keep_plus), self.per_row(keep_minus))
+        return dual * factor
+
+    def dual_value(self, dual):
+        r""":math:`-\sum_i \omega_i [a_i \log a_i + (1 - a_i)\log(1 - a_i)]` (0 log 0 = 0)."""
+        xp = self.xp
+
+        def x_log_x(values):
+            positive = values > 0
+            return xp.where(positive, values * xp.log(xp.where(positive, values, 1.0)), 0.0)
+
+        return -xp.sum(self.row_weight * (x_log_x(dual) + x_log_x(1.0 - dual)))
+
+    def dual_correlation(self, dual):
+        """:math:`Z_t = \\sum_{i \\in t} \\omega_i a_i y_i x_i`, shape (T, p)."""
+        return self.rows_times(self.row_weight * dual * self.labels)
+
+
+class PenalizedLogistic:
+    """Logistic loss plus a quadratic penalty on W: the smooth objective of a classifier.
+
+    Parameters
+    ----------
+    loss : LogisticLoss
+    quadratic : OnFeatures
+        A :class:`~skmtl.penalties.QuadraticPenalty` on the feature columns.
+    """
+
+    def __init__(self, loss, quadratic):
+        self.loss = loss
+        self.quadratic = quadratic
+
+    def value(self, theta):
+        return self.loss.value(theta) + self.quadratic.value(theta, self.loss.xp)
+
+    def value_and_gradient(self, theta):
+        value, gradient = self.loss.value_and_gradient(theta)
+        xp = self.loss.xp
+        return (value + self.quadratic.value(theta, xp),
+                gradient + self.quadratic.gradient(theta, xp))
+
+    def gradient(self, theta):
+        return self.value_and_gradient(theta)[1]
+
+    def curvature(self, theta):
+        return self.loss.curvature(theta)
+
+    def hessian_matvec(self, curvature, direction):
+        return (self.loss.hessian_matvec(curvature, direction)
+                + self.quadratic.gradient(direction, self.loss.xp))
+
+    def block_preconditioner(self, curvature):
+        """Pseudo-inverse of each task's block of the Hessian (loss block + Q_tt on W)."""
+        xp, X = self.loss.xp, self.loss.X
+        blocks = self.loss.hessian_blocks(curvature)
+        n_tasks, width = blocks.shape[0], X.shape[1]
+        diagonal = self.quadratic.diagonal(n_tasks, width, xp, X.dtype, X.device)
+        eye = xp.eye(width, dtype=X.dtype, device=X.device)
+        inverses = psd_inverse(blocks + diagonal[:, :, None] * eye, xp)
+        return lambda values: batched_matvec(inverses, values, xp)
+
+    def lipschitz(self):
+        largest = self.quadratic.penalty.eigenvalue_range(self.loss.n_tasks, self.loss.xp)[1]
+        return self.loss.lipschitz() + largest
+
+
+def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit_intercept,
+                  xp):
+    """Logistic loss of labelled rows (``task_index``) or of a shared design (None).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    labels : array of shape (n,) or (n, T)
+        :math:`\\pm 1`, one column per task in the shared design.
+    sample_weight : array of shape (n,)
+    task_index : ndarray of shape (n,) or None
+        Task of each row (NumPy), or None for the shared design.
+    n_tasks : int
+    task_scale : array of shape (T,)
+        :math:`\\tau_t`.
+    fit_intercept : bool
+    xp : namespace
+
+    Returns
+    -------
+    loss : LogisticLoss
+    single_class : ndarray of shape (T,)
+        +1 or -1 for a task whose rows hold one class only, 0 otherwise (NumPy).
+    start : array of shape (T, p)
+        W = 0 with the best intercepts for it, :math:`b_t = \\log(P_t / N_t)` (the
+        weighted masses of the two classes); 0 for one-class tasks.
+    """
+    if fit_intercept:
+        ones = xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
+        X = xp.concat([X, ones], axis=1)
+    weights = to_numpy(sample_weight, xp)
+    positive_rows = to_numpy(labels, xp) > 0
+    bounds = row_task = None
+    if task_index is None:
+        positive = weights @ positive_rows
+        negative = weights @ ~positive_rows
+    else:
+        order, bounds = task_bounds(task_index, n_tasks)
+        task_index = task_index[order]
+        positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
+        negative = np.bincount(task_index, weights[order] * ~positive_rows[order], n_tasks)
+        order = xp.asarray(order, device=X.device)
+        X = xp.take(X, order, axis=0)
+        labels = xp.take(labels, order, axis=0)
+        sample_weight = xp.take(sample_weight, order, axis=0)
+        row_task = xp.asarray(task_index, device=X.device)
+    single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
+    per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
+    per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
+    if row_task is None:
+        row_weight = sample_weight[:, None] * per_task[None, :]
+    else:
+        row_weight = sample_weight * xp.take(per_task, row_task)
+    loss = LogisticLoss(X, labels, row_weight, bounds, row_task, xp)
+    start = xp.zeros((n_tasks, X.shape[1]), dtype=X.dtype, device=X.device)
+    if fit_intercept:
+        two_class = single_class == 0
+        intercept = np.zeros(n_tasks)
+        intercept[two_class] = np.log(positive[two_class] / negative[two_class])
+        intercept = xp.asarray(intercept, dtype=X.dtype, device=X.device)
+        start = xp.concat([start[:, :-1], intercept[:, None]], axis=1)
+    return loss, single_class, start
