@@ -27,8 +27,9 @@ from .losses import task_bounds
 
 
 def _sigmoid(values, xp):
-    """:math:`1 / (1 + e^{-v})` without overflow."""
-    return xp.exp(-xp.logaddexp(xp.zeros_like(values), -values))
+    """:math:`1 / (1 + e^{-v})` without overflow (one exponential of :math:`-|v|`)."""
+    decay = xp.exp(-xp.abs(values))
+    return xp.where(values >= 0, 1.0, decay) / (1.0 + decay)
 
 
 class LogisticLoss:
@@ -58,6 +59,7 @@ class LogisticLoss:
         self.row_task = row_task
         self.xp = xp
         self._lipschitz = None
+        self._last = (None, None)
 
     @property
     def n_tasks(self):
@@ -65,13 +67,23 @@ class LogisticLoss:
 
     # ------------------------------------------------------- row operations
     def margins(self, theta):
-        """:math:`x_i^\\top \\theta_{t(i)}`, the shape of ``labels``."""
+        """:math:`x_i^\\top \\theta_{t(i)}`, the shape of ``labels``.
+
+        The solvers ask for the margins of the same point several times (value,
+        certificate, curvature): the last result is kept.
+        """
+        if self._last[0] is theta:
+            return self._last[1]
         xp = self.xp
         if self.bounds is None:
-            return self.X @ xp.matrix_transpose(theta)
-        return xp.concat(
-            [self.X[start:stop, ...] @ theta[t, ...] for t, (start, stop) in enumerate(self.bounds)]
-        )
+            margins = self.X @ xp.matrix_transpose(theta)
+        else:
+            margins = xp.concat([
+                self.X[start:stop, ...] @ theta[t, ...]
+                for t, (start, stop) in enumerate(self.bounds)
+            ])
+        self._last = (theta, margins)
+        return margins
 
     def rows_times(self, values):
         """Rows :math:`\\sum_{i \\in t} v_i x_i` for per-row values, shape (T, p)."""
@@ -207,22 +219,36 @@ class PenalizedLogistic:
     def gradient(self, theta):
         return self.value_and_gradient(theta)[1]
 
-    def curvature(self, theta):
-        return self.loss.curvature(theta)
+    def newton_system(self, theta):
+        """The Hessian at theta as an operator, and its block preconditioner.
 
-    def hessian_matvec(self, curvature, direction):
-        return (self.loss.hessian_matvec(curvature, direction)
-                + self.quadratic.gradient(direction, self.loss.xp))
-
-    def block_preconditioner(self, curvature):
-        """Pseudo-inverse of each task's block of the Hessian (loss block + Q_tt on W)."""
+        The per-task blocks :math:`B_t + Q_{tt} I` (intercept excluded from the
+        identity) are formed for the preconditioner; when tasks hold more rows
+        than coefficients, products with the Hessian use them too (O(T p²) instead
+        of two passes over the rows).
+        """
         xp, X = self.loss.xp, self.loss.X
+        curvature = self.loss.curvature(theta)
         blocks = self.loss.hessian_blocks(curvature)
         n_tasks, width = blocks.shape[0], X.shape[1]
         diagonal = self.quadratic.diagonal(n_tasks, width, xp, X.dtype, X.device)
         eye = xp.eye(width, dtype=X.dtype, device=X.device)
         inverses = psd_inverse(blocks + diagonal[:, :, None] * eye, xp)
-        return lambda values: batched_matvec(inverses, values, xp)
+
+        def precondition(values):
+            return batched_matvec(inverses, values, xp)
+
+        if n_tasks * width <= X.shape[0]:
+            def loss_hessian(values):
+                return batched_matvec(blocks, values, xp)
+        else:
+            def loss_hessian(values):
+                return self.loss.hessian_matvec(curvature, values)
+
+        def hessian(values):
+            return loss_hessian(values) + self.quadratic.gradient(values, xp)
+
+        return hessian, precondition
 
     def lipschitz(self):
         largest = self.quadratic.penalty.eigenvalue_range(self.loss.n_tasks, self.loss.xp)[1]

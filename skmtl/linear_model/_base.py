@@ -29,10 +29,10 @@ from .._array_api import (
 from .._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
-from ..solvers.admm import admm
 from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
-from ..solvers.fista import fista, relative_duality_gap
+from ..solvers.fista import relative_duality_gap
+from ..solvers.norm_penalized import solve_norm_penalized
 
 
 class MultiTaskLinearModel(BaseEstimator):
@@ -379,27 +379,11 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         return lambda values: values * inverse
 
     def _solve_norm_penalized(self, loss, coef, xp, penalty):
-        """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon.
-
-        FISTA's cheaper start-up wins on well-conditioned statistics; ADMM's exact
-        per-task solves win when the features are badly scaled.
-        """
-        is_gram = isinstance(loss, GramSquaredLoss)
-        if self.solver == "admm" and not is_gram:
-            raise ValueError(
-                "solver='admm' needs per-task statistics, which were not formed for tasks "
-                "this much smaller than the number of features; use solver='fista'."
-            )
-        if self.solver == "admm":
-            return admm(loss, penalty, self.l2, coef, self.tol, self.max_iter, xp)[:2]
-        budget = self.max_iter if self.solver == "fista" or not is_gram else 200
-        coef, n_iter, gap = fista(
-            loss, penalty, self.l2, coef, self.tol, min(budget, self.max_iter), xp
+        """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon."""
+        coef, n_iter, _ = solve_norm_penalized(
+            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver
         )
-        if gap <= self.tol or n_iter >= self.max_iter:
-            return coef, n_iter
-        coef, more, _ = admm(loss, penalty, self.l2, coef, self.tol, self.max_iter - n_iter, xp)
-        return coef, n_iter + more
+        return coef, n_iter
 
     def _certificate(self, loss, penalty, coef, xp, precondition):
         """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""

@@ -23,6 +23,7 @@ from ..penalties import OnFeatures, QuadraticPenalty
 from ..solvers.conjugate_gradient import relative_residual
 from ..solvers.fista import accelerated_proximal_gradient, logistic_duality_gap
 from ..solvers.newton import newton
+from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearModel
 
 
@@ -149,7 +150,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         """
         loss, xp = objective.loss, objective.loss.xp
         if isinstance(penalty, QuadraticPenalty):
-            precondition = objective.block_preconditioner(objective.curvature(start))
+            precondition = objective.newton_system(start)[1]
             reference = objective.gradient(start)
 
             def kkt_of_gradient(gradient):
@@ -180,8 +181,14 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             def prox(values, step):
                 return values
         else:
-            if solver not in ("auto", "fista"):
+            if solver not in ("auto", "proximal_newton", "fista"):
                 raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
+            if solver in ("auto", "proximal_newton"):
+                theta, n_iter, _ = proximal_newton(
+                    objective.loss, penalty, self.l2, theta, n_features, self.fit_intercept,
+                    certificate, self.tol, self.max_iter, xp,
+                )
+                return theta, n_iter
             norm = OnFeatures(penalty, n_features)
 
             def prox(values, step):

@@ -5,7 +5,8 @@ preconditioned conjugate gradient of :mod:`.conjugate_gradient` (to a relative
 residual of :math:`\\min(0.1, \\sqrt{c})`, c the current certificate, which gives
 superlinear convergence), preconditioned by the inverse of the per-task
 Hessian blocks, then backtracks along :math:`\\Delta` until the Armijo condition
-holds.  The Hessian is never formed: one product costs two passes over the rows.
+holds.  The objective supplies the Hessian as an operator (from per-task
+blocks, or two passes over the rows when tasks are smaller than their blocks).
 """
 
 from .conjugate_gradient import conjugate_gradient
@@ -13,6 +14,9 @@ from .conjugate_gradient import conjugate_gradient
 #: Armijo constant of the line search, and the smallest step tried.
 _ARMIJO = 1e-4
 _SMALLEST_STEP = 2.0**-30
+#: A step that lowers the objective by less than this many rounding units ends the
+#: method: the certificate is then at the floor the data type allows.
+_STALL = 10.0
 
 
 def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100):
@@ -21,10 +25,8 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
     Parameters
     ----------
     objective : object
-        ``value(x)``, ``value_and_gradient(x)``, ``curvature(x)`` (whatever the
-        Hessian at x needs), ``hessian_matvec(curvature, v)`` and
-        ``block_preconditioner(curvature)`` (a callable approximating the inverse
-        Hessian).
+        ``value_and_gradient(x)`` and ``newton_system(x)``, which returns the
+        Hessian at x as a callable and a callable approximating its inverse.
     start : array
     certificate : callable
         ``certificate(gradient)``: the KKT residual that stops the method at ``tol``.
@@ -46,12 +48,7 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
     n_iter = 0
     while measured > tol and n_iter < max_iter:
         n_iter += 1
-        curvature = objective.curvature(current)
-        precondition = objective.block_preconditioner(curvature)
-
-        def hessian(direction, curvature=curvature):
-            return objective.hessian_matvec(curvature, direction)
-
+        hessian, precondition = objective.newton_system(current)
         forcing = min(0.1, measured**0.5)
         step, _, _ = conjugate_gradient(
             hessian, -gradient, precondition, xp.zeros_like(gradient), forcing, inner_max_iter, xp
@@ -72,6 +69,9 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
             length *= 0.5
             if length < _SMALLEST_STEP:
                 return current, n_iter, measured
+        stalled = value - candidate_value <= _STALL * xp.finfo(start.dtype).eps * abs(value)
         current, value, gradient = candidate, candidate_value, candidate_gradient
         measured = certificate(gradient)
+        if stalled:
+            break
     return current, max(n_iter, 1), measured

@@ -1,0 +1,47 @@
+"""The squared-loss problem with a norm penalty: FISTA, ADMM, or FISTA then ADMM.
+
+:math:`\\min_W f(W) + \\tfrac{l_2}2\\|W\\|_F^2 + \\alpha R(W)` for a squared loss
+f held as statistics or rows.  FISTA's cheaper start-up wins on
+well-conditioned statistics; ADMM's exact per-task solves win when the
+features are badly scaled, so ``'auto'`` runs FISTA for :data:`FISTA_BUDGET`
+iterations and continues with ADMM if it has not converged.
+"""
+
+from ..losses import GramSquaredLoss
+from .admm import admm
+from .fista import fista
+
+#: Iterations FISTA gets before ``'auto'`` switches to ADMM.
+FISTA_BUDGET = 200
+
+
+def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto"):
+    """Minimize the squared loss plus ``l2/2·||W||² + penalty``; return coef, n_iter, gap.
+
+    Parameters
+    ----------
+    loss : GramSquaredLoss or SampleSquaredLoss
+    penalty : TraceNorm or JointFeatureNorm
+    l2 : float
+    coef : array of shape (T, d)
+        Starting point.
+    tol : float
+        Relative duality gap to reach.
+    max_iter : int
+    xp : namespace
+    solver : {'auto', 'fista', 'admm'}
+    """
+    is_gram = isinstance(loss, GramSquaredLoss)
+    if solver == "admm" and not is_gram:
+        raise ValueError(
+            "solver='admm' needs per-task statistics, which were not formed for tasks "
+            "this much smaller than the number of features; use solver='fista'."
+        )
+    if solver == "admm":
+        return admm(loss, penalty, l2, coef, tol, max_iter, xp)
+    budget = max_iter if solver == "fista" or not is_gram else min(FISTA_BUDGET, max_iter)
+    coef, n_iter, gap = fista(loss, penalty, l2, coef, tol, budget, xp)
+    if gap <= tol or n_iter >= max_iter:
+        return coef, n_iter, gap
+    coef, more, gap = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
+    return coef, n_iter + more, gap

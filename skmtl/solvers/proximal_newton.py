@@ -1,0 +1,130 @@
+r"""Proximal Newton method for the logistic loss with a norm penalty.
+
+Minimizes :math:`f(\Theta) + \tfrac{l_2}2\|W\|_F^2 + \alpha R(W)` over
+:math:`\Theta = [W \mid b]` (Lee, Sun & Saunders 2014).  At :math:`\Theta_k`
+the logistic loss f is replaced by its second-order model, whose Hessian is
+block diagonal over the tasks (:math:`B_t = \sum_{i \in t} h_i \tilde x_i \tilde x_i^\top`,
+:math:`\tilde x_i = (x_i, 1)`).  Minimizing the unpenalized intercept out of
+each block in closed form leaves a squared loss in per-task sufficient
+statistics,
+
+.. math::
+
+    G_t = B^{ww}_t - \frac{B^{wb}_t B^{bw}_t}{B^{bb}_t},\qquad
+    c_t = r^w_t - B^{wb}_t \frac{r^b_t}{B^{bb}_t},\qquad r = B\Theta_k - \nabla f(\Theta_k),
+
+which :func:`~skmtl.solvers.norm_penalized.solve_norm_penalized` (FISTA and
+ADMM of the squared-loss estimators) minimizes with the norm, warm-started
+and to a tolerance that tightens with the outer certificate.  A backtracking
+line search on the true objective along the step gives global convergence;
+near the optimum unit steps are taken and convergence is superlinear, so a
+handful of outer steps each cost one pass over the rows.
+"""
+
+from .._array_api import batched_matvec, psd_inverse
+from ..losses import GramSquaredLoss
+from .newton import _STALL
+from .norm_penalized import solve_norm_penalized
+
+_ARMIJO = 1e-4
+INNER_FACTOR = 0.1
+INNER_FLOOR = 0.01
+_SMALLEST_STEP = 2.0**-30
+
+
+def _reduced_statistics(blocks, linear, n_features, fit_intercept, xp):
+    """Statistics of the model with the intercepts minimized out; also what recovers them."""
+    if not fit_intercept:
+        return blocks, linear, None
+    gram = blocks[:, :n_features, :n_features]
+    cross = blocks[:, :n_features, n_features]
+    curvature = blocks[:, n_features, n_features]
+    safe = xp.where(curvature > 0, curvature, xp.ones_like(curvature))
+    gram = gram - cross[:, :, None] * cross[:, None, :] / safe[:, None, None]
+    reduced = linear[:, :n_features] - cross * (linear[:, n_features] / safe)[:, None]
+    return gram, reduced, (cross, curvature, safe, linear[:, n_features])
+
+
+def _intercepts(coef, recover, previous, xp):
+    cross, curvature, safe, linear = recover
+    solved = (linear - xp.sum(cross * coef, axis=1)) / safe
+    return xp.where(curvature > 0, solved, previous)
+
+
+def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certificate, tol,
+                    max_iter, xp, inner_solver="auto", inner_max_iter=10000):
+    """Minimize the logistic loss plus ``l2/2·||W||² + penalty(W)`` by proximal Newton.
+
+    Parameters
+    ----------
+    loss : LogisticLoss
+    penalty : TraceNorm or JointFeatureNorm
+    l2 : float
+    start : array of shape (T, p)
+        :math:`[W \\mid b]` (p = d + 1 with intercepts, else d).
+    n_features : int
+    fit_intercept : bool
+    certificate : callable
+        ``certificate(theta)``, compared with ``tol`` after every step.
+    tol : float
+    max_iter : int
+        Largest number of outer (Newton) steps.
+    xp : namespace
+    inner_solver : {'auto', 'fista', 'admm'}
+        Solver of the squared-loss subproblems.
+    inner_max_iter : int
+
+    Returns
+    -------
+    theta, n_iter, certificate
+    """
+    theta = start
+
+    def nonsmooth(coef):
+        return float(0.5 * l2 * xp.sum(coef * coef) + penalty.value(coef, xp))
+
+    value, gradient = loss.value_and_gradient(theta)
+    objective = float(value) + nonsmooth(theta[:, :n_features])
+    measured = certificate(theta)
+    n_iter = 0
+    while measured > tol and n_iter < max_iter:
+        n_iter += 1
+        blocks = loss.hessian_blocks(loss.curvature(theta))
+        linear = batched_matvec(blocks, theta, xp) - gradient
+        gram, reduced, recover = _reduced_statistics(
+            blocks, linear, n_features, fit_intercept, xp
+        )
+        target_square = xp.sum(reduced * batched_matvec(psd_inverse(gram, xp), reduced, xp), axis=1)
+        model = GramSquaredLoss(
+            gram, reduced, target_square, xp.ones_like(target_square), xp
+        )
+        coef = theta[:, :n_features]
+        inner_tol = max(min(0.1, INNER_FACTOR * measured), INNER_FLOOR * tol)
+        coef, _, _ = solve_norm_penalized(
+            model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver
+        )
+        if fit_intercept:
+            intercept = _intercepts(coef, recover, theta[:, n_features], xp)
+            candidate = xp.concat([coef, intercept[:, None]], axis=1)
+        else:
+            candidate = coef
+        direction = candidate - theta
+        decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
+                    - nonsmooth(theta[:, :n_features]))
+        length = 1.0
+        while True:
+            trial = theta + length * direction
+            trial_value, trial_gradient = loss.value_and_gradient(trial)
+            trial_objective = float(trial_value) + nonsmooth(trial[:, :n_features])
+            if trial_objective <= objective + _ARMIJO * length * min(decrease, 0.0):
+                break
+            length *= 0.5
+            if length < _SMALLEST_STEP:
+                return theta, n_iter, measured
+        stalled = objective - trial_objective <= _STALL * xp.finfo(start.dtype).eps * abs(
+            objective)
+        theta, objective, gradient = trial, trial_objective, trial_gradient
+        measured = certificate(theta)
+        if stalled:
+            break
+    return theta, max(n_iter, 1), measured
