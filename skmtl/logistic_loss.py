@@ -281,16 +281,21 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     start : array of shape (T, p)
         W = 0 with the best intercepts for it, :math:`b_t = \\log(P_t / N_t)` (the
         weighted masses of the two classes); 0 for one-class tasks.
+    x_offset : array of shape (T, d) or (1, d)
+        With intercepts, each task's rows are centred on their weighted mean (the
+        mean of all rows in the shared design), which leaves the objective
+        unchanged but decouples the intercepts from W in the Hessian; the
+        intercepts of the original rows are :math:`b_t - \\bar x_t^\\top w_t`.
+        Zeros without intercepts.
     """
-    if fit_intercept:
-        ones = xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
-        X = xp.concat([X, ones], axis=1)
     weights = to_numpy(sample_weight, xp)
     positive_rows = to_numpy(labels, xp) > 0
     bounds = row_task = None
     if task_index is None:
         positive = weights @ positive_rows
         negative = weights @ ~positive_rows
+        x_offset = (sample_weight @ X)[None, :] / xp.sum(sample_weight)
+        centred = X - x_offset
     else:
         order, bounds = task_bounds(task_index, n_tasks)
         task_index = task_index[order]
@@ -301,6 +306,16 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         labels = xp.take(labels, order, axis=0)
         sample_weight = xp.take(sample_weight, order, axis=0)
         row_task = xp.asarray(task_index, device=X.device)
+        x_offset = xp.stack([
+            (sample_weight[start:stop] @ X[start:stop, ...]) / xp.sum(sample_weight[start:stop])
+            for start, stop in bounds
+        ])
+        centred = X - xp.take(x_offset, row_task, axis=0)
+    if fit_intercept:
+        ones = xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
+        X = xp.concat([centred, ones], axis=1)
+    else:
+        x_offset = xp.zeros_like(x_offset)
     single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
     per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
@@ -316,4 +331,4 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         intercept[two_class] = np.log(positive[two_class] / negative[two_class])
         intercept = xp.asarray(intercept, dtype=X.dtype, device=X.device)
         start = xp.concat([start[:, :-1], intercept[:, None]], axis=1)
-    return loss, single_class, start
+    return loss, single_class, start, x_offset

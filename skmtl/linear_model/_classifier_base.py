@@ -34,6 +34,9 @@ def _sigmoid(values, xp):
 class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
     """Logistic-loss base of the linear multi-task classifiers (not public)."""
 
+    __metadata_request__decision_function = {"tasks": True}
+    __metadata_request__predict_proba = {"tasks": True}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
@@ -96,7 +99,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         n_tasks, n_features = len(self._task_labels), X.shape[1]
         if task_index is None and signs.ndim == 1:
             signs = signs[:, None]
-        loss, single_class, start = logistic_loss(
+        loss, single_class, start, x_offset = logistic_loss(
             X, signs, sample_weight, task_index, n_tasks, task_scale, self.fit_intercept, xp
         )
         penalty = self._effective_penalty(n_tasks, start[:, :n_features], xp)
@@ -107,17 +110,20 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             objective, penalty, start, n_features
         )
         if self.solver == "cvxpy":
-            theta = self._reference_theta(X, signs, task_index, sample_weight, task_scale, xp)
+            theta = self._reference_theta(
+                X, signs, task_index, sample_weight, task_scale, x_offset, xp
+            )
             self.n_iter_ = 1
         else:
             theta, self.n_iter_ = self._solve(
-                objective, penalty, self._initial_theta(start, n_features, xp), certificate,
+                objective, penalty, self._initial_theta(start, x_offset, n_features, xp),
+                certificate,
                 kkt_of_gradient, n_features, xp,
             )
         self.certificate_ = certificate(theta)
         self._warn_if_unsolved(objective, penalty, theta, single_class, n_tasks, xp)
         self.coef_ = theta[:, :n_features]
-        self.intercept_ = self._intercepts(theta, single_class, n_features, xp)
+        self.intercept_ = self._intercepts(theta, x_offset, single_class, n_features, xp)
         self._after_fit(xp)
         if self.verbose:
             print(
@@ -126,8 +132,11 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             )
         return self
 
-    def _initial_theta(self, start, n_features, xp):
-        """W = 0 and the best intercepts for it, or the previous fit with ``warm_start``."""
+    def _initial_theta(self, start, x_offset, n_features, xp):
+        """W = 0 and the best intercepts for it, or the previous fit with ``warm_start``.
+
+        Intercepts are those of the centred rows (see ``logistic_loss``).
+        """
         previous = getattr(self, "coef_", None)
         if not self.warm_start or previous is None or tuple(previous.shape) != (
             start.shape[0], n_features
@@ -138,6 +147,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             return coef
         intercept = xp.asarray(self.intercept_, dtype=start.dtype, device=start.device)
         intercept = xp.where(xp.isfinite(intercept), intercept, start[:, -1])
+        intercept = intercept + xp.sum(x_offset * coef, axis=1)
         return xp.concat([coef, intercept[:, None]], axis=1)
 
     def _certificate_functions(self, objective, penalty, start, n_features):
@@ -170,7 +180,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
     def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
         solver = self.solver
         if isinstance(penalty, QuadraticPenalty):
-            if solver in ("auto", "newton"):
+            if solver in ("auto", "newton", "proximal_newton"):
                 theta, n_iter, _ = newton(
                     objective, theta, kkt_of_gradient, self.tol, self.max_iter, xp
                 )
@@ -200,22 +210,26 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         )
         return theta, n_iter
 
-    def _reference_theta(self, X, signs, task_index, sample_weight, task_scale, xp):
+    def _reference_theta(self, X, signs, task_index, sample_weight, task_scale, x_offset, xp):
+        """The cvxpy solution as theta on the centred rows."""
         coef, intercept = self._solve_reference(
             X, signs, task_index, sample_weight, task_scale, xp, loss="logistic"
         )
         columns = [coef]
         if self.fit_intercept:
-            columns.append(np.where(np.isfinite(intercept), intercept, 0.0)[:, None])
+            intercept = np.where(np.isfinite(intercept), intercept, 0.0)
+            intercept = intercept + np.sum(to_numpy(x_offset, xp) * coef, axis=1)
+            columns.append(intercept[:, None])
         return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=X.device)
 
-    def _intercepts(self, theta, single_class, n_features, xp):
-        """Per-task intercepts; +-inf for a task whose training rows hold one class."""
+    def _intercepts(self, theta, x_offset, single_class, n_features, xp):
+        """Per-task intercepts of the original rows; +-inf for a one-class task."""
         if not self.fit_intercept:
             return xp.zeros(theta.shape[0], dtype=theta.dtype, device=theta.device)
+        finite = theta[:, n_features] - xp.sum(x_offset * theta[:, :n_features], axis=1)
         infinite = np.where(single_class > 0, np.inf, np.where(single_class < 0, -np.inf, 0.0))
         infinite = xp.asarray(infinite, dtype=theta.dtype, device=theta.device)
-        return xp.where(infinite == 0, theta[:, n_features], infinite)
+        return xp.where(infinite == 0, finite, infinite)
 
     def _warn_if_unsolved(self, objective, penalty, theta, single_class, n_tasks, xp):
         """ConvergenceWarning when the certificate misses tol or the minimum may not exist."""
@@ -335,4 +349,9 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         -------
         score : float
         """
-        return float(accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+        predicted = self.predict(X, tasks=tasks)
+        if predicted.ndim == 1:
+            return float(accuracy_score(y, predicted, sample_weight=sample_weight))
+        xp = self._namespace_of(predicted)
+        correct = np.all(to_numpy(predicted, xp) == np.asarray(to_numpy(y, xp)), axis=1)
+        return float(np.average(correct, weights=to_numpy(sample_weight, xp)))

@@ -33,8 +33,11 @@ _SMOOTH_SOLVERS = (
     "        gradient with backtracking and adaptive restart; ``'auto'`` is ``'newton'``."
 )
 _NORM_SOLVERS = (
-    "``'fista'`` is accelerated proximal gradient with backtracking and adaptive\n"
-    "        restart, stopped on the duality gap; ``'auto'`` is ``'fista'``. With\n"
+    "``'proximal_newton'`` minimizes, at each step, the norm plus the second-order\n"
+    "        model of the loss (a squared loss on per-task statistics, solved by the\n"
+    "        regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is\n"
+    "        accelerated proximal gradient with backtracking and adaptive restart.\n"
+    "        Both stop on the duality gap. ``'auto'`` is ``'proximal_newton'``. With\n"
     "        ``alpha=0`` the objective is smooth and ``'auto'`` uses Newton's method."
 )
 _KKT = (
@@ -70,7 +73,10 @@ _ATTRIBUTES = """
 _SMOOTH_CONSTRAINTS = {
     **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "newton", "fista", "cvxpy"})],
 }
-_NORM_CONSTRAINTS = {**COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "fista", "cvxpy"})]}
+_NORM_CONSTRAINTS = {
+    **COMMON_CONSTRAINTS,
+    "solver": [StrOptions({"auto", "proximal_newton", "fista", "cvxpy"})],
+}
 
 _EXAMPLE = """
     >>> from skmtl import {name}
@@ -244,4 +250,5 @@ for _cls in (SharedParameterClassifier, MeanRegularizedClassifier, GraphRegulari
     document(_cls, "{'auto', 'newton', 'fista', 'cvxpy'}", _SMOOTH_SOLVERS, 1000, _KKT,
              _ATTRIBUTES)
 for _cls in (TraceNormClassifier, JointFeatureClassifier):
-    document(_cls, "{'auto', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, _LOGISTIC_GAP, _ATTRIBUTES)
+    document(_cls, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000,
+             _LOGISTIC_GAP, _ATTRIBUTES)

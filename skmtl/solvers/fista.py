@@ -138,8 +138,7 @@ def accelerated_proximal_gradient(smooth, prox, start, lipschitz, certificate, t
                 model = value + float(
                     xp.sum(gradient * change) + 0.5 * estimate * xp.sum(change * change)
                 )
-                slack = 1e-12 * abs(value)
-                if estimate >= bound or float(smooth.value(following)) <= model + slack:
+                if estimate >= bound or float(smooth.value(following)) <= model:
                     break
                 estimate = min(2.0 * estimate, bound)
         else:

@@ -14,8 +14,9 @@ from .conjugate_gradient import conjugate_gradient
 #: Armijo constant of the line search, and the smallest step tried.
 _ARMIJO = 1e-4
 _SMALLEST_STEP = 2.0**-30
-#: A step that lowers the objective by less than this many rounding units ends the
-#: method: the certificate is then at the floor the data type allows.
+#: Rounding units of the objective below which its decrease is not trusted: a unit
+#: step is then judged by the certificate, and the method ends once that stops falling
+#: (the floor the data type allows).
 _STALL = 10.0
 
 
@@ -59,6 +60,7 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
             slope = float(xp.sum(gradient * step))
             if not slope < 0:
                 break
+        rounding = _STALL * float(xp.finfo(start.dtype).eps) * abs(value)
         length = 1.0
         while True:
             candidate = current + length * step
@@ -66,12 +68,17 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
             candidate_value = float(candidate_value)
             if candidate_value <= value + _ARMIJO * length * slope:
                 break
+            # Below rounding the objective cannot see the decrease: a unit step that
+            # lowers the certificate is taken.
+            if length == 1.0 and -slope <= rounding and candidate_value <= value + rounding:
+                if certificate(candidate_gradient) < measured:
+                    break
             length *= 0.5
             if length < _SMALLEST_STEP:
                 return current, n_iter, measured
-        stalled = value - candidate_value <= _STALL * xp.finfo(start.dtype).eps * abs(value)
+        previous = measured
         current, value, gradient = candidate, candidate_value, candidate_gradient
         measured = certificate(gradient)
-        if stalled:
+        if measured >= previous and -slope <= rounding:
             break
     return current, max(n_iter, 1), measured

@@ -111,6 +111,7 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         direction = candidate - theta
         decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
                     - nonsmooth(theta[:, :n_features]))
+        rounding = _STALL * float(xp.finfo(start.dtype).eps) * abs(objective)
         length = 1.0
         while True:
             trial = theta + length * direction
@@ -118,13 +119,15 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
             trial_objective = float(trial_value) + nonsmooth(trial[:, :n_features])
             if trial_objective <= objective + _ARMIJO * length * min(decrease, 0.0):
                 break
+            if length == 1.0 and -decrease <= rounding and trial_objective <= objective + rounding:
+                if certificate(trial) < measured:
+                    break
             length *= 0.5
             if length < _SMALLEST_STEP:
                 return theta, n_iter, measured
-        stalled = objective - trial_objective <= _STALL * xp.finfo(start.dtype).eps * abs(
-            objective)
+        previous = measured
         theta, objective, gradient = trial, trial_objective, trial_gradient
         measured = certificate(theta)
-        if stalled:
+        if measured >= previous and -decrease <= rounding:
             break
     return theta, max(n_iter, 1), measured
