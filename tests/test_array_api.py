@@ -350,3 +350,73 @@ def test_many_features_shared_design_matches_numpy(library):
             assert value.__array_namespace__() is xps
             value = strict_to_numpy(value)
         np.testing.assert_allclose(value, getattr(reference, name), rtol=TOL, atol=TOL)
+
+
+def classifiers():
+    """One classifier per family and solver path, tight tolerances."""
+    from skmtl import (
+        GraphRegularizedClassifier,
+        JointFeatureClassifier,
+        MeanRegularizedClassifier,
+        SharedParameterClassifier,
+        TraceNormClassifier,
+    )
+
+    return [
+        pytest.param(SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.2, tol=1e-12),
+                     id="shared_parameter"),
+        pytest.param(MeanRegularizedClassifier(alpha=0.5, l2=0.05, tol=1e-12), id="mean"),
+        pytest.param(MeanRegularizedClassifier(alpha=0.5, l2=0.05, solver="fista", tol=1e-11,
+                                               max_iter=50_000), id="mean-fista"),
+        pytest.param(GraphRegularizedClassifier(alpha=0.2, l2=0.05, task_graph=CHAIN,
+                                                tol=1e-12), id="graph-chain"),
+        pytest.param(TraceNormClassifier(alpha=0.02, tol=1e-11), id="trace"),
+        pytest.param(JointFeatureClassifier(alpha=0.02, l2=0.01, tol=1e-11),
+                     id="joint_feature"),
+    ]
+
+
+def classification_data(seed, sizes=(20, 35, 27), d=4):
+    X, y, tasks, weights = routed_data(seed, sizes, d)
+    labels = (y > np.median(y) + 0.5 * np.random.default_rng(seed).standard_normal(y.size))
+    return X, labels.astype(np.int64), tasks, weights
+
+
+@pytest.mark.parametrize("estimator", classifiers())
+def test_classifier_routed_matches_numpy(estimator):
+    X, y, tasks, weights = classification_data(11)
+    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks, sample_weight=weights)
+    X_new, _, tasks_new, _ = classification_data(12, sizes=(4, 6, 5))
+    with sklearn.config_context(array_api_dispatch=True):
+        model = sklearn.clone(estimator).fit(
+            xps.asarray(X), xps.asarray(y), tasks=tasks, sample_weight=xps.asarray(weights))
+        outputs = {name: getattr(model, name)(xps.asarray(X_new), tasks=tasks_new)
+                   for name in ("decision_function", "predict_proba", "predict")}
+        check_namespace(model, ["classes_"], None)
+    for name, value in outputs.items():
+        assert value.__array_namespace__() is xps, name
+        np.testing.assert_allclose(strict_to_numpy(value),
+                                   getattr(reference, name)(X_new, tasks=tasks_new),
+                                   rtol=1e-7, atol=1e-7, err_msg=name)
+    np.testing.assert_allclose(strict_to_numpy(model.coef_), reference.coef_, rtol=1e-7,
+                               atol=1e-7)
+    np.testing.assert_allclose(strict_to_numpy(model.intercept_), reference.intercept_,
+                               rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("estimator", classifiers()[1:2] + classifiers()[4:5])
+def test_classifier_shared_design_and_one_class_task_match_numpy(estimator):
+    X, Y = shared_data(13)
+    Y = (Y > np.median(Y, axis=0)).astype(np.int64)
+    Y[:, 2] = 1  # a task with one class: infinite intercept
+    reference = sklearn.clone(estimator).fit(X, Y)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(Y))
+        proba = model.predict_proba(xps.asarray(X))
+        predicted = model.predict(xps.asarray(X))
+    assert strict_to_numpy(model.intercept_)[2] == np.inf
+    np.testing.assert_allclose(strict_to_numpy(model.coef_), reference.coef_, rtol=1e-7,
+                               atol=1e-7)
+    np.testing.assert_allclose(strict_to_numpy(proba), reference.predict_proba(X), rtol=1e-7,
+                               atol=1e-7)
+    np.testing.assert_array_equal(strict_to_numpy(predicted), reference.predict(X))
