@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.linear_model import Ridge
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.linear_model import LogisticRegression, Ridge
 
 BENCHMARK_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT_DIR = BENCHMARK_DIR / "results"
@@ -138,3 +138,88 @@ class PerTaskRidge(RegressorMixin, BaseEstimator):
         from sklearn.metrics import r2_score
 
         return float(r2_score(y, self.predict(X, tasks=tasks)))
+
+
+class PerTaskLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Independent logistic regressions: one scikit-learn ``LogisticRegression`` per task.
+
+    The classification baseline without any sharing between tasks, one ``C``
+    for all tasks. It takes the task labels as ``tasks=`` in ``fit`` and in
+    every prediction method, and requests them under metadata routing, like
+    the skmtl estimators. Every task's training rows must hold both classes.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        ``LogisticRegression(C)`` of every task: inverse of the L2 penalty
+        weight, relative to the sum (not the mean) of the task's losses.
+    solver : str, default="newton-cholesky"
+        ``solver`` of every ``LogisticRegression``; Newton's method suits the
+        few features and the few hundred rows of a task.
+    max_iter : int, default=1000
+        ``max_iter`` of every ``LogisticRegression``.
+    """
+
+    __metadata_request__fit = {"tasks": True}
+    __metadata_request__predict = {"tasks": True}
+    __metadata_request__predict_proba = {"tasks": True}
+    __metadata_request__decision_function = {"tasks": True}
+    __metadata_request__score = {"tasks": True}
+
+    def __init__(self, C=1.0, solver="newton-cholesky", max_iter=1000):
+        self.C = C
+        self.solver = solver
+        self.max_iter = max_iter
+
+    def fit(self, X, y, tasks=None):
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        if tasks is None:
+            raise ValueError(
+                "PerTaskLogisticRegression needs the task label of every row: pass tasks=."
+            )
+        tasks = np.asarray(tasks)
+        self.classes_ = np.unique(y)
+        self.tasks_ = np.unique(tasks)
+        self.models_ = {}
+        for label in self.tasks_:
+            rows = tasks == label
+            if np.unique(y[rows]).size < 2:
+                raise ValueError(f"The training rows of task {label!r} hold a single class.")
+            model = LogisticRegression(C=self.C, solver=self.solver, max_iter=self.max_iter)
+            self.models_[label] = model.fit(X[rows], y[rows])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _per_task(self, method, X, tasks):
+        X = np.asarray(X, dtype=np.float64)
+        if tasks is None:
+            raise ValueError(
+                "PerTaskLogisticRegression needs the task label of every row: pass tasks=."
+            )
+        tasks = np.asarray(tasks)
+        unknown = np.setdiff1d(np.unique(tasks), self.tasks_)
+        if unknown.size:
+            raise ValueError(f"Tasks not seen in fit: {unknown[:10].tolist()}.")
+        output = None
+        for label in np.unique(tasks):
+            rows = tasks == label
+            values = getattr(self.models_[label], method)(X[rows])
+            if output is None:
+                output = np.empty((X.shape[0], *values.shape[1:]), dtype=values.dtype)
+            output[rows] = values
+        return output
+
+    def decision_function(self, X, tasks=None):
+        return self._per_task("decision_function", X, tasks)
+
+    def predict_proba(self, X, tasks=None):
+        return self._per_task("predict_proba", X, tasks)
+
+    def predict(self, X, tasks=None):
+        return self._per_task("predict", X, tasks)
+
+    def score(self, X, y, tasks=None):
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(X, tasks=tasks)))

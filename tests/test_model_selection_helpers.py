@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import (
     average_precision_score,
@@ -20,6 +20,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
+    StratifiedKFold,
     cross_val_score,
     cross_validate,
 )
@@ -27,7 +28,11 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmtl.model_selection import make_task_scorer, train_test_split_per_task
+from skmtl.model_selection import (
+    make_task_scorer,
+    task_averaged,
+    train_test_split_per_task,
+)
 
 # ---------------------------------------------------------------------------
 # A tiny multi-task regressor: per-task intercept plus a shared linear part.
@@ -409,6 +414,235 @@ def test_without_routing_search_sample_weight_reaches_scorer():
     np.testing.assert_allclose(
         ours.cv_results_["mean_test_score"], builtin.cv_results_["mean_test_score"]
     )
+
+
+# ---------------------------------------------------------------------------
+# task_averaged and the "mean_task_roc_auc" scorer
+# ---------------------------------------------------------------------------
+
+
+class PerTaskProbaClassifier(ClassifierMixin, BaseEstimator):
+    """One ``LogisticRegression`` per task, with ``predict_proba`` only."""
+
+    __metadata_request__fit = {"tasks": True}
+    __metadata_request__predict_proba = {"tasks": True}
+
+    def __init__(self, C=1.0):
+        self.C = C
+
+    def fit(self, X, y, tasks=None):
+        if tasks is None:
+            raise ValueError(f"{type(self).__name__}.fit needs tasks")
+        tasks = np.asarray(tasks)
+        self.classes_ = np.unique(y)
+        self.models_ = {
+            t: LogisticRegression(C=self.C).fit(X[tasks == t], y[tasks == t])
+            for t in np.unique(tasks)
+        }
+        return self
+
+    def _per_task(self, method, X, tasks):
+        if tasks is None:
+            raise ValueError(f"{type(self).__name__}.{method} needs tasks")
+        tasks = np.asarray(tasks)
+        parts = {t: getattr(self.models_[t], method)(X[tasks == t]) for t in np.unique(tasks)}
+        out = np.empty((len(X), *next(iter(parts.values())).shape[1:]))
+        for t, values in parts.items():
+            out[tasks == t] = values
+        return out
+
+    def predict_proba(self, X, tasks=None):
+        return self._per_task("predict_proba", X, tasks)
+
+
+class PerTaskLogistic(PerTaskProbaClassifier):
+    """One ``LogisticRegression`` per task, with ``decision_function`` too."""
+
+    __metadata_request__decision_function = {"tasks": True}
+
+    def decision_function(self, X, tasks=None):
+        return self._per_task("decision_function", X, tasks)
+
+
+class SharedDesignScores(ClassifierMixin, BaseEstimator):
+    """Shared design stub: the decision of task (column) t is feature t."""
+
+    def fit(self, X, Y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X)[:, :3]
+
+
+def _make_classification_data(n_per_task=40, seed=0):
+    X, y, tasks = _make_data(n_per_task=n_per_task, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    # Noisy labels, both classes in every task: above the task's median or not.
+    noisy = y + 2.0 * rng.normal(size=y.shape)
+    labels = np.zeros(len(y), dtype=int)
+    for t in np.unique(tasks):
+        rows = tasks == t
+        labels[rows] = noisy[rows] > np.median(noisy[rows])
+    return X, labels, tasks
+
+
+def _mean_task_auc_by_hand(y_true, y_score, tasks, sample_weight=None):
+    aucs = []
+    for t in np.unique(tasks):
+        rows = tasks == t
+        weights = None if sample_weight is None else sample_weight[rows]
+        aucs.append(roc_auc_score(y_true[rows], y_score[rows], sample_weight=weights))
+    return sum(aucs) / len(aucs)
+
+
+def test_task_averaged_is_the_unweighted_mean_of_per_task_auc():
+    X, y, tasks = _make_classification_data()
+    score = X[:, 0] - 0.5 * X[:, 1]
+    # Unequal task sizes: the mean over tasks differs from the size-weighted mean.
+    keep = ~((tasks == "a") & (np.arange(len(y)) % 3 == 0))
+    y, score, tasks = y[keep], score[keep], tasks[keep]
+    metric = task_averaged(roc_auc_score)
+    expected = _mean_task_auc_by_hand(y, score, tasks)
+    assert metric(y, score, tasks=tasks) == pytest.approx(expected)
+    assert metric(list(y), list(score), tasks=list(tasks)) == pytest.approx(expected)
+    assert isinstance(metric(y, score, tasks=tasks), float)
+    # Not the AUC of the pooled rows.
+    assert metric(y, score, tasks=tasks) != pytest.approx(roc_auc_score(y, score))
+
+    weights = np.linspace(0.5, 2.0, len(y))
+    assert metric(y, score, tasks=tasks, sample_weight=weights) == pytest.approx(
+        _mean_task_auc_by_hand(y, score, tasks, sample_weight=weights)
+    )
+    # Other keyword arguments reach the metric of every task.
+    partial_auc = metric(y, score, tasks=tasks, max_fpr=0.5)
+    assert partial_auc == pytest.approx(
+        np.mean(
+            [roc_auc_score(y[tasks == t], score[tasks == t], max_fpr=0.5) for t in np.unique(tasks)]
+        )
+    )
+
+
+def test_task_averaged_without_tasks_averages_the_columns_of_a_2d_y():
+    rng = np.random.default_rng(0)
+    Y = rng.integers(0, 2, size=(50, 3))
+    scores = Y + rng.normal(size=Y.shape)
+    metric = task_averaged(roc_auc_score)
+    expected = np.mean([roc_auc_score(Y[:, t], scores[:, t]) for t in range(3)])
+    assert metric(Y, scores) == pytest.approx(expected)
+    # The same as scikit-learn's macro average of the columns.
+    assert metric(Y, scores) == pytest.approx(roc_auc_score(Y, scores, average="macro"))
+
+    with pytest.raises(ValueError, match="same shape"):
+        metric(Y, scores[:, :2])
+    with pytest.raises(ValueError, match="needs the task label of every row"):
+        metric(Y[:, 0], scores[:, 0])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+def test_task_averaged_raises_naming_a_task_with_one_class():
+    X, y, tasks = _make_classification_data()
+    y = y.copy()
+    y[tasks == "b"] = 1
+    metric = task_averaged(roc_auc_score)
+    with pytest.raises(ValueError, match="task 'b' .*single value 1"):
+        metric(y, X[:, 0], tasks=tasks)
+    a = tasks == "a"
+    Y = np.column_stack([y[a], np.zeros(a.sum(), dtype=int)])
+    with pytest.raises(ValueError, match="task column 1 .*single value 0"):
+        metric(Y, np.column_stack([X[a, 0], X[a, 1]]))
+
+
+def test_task_averaged_validation_and_pickling():
+    with pytest.raises(TypeError, match="callable"):
+        task_averaged("roc_auc")
+    metric = task_averaged(roc_auc_score)
+    assert repr(metric) == "task_averaged(roc_auc_score)"
+    y, score, tasks = np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.8, 0.2]), np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="one label per row"):
+        metric(y, score, tasks=tasks[:3])
+    with pytest.raises(ValueError, match="rows"):
+        metric(y, score[:3], tasks=tasks)
+    clone = pickle.loads(pickle.dumps(metric))
+    assert clone(y, score, tasks=tasks) == metric(y, score, tasks=tasks) == 0.5
+
+
+def test_mean_task_roc_auc_scorer_on_decision_function_and_predict_proba():
+    X, y, tasks = _make_classification_data()
+    scorer = make_task_scorer("mean_task_roc_auc")
+    assert repr(scorer) == (
+        "make_task_scorer(task_averaged(roc_auc_score), "
+        "response_method=('decision_function', 'predict_proba'))"
+    )
+    assert scorer.get_metadata_routing().score.requests == {"tasks": True, "sample_weight": True}
+
+    clf = PerTaskLogistic().fit(X, y, tasks=tasks)
+    expected = _mean_task_auc_by_hand(y, clf.decision_function(X, tasks=tasks), tasks)
+    assert scorer(clf, X, y, tasks=tasks) == pytest.approx(expected)
+
+    proba_only = PerTaskProbaClassifier().fit(X, y, tasks=tasks)
+    expected = _mean_task_auc_by_hand(y, proba_only.predict_proba(X, tasks=tasks)[:, 1], tasks)
+    assert scorer(proba_only, X, y, tasks=tasks) == pytest.approx(expected)
+
+    # No task labels: a 1-D y cannot be averaged over tasks ...
+    with pytest.raises(ValueError, match="needs the task label of every row"):
+        make_task_scorer("mean_task_roc_auc")(LogisticRegression().fit(X, y), X, y)
+    # ... a 2-D y (shared design) is averaged over its columns.
+    rng = np.random.default_rng(0)
+    Y = (X[:, :3] + rng.normal(size=(len(X), 3)) > 0).astype(int)
+    shared = SharedDesignScores().fit(X, Y)
+    assert scorer(shared, X, Y) == pytest.approx(
+        np.mean([roc_auc_score(Y[:, t], X[:, t]) for t in range(3)])
+    )
+
+
+def test_grid_search_with_mean_task_roc_auc_under_routing():
+    X, y, tasks = _make_classification_data(n_per_task=60)
+    # Folds stratified by task and class: every task holds both classes in every fold.
+    strata = np.char.add(tasks, y.astype(str))
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, strata))
+    grid = {"model__C": [0.01, 1.0]}
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", PerTaskLogistic())])
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            pipeline, grid, scoring=make_task_scorer("mean_task_roc_auc"), cv=folds
+        )
+        search.fit(X, y, tasks=tasks)
+        for i, C in enumerate(search.cv_results_["param_model__C"]):
+            for k, (train, test) in enumerate(folds):
+                model = clone(pipeline).set_params(model__C=C)
+                model.fit(X[train], y[train], tasks=tasks[train])
+                decision = model.decision_function(X[test], tasks=tasks[test])
+                expected = _mean_task_auc_by_hand(y[test], decision, tasks[test])
+                assert search.cv_results_[f"split{k}_test_score"][i] == pytest.approx(expected)
+        assert search.score(X, y, tasks=tasks) == pytest.approx(
+            _mean_task_auc_by_hand(
+                y, search.best_estimator_.decision_function(X, tasks=tasks), tasks
+            )
+        )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+def test_grid_search_with_a_one_class_fold_fails_loudly():
+    X, y, tasks = _make_classification_data()
+    # Task "c" has two positives, in the test parts of folds 0 and 1: every
+    # training part holds both classes, the test part of fold 2 only negatives.
+    y = y.copy()
+    y[tasks == "c"] = 0
+    positives = np.flatnonzero(tasks == "c")[:2]
+    y[positives] = 1
+    folds = _fixed_folds(len(y))
+    assert [np.isin(positives, test).sum() for _, test in folds] == [1, 1, 0]
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            PerTaskLogistic(),
+            {"C": [1.0]},
+            scoring=make_task_scorer("mean_task_roc_auc"),
+            cv=folds,
+            error_score="raise",
+        )
+        with pytest.raises(ValueError, match="task 'c' .*single value 0"):
+            search.fit(X, y, tasks=tasks)
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,176 @@ from sklearn.metrics import (
 )
 from sklearn.utils.metadata_routing import MetadataRequest
 
-__all__ = ["make_task_scorer"]
+__all__ = ["make_task_scorer", "task_averaged"]
+
+
+def _func_name(func):
+    if isinstance(func, partial):
+        return repr(func)
+    return getattr(func, "__name__", repr(func))
+
+
+def _python_scalar(value):
+    """``value`` as a Python scalar for messages (``1``, not ``np.int64(1)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _TaskAveraged:
+    """Metric ``metric(y_true, y_pred, *, tasks=None, sample_weight=None, **kwargs)``.
+
+    Build instances with :func:`task_averaged`. A class rather than a closure so
+    that it pickles, and so that its signature names ``tasks`` (a task-aware
+    scorer passes task labels only to metrics that name them).
+    """
+
+    def __init__(self, score_func):
+        self.score_func = score_func
+
+    def _score_one(self, y_true, y_pred, sample_weight, kwargs, where):
+        if sample_weight is not None:
+            kwargs = {**kwargs, "sample_weight": sample_weight}
+        name = _func_name(self.score_func)
+        try:
+            value = self.score_func(y_true, y_pred, **kwargs)
+        except ValueError as exc:
+            raise ValueError(f"{name} could not be computed on {where}: {exc}") from exc
+        if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+            values = np.unique(np.asarray(y_true))
+            detail = (
+                f"; y_true there holds the single value {_python_scalar(values[0])!r}"
+                if values.size == 1
+                else ""
+            )
+            raise ValueError(
+                f"{name} is not defined on {where} ({np.shape(y_true)[0]} rows): it returned "
+                f"{value}{detail}. For ROC AUC, every task needs rows of both classes "
+                "(split and cross-validate stratified by task and class)."
+            )
+        return value
+
+    def __call__(self, y_true, y_pred, *, tasks=None, sample_weight=None, **kwargs):
+        y_true = np.asarray(y_true)
+        y_pred = np.asarray(y_pred)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)
+        if y_true.shape[0] != y_pred.shape[0]:
+            raise ValueError(f"y_true has {y_true.shape[0]} rows but y_pred has {y_pred.shape[0]}.")
+        if tasks is None:
+            if y_true.ndim != 2:
+                raise ValueError(
+                    f"{self!r} needs the task label of every row: pass tasks= (with metadata "
+                    "routing, a task-aware scorer passes the routed labels), or a 2-D y_true "
+                    "with one column per task (shared design)."
+                )
+            if y_pred.shape != y_true.shape:
+                raise ValueError(
+                    f"y_true has one column per task, shape {y_true.shape}; y_pred must have "
+                    f"the same shape, got {y_pred.shape}."
+                )
+            scores = [
+                self._score_one(
+                    y_true[:, column],
+                    y_pred[:, column],
+                    sample_weight,
+                    kwargs,
+                    f"task column {column}",
+                )
+                for column in range(y_true.shape[1])
+            ]
+        else:
+            labels = np.asarray(tasks)
+            if labels.ndim != 1 or labels.shape[0] != y_true.shape[0]:
+                raise ValueError(
+                    f"tasks must be 1-D with one label per row of y_true ({y_true.shape[0]}), "
+                    f"got shape {labels.shape}."
+                )
+            scores = []
+            for label in np.unique(labels):
+                rows = labels == label
+                weights = None if sample_weight is None else sample_weight[rows]
+                scores.append(
+                    self._score_one(
+                        y_true[rows],
+                        y_pred[rows],
+                        weights,
+                        kwargs,
+                        f"task {_python_scalar(label)!r}",
+                    )
+                )
+        return float(np.mean(scores))
+
+    def __repr__(self):
+        return f"task_averaged({_func_name(self.score_func)})"
+
+
+def task_averaged(score_func):
+    """Average a metric over tasks: compute it on each task's rows, then take the mean.
+
+    Multi-task papers often report the mean over tasks of a per-task metric,
+    for example the mean per-task ROC AUC, in which every task counts the same
+    whatever its number of rows (unlike the metric of the pooled rows).
+
+    Parameters
+    ----------
+    score_func : callable
+        Metric ``score_func(y_true, y_pred, **kwargs)`` returning a number, such
+        as :func:`~sklearn.metrics.roc_auc_score` or
+        :func:`~sklearn.metrics.r2_score`.
+
+    Returns
+    -------
+    metric : callable
+        ``metric(y_true, y_pred, *, tasks=None, sample_weight=None, **kwargs)``
+        returning the unweighted mean over the sorted task labels of
+        ``score_func(y_true[rows], y_pred[rows], **kwargs)``, ``rows`` the rows
+        of the task, with ``sample_weight=sample_weight[rows]`` added when
+        sample weights are given. Without task labels, ``y_true`` must be 2-D
+        with one column per task (shared design) and ``y_pred`` of the same
+        shape: the mean is then over columns (with the same sample weights for
+        every column). A 1-D ``y_true`` without task labels raises a
+        ``ValueError``. Because the metric names a ``tasks`` parameter, a scorer
+        built from it by :func:`make_task_scorer` passes it the task labels.
+
+    Raises
+    ------
+    TypeError
+        If ``score_func`` is not callable.
+
+    See Also
+    --------
+    make_task_scorer : Scorer passing task labels to the estimator and to a
+        metric like this one (``make_task_scorer("mean_task_roc_auc")``).
+
+    Notes
+    -----
+    A task on whose rows ``score_func`` is not defined (it raises a
+    ``ValueError`` there, or returns NaN or infinity) makes ``metric`` raise a
+    ``ValueError`` naming the task. This is the case of the ROC AUC of a task
+    whose rows hold a single class. The task is not skipped: the mean over the
+    remaining tasks would be a different metric, not comparable between splits
+    or candidates. Split and cross-validate stratified by task and class so
+    that every task holds both classes in every part. In ``GridSearchCV``
+    the error sets the candidate's score on that fold to ``error_score``
+    (NaN by default, with a warning).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics import roc_auc_score
+    >>> from skmtl.model_selection import task_averaged
+    >>> y_true = np.array([0, 1, 1, 0, 0, 1])
+    >>> y_score = np.array([0.1, 0.9, 0.2, 0.3, 0.6, 0.4])
+    >>> tasks = np.array([0, 0, 0, 1, 1, 1])
+    >>> mean_task_auc = task_averaged(roc_auc_score)
+    >>> mean_task_auc
+    task_averaged(roc_auc_score)
+    >>> float(mean_task_auc(y_true, y_score, tasks=tasks))  # (1 + 0.5) / 2
+    0.75
+    """
+    if not callable(score_func):
+        raise TypeError(f"score_func must be a callable, got {type(score_func).__name__}.")
+    return _TaskAveraged(score_func)
+
 
 # name -> (score function, greater_is_better, response_method)
 _NAMED_METRICS = {
@@ -36,13 +205,12 @@ _NAMED_METRICS = {
     "neg_mean_absolute_error": (mean_absolute_error, False, "predict"),
     "accuracy": (accuracy_score, True, "predict"),
     "roc_auc": (roc_auc_score, True, ("decision_function", "predict_proba")),
+    "mean_task_roc_auc": (
+        _TaskAveraged(roc_auc_score),
+        True,
+        ("decision_function", "predict_proba"),
+    ),
 }
-
-
-def _func_name(func):
-    if isinstance(func, partial):
-        return repr(func)
-    return getattr(func, "__name__", repr(func))
 
 
 def _accepts_param(func, name, *, via_var_keyword=True):
@@ -322,7 +490,11 @@ def make_task_scorer(score_func, *, response_method="predict", greater_is_better
           :func:`~sklearn.metrics.mean_absolute_error`, negated;
         - ``"accuracy"``: :func:`~sklearn.metrics.accuracy_score`;
         - ``"roc_auc"``: :func:`~sklearn.metrics.roc_auc_score` on
-          ``decision_function``, or ``predict_proba`` when there is none.
+          ``decision_function``, or ``predict_proba`` when there is none;
+        - ``"mean_task_roc_auc"``: the mean over tasks of the per-task ROC
+          AUC, ``task_averaged(roc_auc_score)`` (see :func:`task_averaged`),
+          with the response method of ``"roc_auc"``. It needs the task labels
+          (routed ``tasks``) or a 2-D ``y_true`` with one column per task.
 
     response_method : str or tuple of str, default="predict"
         Name of the estimator method giving ``y_pred``; with a tuple, the first
