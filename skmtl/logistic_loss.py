@@ -20,6 +20,8 @@ loss, 0, is reached only as its intercept goes to :math:`\pm\infty`, whatever
 to :math:`\pm\infty` after the solve.
 """
 
+import math
+
 import numpy as np
 
 from ._array_api import batched_matvec, largest_eigenvalue, psd_inverse, to_numpy
@@ -32,38 +34,126 @@ def _sigmoid(values, xp):
     return xp.where(values >= 0, 1.0, decay) / (1.0 + decay)
 
 
+class SharedRows:
+    """Every task on the same rows (shared design): per-row arrays of shape (T, n)."""
+
+    def __init__(self, X, xp):
+        self.X, self.xp = X, xp
+
+    def margins(self, theta):
+        return theta @ self.xp.matrix_transpose(self.X)
+
+    def rows_times(self, values):
+        return values @ self.X
+
+    def blocks(self, curvature):
+        xp, X = self.xp, self.X
+        return xp.stack([
+            xp.matrix_transpose(X * curvature[t, :][:, None]) @ X
+            for t in range(curvature.shape[0])
+        ])
+
+    def per_row(self, values):
+        return values[:, None]
+
+    def every_row(self, mask):
+        return mask.all(axis=1)
+
+
+class PaddedRows:
+    """Task t's rows in slab t of a (T, m, p) array, zero rows padding smaller tasks.
+
+    Every operation is one batched product; per-row arrays have shape (T, m).
+    """
+
+    def __init__(self, X, xp):
+        self.X, self.xp = X, xp
+
+    def margins(self, theta):
+        return (self.X @ theta[:, :, None])[..., 0]
+
+    def rows_times(self, values):
+        return (values[:, None, :] @ self.X)[:, 0, :]
+
+    def blocks(self, curvature):
+        return self.xp.matrix_transpose(self.X * curvature[..., None]) @ self.X
+
+    def per_row(self, values):
+        return values[:, None]
+
+    def every_row(self, mask):
+        return mask.all(axis=1)
+
+
+class SortedRows:
+    """Rows sorted by task, one range per task (tasks of very unequal sizes): shape (n,)."""
+
+    def __init__(self, X, bounds, row_task, xp):
+        self.X, self.bounds, self.row_task, self.xp = X, bounds, row_task, xp
+
+    def margins(self, theta):
+        return self.xp.concat([
+            self.X[start:stop, ...] @ theta[t, ...]
+            for t, (start, stop) in enumerate(self.bounds)
+        ])
+
+    def rows_times(self, values):
+        return self.xp.stack(
+            [values[start:stop] @ self.X[start:stop, ...] for start, stop in self.bounds]
+        )
+
+    def blocks(self, curvature):
+        xp, blocks = self.xp, []
+        for start, stop in self.bounds:
+            rows = self.X[start:stop, ...]
+            blocks.append(xp.matrix_transpose(rows * curvature[start:stop, None]) @ rows)
+        return xp.stack(blocks)
+
+    def per_row(self, values):
+        return self.xp.take(values, self.row_task)
+
+    def every_row(self, mask):
+        return np.array([bool(mask[start:stop].all()) for start, stop in self.bounds])
+
+
 class LogisticLoss:
-    """Logistic loss on rows sorted by task, or on a shared design.
+    """Logistic loss on rows laid out by task.
 
     Parameters
     ----------
-    X : array of shape (n, p)
-        Design (with a last column of ones when intercepts are fitted), rows
-        sorted by task when ``bounds`` is given.
-    labels : array of shape (n,) or (n, T)
-        :math:`\\pm 1`; one column per task in the shared design.
+    rows : SharedRows, PaddedRows or SortedRows
+        The design (with a last column of ones when intercepts are fitted) and
+        the products with it.
+    labels : array
+        :math:`\\pm 1`, laid out like the rows' per-row arrays.
     row_weight : array of the shape of ``labels``
-        :math:`\\omega_i = \\tau_t s_i / S_t` (0 for the rows of one-class tasks).
-    bounds : list of (start, stop) or None
-        Row range of each task; ``None`` for the shared design.
-    row_task : array of shape (n,) or None
-        Task of each row (routed rows only).
+        :math:`\\omega_i = \\tau_t s_i / S_t` (0 for the rows of one-class tasks and
+        for padding).
+    n_tasks : int
     xp : namespace
     """
 
-    def __init__(self, X, labels, row_weight, bounds, row_task, xp):
-        self.X = X
+    def __init__(self, rows, labels, row_weight, n_tasks, xp):
+        self.rows = rows
         self.labels = labels
         self.row_weight = row_weight
-        self.bounds = bounds
-        self.row_task = row_task
+        self.n_tasks = n_tasks
         self.xp = xp
         self._lipschitz = None
         self._last = (None, None)
 
     @property
-    def n_tasks(self):
-        return self.labels.shape[1] if self.bounds is None else len(self.bounds)
+    def width(self):
+        """p, the number of columns of theta."""
+        return self.rows.X.shape[-1]
+
+    @property
+    def dtype(self):
+        return self.rows.X.dtype
+
+    @property
+    def device(self):
+        return self.rows.X.device
 
     # ------------------------------------------------------- row operations
     def margins(self, theta):
@@ -74,31 +164,17 @@ class LogisticLoss:
         """
         if self._last[0] is theta:
             return self._last[1]
-        xp = self.xp
-        if self.bounds is None:
-            margins = self.X @ xp.matrix_transpose(theta)
-        else:
-            margins = xp.concat([
-                self.X[start:stop, ...] @ theta[t, ...]
-                for t, (start, stop) in enumerate(self.bounds)
-            ])
+        margins = self.rows.margins(theta)
         self._last = (theta, margins)
         return margins
 
     def rows_times(self, values):
         """Rows :math:`\\sum_{i \\in t} v_i x_i` for per-row values, shape (T, p)."""
-        xp = self.xp
-        if self.bounds is None:
-            return xp.matrix_transpose(values) @ self.X
-        return xp.stack(
-            [values[start:stop] @ self.X[start:stop, ...] for start, stop in self.bounds]
-        )
+        return self.rows.rows_times(values)
 
     def per_row(self, values):
         """Spread one value per task to the rows (broadcastable to ``labels``)."""
-        if self.bounds is None:
-            return values[None, :]
-        return self.xp.take(values, self.row_task)
+        return self.rows.per_row(values)
 
     # ------------------------------------------------------------- the loss
     def value(self, theta):
@@ -127,17 +203,7 @@ class LogisticLoss:
 
     def hessian_blocks(self, curvature):
         """Per-task Hessian blocks :math:`\\sum_{i \\in t} h_i x_i x_i^\\top`, (T, p, p)."""
-        xp = self.xp
-        if self.bounds is None:
-            columns = range(self.labels.shape[1])
-            return xp.stack(
-                [xp.matrix_transpose(self.X * curvature[:, t:t + 1]) @ self.X for t in columns]
-            )
-        blocks = []
-        for start, stop in self.bounds:
-            rows = self.X[start:stop, ...]
-            blocks.append(xp.matrix_transpose(rows * curvature[start:stop, None]) @ rows)
-        return xp.stack(blocks)
+        return self.rows.blocks(curvature)
 
     def lipschitz(self):
         """Upper bound of the Hessian: :math:`\\max_t \\lambda_{max}(X_t^\\top \\Omega_t X_t)/4`."""
@@ -152,9 +218,7 @@ class LogisticLoss:
         xp = self.xp
         correct = to_numpy(self.labels * self.margins(theta), xp) > 0
         correct |= to_numpy(self.row_weight, xp) == 0
-        if self.bounds is None:
-            return correct.all(axis=0)
-        return np.array([bool(correct[start:stop].all()) for start, stop in self.bounds])
+        return self.rows.every_row(correct)
 
     # ------------------------------------------------------------- the dual
     def dual_point(self, theta, fit_intercept):
@@ -227,18 +291,19 @@ class PenalizedLogistic:
         than coefficients, products with the Hessian use them too (O(T p²) instead
         of two passes over the rows).
         """
-        xp, X = self.loss.xp, self.loss.X
-        curvature = self.loss.curvature(theta)
-        blocks = self.loss.hessian_blocks(curvature)
-        n_tasks, width = blocks.shape[0], X.shape[1]
-        diagonal = self.quadratic.diagonal(n_tasks, width, xp, X.dtype, X.device)
-        eye = xp.eye(width, dtype=X.dtype, device=X.device)
+        loss = self.loss
+        xp, dtype, device = loss.xp, loss.dtype, loss.device
+        curvature = loss.curvature(theta)
+        blocks = loss.hessian_blocks(curvature)
+        n_tasks, width = blocks.shape[0], loss.width
+        diagonal = self.quadratic.diagonal(n_tasks, width, xp, dtype, device)
+        eye = xp.eye(width, dtype=dtype, device=device)
         inverses = psd_inverse(blocks + diagonal[:, :, None] * eye, xp)
 
         def precondition(values):
             return batched_matvec(inverses, values, xp)
 
-        if n_tasks * width <= X.shape[0]:
+        if n_tasks * width <= math.prod(loss.labels.shape):
             def loss_hessian(values):
                 return batched_matvec(blocks, values, xp)
         else:
@@ -290,12 +355,16 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     """
     weights = to_numpy(sample_weight, xp)
     positive_rows = to_numpy(labels, xp) > 0
-    bounds = row_task = None
     if task_index is None:
         positive = weights @ positive_rows
         negative = weights @ ~positive_rows
         x_offset = (sample_weight @ X)[None, :] / xp.sum(sample_weight)
-        centred = X - x_offset
+        if not fit_intercept:
+            x_offset = xp.zeros_like(x_offset)
+        X = _with_intercept_column(X - x_offset, fit_intercept, xp)
+        rows = SharedRows(X, xp)
+        labels = xp.matrix_transpose(labels)
+        sample_weight = sample_weight[None, :]
     else:
         order, bounds = task_bounds(task_index, n_tasks)
         task_index = task_index[order]
@@ -310,20 +379,15 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
             (sample_weight[start:stop] @ X[start:stop, ...]) / xp.sum(sample_weight[start:stop])
             for start, stop in bounds
         ])
-        centred = X - xp.take(x_offset, row_task, axis=0)
-    if fit_intercept:
-        ones = xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)
-        X = xp.concat([centred, ones], axis=1)
-    else:
-        x_offset = xp.zeros_like(x_offset)
+        if not fit_intercept:
+            x_offset = xp.zeros_like(x_offset)
+        X = _with_intercept_column(X - xp.take(x_offset, row_task, axis=0), fit_intercept, xp)
+        rows, (labels, sample_weight) = _task_rows(X, bounds, row_task, [labels, sample_weight],
+                                                   xp)
     single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
     per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
-    if row_task is None:
-        row_weight = sample_weight[:, None] * per_task[None, :]
-    else:
-        row_weight = sample_weight * xp.take(per_task, row_task)
-    loss = LogisticLoss(X, labels, row_weight, bounds, row_task, xp)
+    loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp)
     start = xp.zeros((n_tasks, X.shape[1]), dtype=X.dtype, device=X.device)
     if fit_intercept:
         two_class = single_class == 0
@@ -332,3 +396,37 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         intercept = xp.asarray(intercept, dtype=X.dtype, device=X.device)
         start = xp.concat([start[:, :-1], intercept[:, None]], axis=1)
     return loss, single_class, start, x_offset
+
+
+def _with_intercept_column(X, fit_intercept, xp):
+    if not fit_intercept:
+        return X
+    return xp.concat([X, xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)], axis=1)
+
+
+#: Padded slabs are used while they hold at most this many times the real rows.
+_PADDING_LIMIT = 2.0
+
+
+def _task_rows(X, bounds, row_task, per_row, xp):
+    """Padded slabs when the tasks are of similar sizes, else the sorted rows.
+
+    ``per_row`` arrays (sorted like X) are laid out the same way; padding rows
+    are zero, so their weights are zero.
+    """
+    sizes = np.array([stop - start for start, stop in bounds])
+    longest = int(sizes.max()) if sizes.size else 0
+    if sizes.size * longest > _PADDING_LIMIT * X.shape[0]:
+        return SortedRows(X, bounds, row_task, xp), per_row
+    starts = np.array([start for start, _ in bounds])
+    slot = np.arange(longest)
+    source = np.where(slot[None, :] < sizes[:, None], starts[:, None] + slot[None, :],
+                      X.shape[0])
+    index = xp.asarray(source.reshape(-1), device=X.device)
+
+    def pad(array):
+        zero = xp.zeros((1, *array.shape[1:]), dtype=array.dtype, device=array.device)
+        padded = xp.take(xp.concat([array, zero], axis=0), index, axis=0)
+        return xp.reshape(padded, (len(bounds), longest, *array.shape[1:]))
+
+    return PaddedRows(pad(X), xp), [pad(array) for array in per_row]
