@@ -28,7 +28,7 @@ from ._array_api import batched_matvec, largest_eigenvalue, psd_inverse, to_nump
 from .losses import task_bounds
 
 
-def _sigmoid(values, xp):
+def sigmoid(values, xp):
     """:math:`1 / (1 + e^{-v})` without overflow (one exponential of :math:`-|v|`)."""
     decay = xp.exp(-xp.abs(values))
     return xp.where(values >= 0, 1.0, decay) / (1.0 + decay)
@@ -131,14 +131,17 @@ class LogisticLoss:
         for padding).
     n_tasks : int
     xp : namespace
+    has_empty_tasks : bool
+        Whether some task's rows all have weight 0 (one-class tasks).
     """
 
-    def __init__(self, rows, labels, row_weight, n_tasks, xp):
+    def __init__(self, rows, labels, row_weight, n_tasks, xp, has_empty_tasks=False):
         self.rows = rows
         self.labels = labels
         self.row_weight = row_weight
         self.n_tasks = n_tasks
         self.xp = xp
+        self.has_empty_tasks = has_empty_tasks
         self._lipschitz = None
         self._last = (None, None)
 
@@ -186,7 +189,7 @@ class LogisticLoss:
         xp = self.xp
         signed = self.labels * self.margins(theta)
         value = xp.sum(self.row_weight * xp.logaddexp(xp.zeros_like(signed), -signed))
-        slope = self.row_weight * self.labels * _sigmoid(-signed, xp)
+        slope = self.row_weight * self.labels * sigmoid(-signed, xp)
         return value, -self.rows_times(slope)
 
     def gradient(self, theta):
@@ -194,7 +197,7 @@ class LogisticLoss:
 
     def curvature(self, theta):
         """Per-row second derivative :math:`\\omega_i \\sigma_i (1 - \\sigma_i)`."""
-        probability = _sigmoid(self.margins(theta), self.xp)
+        probability = sigmoid(self.margins(theta), self.xp)
         return self.row_weight * probability * (1.0 - probability)
 
     def hessian_matvec(self, curvature, direction):
@@ -229,7 +232,7 @@ class LogisticLoss:
         every task; the side with the larger total is scaled down to restore it.
         """
         xp = self.xp
-        dual = _sigmoid(-(self.labels * self.margins(theta)), self.xp)
+        dual = sigmoid(-(self.labels * self.margins(theta)), self.xp)
         if not fit_intercept:
             return dual
         positive = self.labels > 0
@@ -270,6 +273,7 @@ class PenalizedLogistic:
     def __init__(self, loss, quadratic):
         self.loss = loss
         self.quadratic = quadratic
+        self._last_system = (None, None)
 
     def value(self, theta):
         return self.loss.value(theta) + self.quadratic.value(theta, self.loss.xp)
@@ -291,6 +295,8 @@ class PenalizedLogistic:
         than coefficients, products with the Hessian use them too (O(T p²) instead
         of two passes over the rows).
         """
+        if self._last_system[0] is theta:
+            return self._last_system[1]
         loss = self.loss
         xp, dtype, device = loss.xp, loss.dtype, loss.device
         curvature = loss.curvature(theta)
@@ -298,7 +304,12 @@ class PenalizedLogistic:
         n_tasks, width = blocks.shape[0], loss.width
         diagonal = self.quadratic.diagonal(n_tasks, width, xp, dtype, device)
         eye = xp.eye(width, dtype=dtype, device=device)
-        inverses = psd_inverse(blocks + diagonal[:, :, None] * eye, xp)
+        # Q_tt > 0 on W and a positive curvature total on the intercept of every task
+        # make each block definite; otherwise (one-class tasks, no ridge) a pseudo-inverse.
+        definite = float(xp.min(diagonal[:, :self.quadratic.n_features])) > 0 and (
+            not loss.has_empty_tasks)
+        full = blocks + diagonal[:, :, None] * eye
+        inverses = xp.linalg.inv(full) if definite else psd_inverse(full, xp)
 
         def precondition(values):
             return batched_matvec(inverses, values, xp)
@@ -313,6 +324,7 @@ class PenalizedLogistic:
         def hessian(values):
             return loss_hessian(values) + self.quadratic.gradient(values, xp)
 
+        self._last_system = (theta, (hessian, precondition))
         return hessian, precondition
 
     def lipschitz(self):
@@ -343,6 +355,7 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     loss : LogisticLoss
     single_class : ndarray of shape (T,)
         +1 or -1 for a task whose rows hold one class only, 0 otherwise (NumPy).
+        Without intercepts such a task keeps its rows: its loss has a minimum.
     start : array of shape (T, p)
         W = 0 with the best intercepts for it, :math:`b_t = \\log(P_t / N_t)` (the
         weighted masses of the two classes); 0 for one-class tasks.
@@ -385,9 +398,12 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         rows, (labels, sample_weight) = _task_rows(X, bounds, row_task, [labels, sample_weight],
                                                    xp)
     single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
+    if not fit_intercept:
+        single_class = np.zeros_like(single_class)
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
     per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
-    loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp)
+    loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp,
+                        has_empty_tasks=bool(np.any(single_class != 0)))
     start = xp.zeros((n_tasks, X.shape[1]), dtype=X.dtype, device=X.device)
     if fit_intercept:
         two_class = single_class == 0

@@ -705,3 +705,21 @@ def test_padded_and_sorted_row_layouts_agree(cls, monkeypatch):
     np.testing.assert_allclose(fits["padded"].coef_, fits["sorted"].coef_, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(fits["padded"].intercept_, fits["sorted"].intercept_, rtol=1e-7,
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=ids)
+def test_one_class_task_without_intercept_keeps_its_rows(cls):
+    """Without intercepts a one-class task's loss has a minimum: its rows stay in the fit."""
+    from skmtl.solvers.reference_cvxpy import solve_reference
+
+    rng = np.random.default_rng(5)
+    tasks = np.repeat([0, 1, 2], 20)
+    X = rng.standard_normal((60, 3))
+    y = (rng.random(60) < 0.5).astype(np.int64)
+    y[tasks == 1] = 1
+    model = cls(**BOUNDED[cls], fit_intercept=False, tol=1e-10).fit(X, y, tasks=tasks)
+    reference = solve_reference(model._family, X, np.where(y == 1, 1.0, -1.0), tasks, 3,
+                                model._reference_params(), fit_intercept=False,
+                                loss="logistic")
+    np.testing.assert_allclose(model.coef_, reference["coef"], atol=2e-6)
+    assert np.all(model.intercept_ == 0)

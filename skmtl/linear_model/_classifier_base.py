@@ -17,18 +17,14 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._array_api import to_numpy
-from ..logistic_loss import PenalizedLogistic, logistic_loss
+from .._array_api import get_namespace_and_device, to_numpy
+from ..logistic_loss import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
 from ..solvers.conjugate_gradient import relative_residual
 from ..solvers.fista import accelerated_proximal_gradient, logistic_duality_gap
 from ..solvers.newton import newton
 from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearModel
-
-
-def _sigmoid(values, xp):
-    return xp.exp(-xp.logaddexp(xp.zeros_like(values), -values))
 
 
 class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
@@ -117,8 +113,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         else:
             theta, self.n_iter_ = self._solve(
                 objective, penalty, self._initial_theta(start, x_offset, n_features, xp),
-                certificate,
-                kkt_of_gradient, n_features, xp,
+                certificate, kkt_of_gradient, n_features, xp,
             )
         self.certificate_ = certificate(theta)
         self._warn_if_unsolved(objective, penalty, theta, single_class, n_tasks, xp)
@@ -178,6 +173,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         return relative_gap, None
 
     def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
+        """Newton (quadratic penalties), proximal Newton (norms) or accelerated gradient."""
         solver = self.solver
         if isinstance(penalty, QuadraticPenalty):
             if solver in ("auto", "newton", "proximal_newton"):
@@ -290,8 +286,6 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
 
     @staticmethod
     def _namespace_of(array):
-        from .._array_api import get_namespace_and_device
-
         return get_namespace_and_device(array)[0]
 
     def predict(self, X, tasks=None):
@@ -330,7 +324,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         """
         decision = self._decision(X, tasks, "predict_proba")
         xp = self._namespace_of(decision)
-        probability = _sigmoid(decision, xp)
+        probability = sigmoid(decision, xp)
         if decision.ndim == 2:
             return probability
         return xp.stack([1.0 - probability, probability], axis=1)

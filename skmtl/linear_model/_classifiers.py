@@ -13,17 +13,15 @@ from ``task_weights``, :math:`b_t` unpenalized intercepts), with the same
 :math:`\Omega` as the regressor of its family.
 """
 
-from sklearn.utils._param_validation import StrOptions
-
 from ._classifier_base import MultiTaskLinearClassifier
 from ._docstrings import GAP, document
 from ._families import (
-    COMMON_CONSTRAINTS,
     GraphRegularizedFamily,
     JointFeatureFamily,
     MeanRegularizedFamily,
     SharedParameterFamily,
     TraceNormFamily,
+    with_solvers,
 )
 
 _SMOOTH_SOLVERS = (
@@ -57,26 +55,11 @@ _ATTRIBUTES = """
         hold a single class has :math:`b_t = +\\infty` or :math:`-\\infty`: its loss
         reaches its infimum 0 only in that limit, so it predicts that class with
         probability exactly 1, and its :math:`w_t` is set by the penalty alone.
-    tasks_ : ndarray of shape (n_tasks,)
-        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
-    n_iter_ : int
-        Iterations of the solver (Newton steps, or accelerated gradient steps).
-    certificate_ : float
-        Optimality certificate of the returned solution, measured whatever the
-        solver: {certificate}
-    n_features_in_ : int
-        Number of features (the task column excluded).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when ``X`` is a DataFrame with string column names.
 """
+_ITERATIONS = "Iterations of the solver (Newton steps, or accelerated gradient steps)."
 
-_SMOOTH_CONSTRAINTS = {
-    **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "newton", "fista", "cvxpy"})],
-}
-_NORM_CONSTRAINTS = {
-    **COMMON_CONSTRAINTS,
-    "solver": [StrOptions({"auto", "proximal_newton", "fista", "cvxpy"})],
-}
+_SMOOTH_CONSTRAINTS = with_solvers("auto", "newton", "fista", "cvxpy")
+_NORM_CONSTRAINTS = with_solvers("auto", "proximal_newton", "fista", "cvxpy")
 
 _EXAMPLE = """
     >>> from skmtl import {name}
@@ -248,7 +231,7 @@ for _cls, _params in _PARAMS.items():
     )
 for _cls in (SharedParameterClassifier, MeanRegularizedClassifier, GraphRegularizedClassifier):
     document(_cls, "{'auto', 'newton', 'fista', 'cvxpy'}", _SMOOTH_SOLVERS, 1000, _KKT,
-             _ATTRIBUTES)
+             _ATTRIBUTES, _ITERATIONS)
 for _cls in (TraceNormClassifier, JointFeatureClassifier):
     document(_cls, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000,
-             _LOGISTIC_GAP, _ATTRIBUTES)
+             _LOGISTIC_GAP, _ATTRIBUTES, _ITERATIONS)

@@ -35,12 +35,33 @@ GAP = ("the duality gap divided by the objective at W = 0 (intercepts minimized 
 
 
 
-def document(cls, solvers, solver_doc, max_iter, certificate, attributes):
-    """Fill the ``{common}`` and ``{attributes}`` fields of a class docstring."""
+#: The fitted attributes every estimator documents after its own.
+COMMON_ATTRIBUTES = """
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        {iterations}
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: {certificate}
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+"""
+
+
+def document(cls, solvers, solver_doc, max_iter, certificate, attributes, iterations):
+    """Fill the ``{common}`` and ``{attributes}`` fields of a class docstring.
+
+    ``attributes`` are the estimator kind's own fitted attributes, followed by
+    :data:`COMMON_ATTRIBUTES`.
+    """
+    tail = COMMON_ATTRIBUTES.format(iterations=iterations, certificate=certificate)
     cls.__doc__ = cls.__doc__.format(
         common=COMMON_PARAMETERS.format(
             solvers=solvers, solver_doc=solver_doc, max_iter=max_iter
         ).lstrip(),
-        attributes=attributes.format(certificate=certificate).lstrip(),
+        attributes=(attributes + tail.lstrip("\n")).lstrip(),
     )
     return cls

@@ -33,6 +33,11 @@ COMMON_CONSTRAINTS = {
 _NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
 
 
+def with_solvers(*solvers):
+    """The common parameter constraints with ``solver`` one of ``solvers``."""
+    return {**COMMON_CONSTRAINTS, "solver": [StrOptions(set(solvers))]}
+
+
 def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, max_iter,
                            warm_start, task_column, verbose):
     """Store the parameters every family shares (called by each explicit ``__init__``)."""

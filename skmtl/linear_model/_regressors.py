@@ -12,17 +12,15 @@ from ``task_weights``, :math:`b_t` unpenalized intercepts) with its own
 :math:`\Omega`.
 """
 
-from sklearn.utils._param_validation import StrOptions
-
 from ._base import MultiTaskLinearRegressor
 from ._docstrings import GAP, KKT, document
 from ._families import (
-    COMMON_CONSTRAINTS,
     GraphRegularizedFamily,
     JointFeatureFamily,
     MeanRegularizedFamily,
     SharedParameterFamily,
     TraceNormFamily,
+    with_solvers,
 )
 
 _QUADRATIC_SOLVERS = (
@@ -48,26 +46,12 @@ _ATTRIBUTES = """
         Row t is :math:`w_t` of task ``tasks_[t]``.
     intercept_ : array of shape (n_tasks,)
         :math:`b_t` (zeros when ``fit_intercept=False``).
-    tasks_ : ndarray of shape (n_tasks,)
-        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
-    n_iter_ : int
-        Iterations of the solver (for a direct solve, the conjugate-gradient steps
-        that polish it; at least 1).
-    certificate_ : float
-        Optimality certificate of the returned solution, measured whatever the
-        solver: {certificate}
-    n_features_in_ : int
-        Number of features (the task column excluded).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when ``X`` is a DataFrame with string column names.
 """
+_ITERATIONS = ("Iterations of the solver (for a direct solve, the conjugate-gradient steps\n"
+               "        that polish it; at least 1).")
 
-_QUADRATIC_CONSTRAINTS = {
-    **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "closed_form", "cg", "cvxpy"})],
-}
-_NORM_CONSTRAINTS = {
-    **COMMON_CONSTRAINTS, "solver": [StrOptions({"auto", "admm", "fista", "cvxpy"})],
-}
+_QUADRATIC_CONSTRAINTS = with_solvers("auto", "closed_form", "cg", "cvxpy")
+_NORM_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
 
 
 class SharedParameterRegressor(SharedParameterFamily, MultiTaskLinearRegressor):
@@ -268,6 +252,7 @@ class JointFeatureRegressor(JointFeatureFamily, MultiTaskLinearRegressor):
 
 for _cls in (SharedParameterRegressor, MeanRegularizedRegressor, GraphRegularizedRegressor):
     document(_cls, "{'auto', 'closed_form', 'cg', 'cvxpy'}", _QUADRATIC_SOLVERS, 1000, KKT,
-             _ATTRIBUTES)
+             _ATTRIBUTES, _ITERATIONS)
 for _cls in (TraceNormRegressor, JointFeatureRegressor):
-    document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, GAP, _ATTRIBUTES)
+    document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000, GAP, _ATTRIBUTES,
+             _ITERATIONS)

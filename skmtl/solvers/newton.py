@@ -20,6 +20,38 @@ _SMALLEST_STEP = 2.0**-30
 _STALL = 10.0
 
 
+def backtrack(evaluate, value, decrease, rounding, improves):
+    """Backtracking line search from the unit step, halving until Armijo's condition holds.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(length) -> (objective, payload)`` at that step length.
+    value : float
+        The objective at the current point.
+    decrease : float
+        The predicted decrease per unit step (negative), e.g. the gradient's slope.
+    rounding : float
+        The objective's rounding level: a unit step whose change is below it cannot
+        be judged by the objective and is taken when ``improves(payload)``.
+    improves : callable
+
+    Returns
+    -------
+    (objective, payload) of the accepted step, or None when the step vanished.
+    """
+    length = 1.0
+    while length >= _SMALLEST_STEP:
+        trial_value, payload = evaluate(length)
+        if trial_value <= value + _ARMIJO * length * min(decrease, 0.0):
+            return trial_value, payload
+        if (length == 1.0 and -decrease <= rounding and trial_value <= value + rounding
+                and improves(payload)):
+            return trial_value, payload
+        length *= 0.5
+    return None
+
+
 def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100):
     """Minimize a smooth convex objective by Newton-CG with a backtracking line search.
 
@@ -61,23 +93,18 @@ def newton(objective, start, certificate, tol, max_iter, xp, inner_max_iter=100)
             if not slope < 0:
                 break
         rounding = _STALL * float(xp.finfo(start.dtype).eps) * abs(value)
-        length = 1.0
-        while True:
+
+        def evaluate(length, step=step, current=current):
             candidate = current + length * step
             candidate_value, candidate_gradient = objective.value_and_gradient(candidate)
-            candidate_value = float(candidate_value)
-            if candidate_value <= value + _ARMIJO * length * slope:
-                break
-            # Below rounding the objective cannot see the decrease: a unit step that
-            # lowers the certificate is taken.
-            if length == 1.0 and -slope <= rounding and candidate_value <= value + rounding:
-                if certificate(candidate_gradient) < measured:
-                    break
-            length *= 0.5
-            if length < _SMALLEST_STEP:
-                return current, n_iter, measured
+            return float(candidate_value), (candidate, candidate_gradient)
+
+        accepted = backtrack(evaluate, value, slope, rounding,
+                             lambda trial, measured=measured: certificate(trial[1]) < measured)
+        if accepted is None:
+            return current, n_iter, measured
         previous = measured
-        current, value, gradient = candidate, candidate_value, candidate_gradient
+        value, (current, gradient) = accepted
         measured = certificate(gradient)
         if measured >= previous and -slope <= rounding:
             break

@@ -23,13 +23,13 @@ handful of outer steps each cost one pass over the rows.
 
 from .._array_api import batched_matvec, psd_inverse
 from ..losses import GramSquaredLoss
-from .newton import _STALL
+from .newton import _STALL, backtrack
 from .norm_penalized import solve_norm_penalized
 
-_ARMIJO = 1e-4
-INNER_FACTOR = 0.1
-INNER_FLOOR = 0.01
-_SMALLEST_STEP = 2.0**-30
+#: The subproblem's relative gap: this factor times the outer certificate (at most
+#: 0.1), and at least this floor times tol.
+_INNER_FACTOR = 0.1
+_INNER_FLOOR = 0.01
 
 
 def _reduced_statistics(blocks, linear, n_features, fit_intercept, xp):
@@ -99,7 +99,7 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
             gram, reduced, target_square, xp.ones_like(target_square), xp
         )
         coef = theta[:, :n_features]
-        inner_tol = max(min(0.1, INNER_FACTOR * measured), INNER_FLOOR * tol)
+        inner_tol = max(min(0.1, _INNER_FACTOR * measured), _INNER_FLOOR * tol)
         coef, _, _ = solve_norm_penalized(
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver
         )
@@ -112,21 +112,18 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
                     - nonsmooth(theta[:, :n_features]))
         rounding = _STALL * float(xp.finfo(start.dtype).eps) * abs(objective)
-        length = 1.0
-        while True:
+
+        def evaluate(length, theta=theta, direction=direction):
             trial = theta + length * direction
             trial_value, trial_gradient = loss.value_and_gradient(trial)
-            trial_objective = float(trial_value) + nonsmooth(trial[:, :n_features])
-            if trial_objective <= objective + _ARMIJO * length * min(decrease, 0.0):
-                break
-            if length == 1.0 and -decrease <= rounding and trial_objective <= objective + rounding:
-                if certificate(trial) < measured:
-                    break
-            length *= 0.5
-            if length < _SMALLEST_STEP:
-                return theta, n_iter, measured
+            return float(trial_value) + nonsmooth(trial[:, :n_features]), (trial, trial_gradient)
+
+        accepted = backtrack(evaluate, objective, decrease, rounding,
+                             lambda trial, measured=measured: certificate(trial[0]) < measured)
+        if accepted is None:
+            return theta, n_iter, measured
         previous = measured
-        theta, objective, gradient = trial, trial_objective, trial_gradient
+        objective, (theta, gradient) = accepted
         measured = certificate(theta)
         if measured >= previous and -decrease <= rounding:
             break
