@@ -181,16 +181,23 @@ class LogisticLoss:
 
     # ------------------------------------------------------------- the loss
     def value(self, theta):
-        xp = self.xp
-        signed = self.labels * self.margins(theta)
-        return xp.sum(self.row_weight * xp.logaddexp(xp.zeros_like(signed), -signed))
+        return self.value_and_gradient(theta, gradient=False)[0]
 
-    def value_and_gradient(self, theta):
+    def value_and_gradient(self, theta, gradient=True):
+        """The loss and its gradient, from one exponential per row.
+
+        With :math:`s = y m` and :math:`e = e^{-|s|}`:
+        :math:`\\log(1 + e^{-s}) = \\max(-s, 0) + \\log(1 + e)` and
+        :math:`\\sigma(-s) = e / (1 + e)` for :math:`s \\ge 0`, :math:`1 / (1 + e)` else.
+        """
         xp = self.xp
         signed = self.labels * self.margins(theta)
-        value = xp.sum(self.row_weight * xp.logaddexp(xp.zeros_like(signed), -signed))
-        slope = self.row_weight * self.labels * sigmoid(-signed, xp)
-        return value, -self.rows_times(slope)
+        decay = xp.exp(-xp.abs(signed))
+        value = xp.sum(self.row_weight * (xp.clip(-signed, min=0.0) + xp.log1p(decay)))
+        if not gradient:
+            return value, None
+        slope = xp.where(signed >= 0, decay, 1.0) / (1.0 + decay)
+        return value, -self.rows_times(self.row_weight * self.labels * slope)
 
     def gradient(self, theta):
         return self.value_and_gradient(theta)[1]
