@@ -120,3 +120,17 @@ def largest_eigenvalue(matrices, xp, steps=30):
     tridiagonal[:, index[1:], index[:-1]] = betas
     top = np.linalg.eigvalsh(tridiagonal)[:, -1]
     return xp.asarray(1.01 * top, dtype=matrices.dtype, device=matrices.device)
+
+
+def spd_solve(matrix, rhs, xp):
+    """Solve ``matrix @ x = rhs`` for a symmetric positive definite matrix.
+
+    Cholesky (SciPy) for NumPy; the namespace's general solver elsewhere (the
+    array API standard has a Cholesky factorization but no triangular solve).
+    """
+    if isinstance(matrix, np.ndarray):
+        from scipy.linalg import cho_factor, cho_solve
+
+        return cho_solve(cho_factor(matrix, lower=True, check_finite=False), rhs,
+                         check_finite=False)
+    return xp.linalg.solve(matrix, rhs)

@@ -420,3 +420,29 @@ def test_classifier_shared_design_and_one_class_task_match_numpy(estimator):
     np.testing.assert_allclose(strict_to_numpy(proba), reference.predict_proba(X), rtol=1e-7,
                                atol=1e-7)
     np.testing.assert_array_equal(strict_to_numpy(predicted), reference.predict(X))
+
+
+@pytest.mark.parametrize("solver", ["cholesky", "eigen"])
+def test_kernel_ridge_matches_numpy(solver):
+    from skmtl.kernel import MultiTaskKernelRidge
+
+    model = MultiTaskKernelRidge(alpha=0.1, kernel="rbf", gamma=0.2, solver=solver)
+    if solver == "eigen":
+        X, Y = shared_data(14)
+        reference = sklearn.clone(model).fit(X, Y)
+        with sklearn.config_context(array_api_dispatch=True):
+            fitted = sklearn.clone(model).fit(xps.asarray(X), xps.asarray(Y))
+            prediction = fitted.predict(xps.asarray(X))
+        expected = reference.predict(X)
+    else:
+        X, y, tasks, weights = routed_data(15)
+        reference = sklearn.clone(model).fit(X, y, tasks=tasks, sample_weight=weights)
+        with sklearn.config_context(array_api_dispatch=True):
+            fitted = sklearn.clone(model).fit(xps.asarray(X), xps.asarray(y), tasks=tasks,
+                                              sample_weight=xps.asarray(weights))
+            prediction = fitted.predict(xps.asarray(X), tasks=tasks)
+        expected = reference.predict(X, tasks=tasks)
+    for name in ("dual_coef_", "X_fit_", "task_kernel_", "intercept_"):
+        assert getattr(fitted, name).__array_namespace__() is xps, name
+    assert prediction.__array_namespace__() is xps
+    np.testing.assert_allclose(strict_to_numpy(prediction), expected, rtol=TOL, atol=TOL)

@@ -11,6 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._task_model import TASK_CONSTRAINTS
 from ..penalties import (
     JointFeatureNorm,
     QuadraticPenalty,
@@ -22,12 +23,10 @@ from ..penalties import (
 )
 
 COMMON_CONSTRAINTS = {
-    "fit_intercept": ["boolean"],
-    "task_weights": [StrOptions({"uniform", "size"}), "array-like"],
+    **TASK_CONSTRAINTS,
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "warm_start": ["boolean"],
-    "task_column": [None, str, Interval(Integral, None, None, closed="neither")],
     "verbose": ["verbose"],
 }
 _NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
