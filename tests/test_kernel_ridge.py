@@ -148,3 +148,28 @@ def test_eigen_solver_needs_the_shared_design():
     X, y, tasks, _ = routed(12)
     with pytest.raises(ValueError, match="shared design"):
         MultiTaskKernelRidge(solver="eigen").fit(X, y, tasks=tasks)
+
+
+def test_grid_search_with_routed_tasks_in_a_pipeline():
+    import sklearn
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skmtl.model_selection import make_task_scorer
+
+    X, y, tasks, _ = routed(13)
+    pipeline = Pipeline([("scale", StandardScaler()),
+                         ("model", MultiTaskKernelRidge(kernel="rbf", gamma=0.1))])
+    folds = list(StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(X, tasks))
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(pipeline, {"model__alpha": [0.01, 0.1, 1.0]}, cv=folds,
+                              scoring=make_task_scorer("r2")).fit(X, y, tasks=tasks)
+        prediction = search.best_estimator_.predict(X, tasks=tasks)
+    direct = Pipeline([("scale", StandardScaler()),
+                       ("model", MultiTaskKernelRidge(kernel="rbf", gamma=0.1,
+                                                      alpha=search.best_params_["model__alpha"]))])
+    with sklearn.config_context(enable_metadata_routing=True):
+        expected = direct.fit(X, y, tasks=tasks).predict(X, tasks=tasks)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    np.testing.assert_allclose(prediction, expected)
