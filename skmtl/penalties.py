@@ -48,6 +48,21 @@ def shared_component(coef, alpha_shared, alpha_task, xp):
     return alpha_task * xp.sum(coef, axis=0) / denominator
 
 
+def check_task_graph(task_graph, n_tasks, task_labels=()):
+    """``task_graph`` as a float array, checked: (T, T), finite, non-negative, symmetric."""
+    graph = np.asarray(task_graph, dtype=np.float64)
+    if graph.shape != (n_tasks, n_tasks):
+        raise ValueError(
+            f"task_graph must be of shape ({n_tasks}, {n_tasks}) for the {n_tasks} tasks "
+            f"{list(task_labels)[:20]}, got {graph.shape}."
+        )
+    if not np.all(np.isfinite(graph)) or np.any(graph < 0):
+        raise ValueError("task_graph must be finite and non-negative.")
+    if not np.allclose(graph, graph.T):
+        raise ValueError("task_graph must be symmetric.")
+    return graph
+
+
 def graph_laplacian(task_graph):
     """Laplacian D - A of a symmetric non-negative adjacency matrix (NumPy)."""
     adjacency = np.asarray(task_graph, dtype=np.float64)

@@ -78,6 +78,38 @@ class _MultiTaskSVM(MultiTaskKernelModel):
             self.estimators_.append((rows, estimator))
         self.n_iter_ = max(int(np.max(estimator.n_iter_)) for _, estimator in self.estimators_)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit one libsvm model per group of connected tasks.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        self._fit_groups(X, y, tasks, sample_weight)
+        return self
+
+    def predict(self, X, tasks=None):
+        """Predict with the model of each row's task (its class, for the classifier).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        tasks : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+        """
+        return self._by_group(X, tasks, "predict")
+
     def _gram(self, X_left, task_left, X_right, task_right):
         return self.task_kernel_[np.ix_(task_left, task_right)] * self._input_kernel(
             X_left, X_right)
@@ -201,38 +233,6 @@ class MultiTaskSVR(RegressorMixin, _MultiTaskSVM):
         return SVR(kernel="precomputed", C=self.C, epsilon=self.epsilon, tol=self.tol,
                    cache_size=self.cache_size, max_iter=self.max_iter)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None, sample_weight=None):
-        """Fit one libsvm model per group of connected tasks.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        tasks : array-like of shape (n_samples,), default=None
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        self._fit_groups(X, y, tasks, sample_weight)
-        return self
-
-    def predict(self, X, tasks=None):
-        """Predict with the model of each row's task.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        tasks : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._by_group(X, tasks, "predict")
-
     def score(self, X, y, tasks=None, sample_weight=None):
         """R² of the predictions."""
         return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
@@ -300,38 +300,6 @@ class MultiTaskSVC(ClassifierMixin, _MultiTaskSVM):
     def _svm(self):
         return SVC(kernel="precomputed", C=self.C, tol=self.tol, cache_size=self.cache_size,
                    max_iter=self.max_iter)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, tasks=None, sample_weight=None):
-        """Fit one libsvm model per group of connected tasks.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        tasks : array-like of shape (n_samples,), default=None
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        self._fit_groups(X, y, tasks, sample_weight)
-        return self
-
-    def predict(self, X, tasks=None):
-        """Predict the class of each row with the model of its task.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        tasks : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._by_group(X, tasks, "predict")
 
     def decision_function(self, X, tasks=None):
         """libsvm's decision function of each row's group model.

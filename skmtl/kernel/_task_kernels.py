@@ -8,7 +8,7 @@ coupling Q of the linear penalties, up to the factor alpha.
 
 import numpy as np
 
-from ..penalties import graph_laplacian
+from ..penalties import check_task_graph, graph_laplacian
 
 TASK_KERNELS = ("independent", "pooled", "mean", "graph")
 
@@ -54,17 +54,8 @@ def task_kernel_matrix(task_kernel, n_tasks, *, task_similarity=0.5, task_graph=
             return np.ones((n_tasks, n_tasks))
         if task_kernel == "mean":
             return (1.0 - task_similarity) * np.eye(n_tasks) + task_similarity
-        graph = np.ones((n_tasks, n_tasks)) if task_graph is None else np.asarray(
-            task_graph, dtype=np.float64)
-        if graph.shape != (n_tasks, n_tasks):
-            raise ValueError(
-                f"task_graph must be of shape ({n_tasks}, {n_tasks}) for the {n_tasks} "
-                f"tasks{labels}, got {graph.shape}."
-            )
-        if not np.all(np.isfinite(graph)) or np.any(graph < 0):
-            raise ValueError("task_graph must be finite and non-negative.")
-        if not np.allclose(graph, graph.T):
-            raise ValueError("task_graph must be symmetric.")
+        graph = (np.ones((n_tasks, n_tasks)) if task_graph is None
+                 else check_task_graph(task_graph, n_tasks, task_labels or ()))
         return np.linalg.inv(graph_laplacian(graph) + graph_ridge * np.eye(n_tasks))
     matrix = np.asarray(task_kernel, dtype=np.float64)
     if matrix.shape != (n_tasks, n_tasks):

@@ -8,7 +8,6 @@ regressor or classifier base class supplies the loss and the solvers.
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._task_model import TASK_CONSTRAINTS
@@ -16,6 +15,7 @@ from ..penalties import (
     JointFeatureNorm,
     QuadraticPenalty,
     TraceNorm,
+    check_task_graph,
     graph_coupling,
     mean_coupling,
     shared_component,
@@ -154,17 +154,7 @@ class GraphRegularizedFamily:
     def _checked_graph(self, n_tasks):
         if self.task_graph is None:
             return None
-        graph = np.asarray(self.task_graph, dtype=np.float64)
-        if graph.shape != (n_tasks, n_tasks):
-            raise ValueError(
-                f"task_graph must be of shape ({n_tasks}, {n_tasks}) for the {n_tasks} tasks "
-                f"{self._task_labels.tolist()[:20]}, got {graph.shape}."
-            )
-        if not np.all(np.isfinite(graph)) or np.any(graph < 0):
-            raise ValueError("task_graph must be finite and non-negative.")
-        if not np.allclose(graph, graph.T):
-            raise ValueError("task_graph must be symmetric.")
-        return graph
+        return check_task_graph(self.task_graph, n_tasks, self._task_labels.tolist())
 
     def _penalty(self, n_tasks):
         graph = self._checked_graph(n_tasks)
