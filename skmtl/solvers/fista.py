@@ -124,7 +124,9 @@ def accelerated_proximal_gradient(smooth, prox, start, lipschitz, certificate, t
     """
     bound = max(lipschitz, 1e-300)
     estimate = bound
-    current, extrapolated, momentum = start, start, 1.0
+    unit = xp.ones((), dtype=start.dtype, device=start.device)
+    zero = xp.zeros_like(unit)
+    current, extrapolated, momentum = start, start, unit
     measured = math.inf
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
@@ -144,12 +146,12 @@ def accelerated_proximal_gradient(smooth, prox, start, lipschitz, certificate, t
         else:
             gradient = smooth.gradient(extrapolated)
             following = prox(extrapolated - gradient / bound, 1.0 / bound)
-        if float(xp.sum((extrapolated - following) * (following - current))) > 0:
-            momentum, extrapolated = 1.0, following
-        else:
-            next_momentum = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * momentum**2))
-            extrapolated = following + ((momentum - 1.0) / next_momentum) * (following - current)
-            momentum = next_momentum
+        # The restart test and the momentum stay on the device: no synchronization.
+        restart = xp.sum((extrapolated - following) * (following - current)) > 0
+        next_momentum = 0.5 * (1.0 + xp.sqrt(1.0 + 4.0 * momentum**2))
+        weight = xp.where(restart, zero, (momentum - 1.0) / next_momentum)
+        extrapolated = following + weight * (following - current)
+        momentum = xp.where(restart, unit, next_momentum)
         current = following
         if n_iter % check_every == 0 or n_iter == max_iter:
             measured = certificate(current)
