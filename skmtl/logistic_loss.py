@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from ._array_api import batched_matvec, largest_eigenvalue, psd_inverse, to_numpy
+from ._padding import pad, slab_index
 from .losses import task_bounds
 
 
@@ -427,29 +428,13 @@ def _with_intercept_column(X, fit_intercept, xp):
     return xp.concat([X, xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)], axis=1)
 
 
-#: Padded slabs are used while they hold at most this many times the real rows.
-_PADDING_LIMIT = 2.0
-
-
 def _task_rows(X, bounds, row_task, per_row, xp):
     """Padded slabs when the tasks are of similar sizes, else the sorted rows.
 
     ``per_row`` arrays (sorted like X) are laid out the same way; padding rows
     are zero, so their weights are zero.
     """
-    sizes = np.array([stop - start for start, stop in bounds])
-    longest = int(sizes.max()) if sizes.size else 0
-    if sizes.size * longest > _PADDING_LIMIT * X.shape[0]:
+    index = slab_index(bounds, X.shape[0])
+    if index is None:
         return SortedRows(X, bounds, row_task, xp), per_row
-    starts = np.array([start for start, _ in bounds])
-    slot = np.arange(longest)
-    source = np.where(slot[None, :] < sizes[:, None], starts[:, None] + slot[None, :],
-                      X.shape[0])
-    index = xp.asarray(source.reshape(-1), device=X.device)
-
-    def pad(array):
-        zero = xp.zeros((1, *array.shape[1:]), dtype=array.dtype, device=array.device)
-        padded = xp.take(xp.concat([array, zero], axis=0), index, axis=0)
-        return xp.reshape(padded, (len(bounds), longest, *array.shape[1:]))
-
-    return PaddedRows(pad(X), xp), [pad(array) for array in per_row]
+    return PaddedRows(pad(X, index, xp), xp), [pad(array, index, xp) for array in per_row]

@@ -25,8 +25,10 @@ than features.  Both expose the same methods.
 """
 
 import numpy as np
+from sklearn.utils._array_api import _is_numpy_namespace
 
 from ._array_api import batched_matvec, largest_eigenvalue
+from ._padding import pad, slab_index
 
 
 class GramSquaredLoss:
@@ -225,6 +227,33 @@ def _statistics(X, y, weights, fit_intercept, xp):
     return gram, linear, target_square, x_mean, y_mean
 
 
+#: Largest padded copy of the rows (elements) for which the statistics of all tasks
+#: are formed at once; beyond it the per-task loop costs little next to the work.
+_SLAB_ELEMENTS = 2**24
+
+
+def _slab_statistics(X, y, weights, index, fit_intercept, xp):
+    """:func:`_statistics` of every task at once, on rows padded into slabs.
+
+    Padding rows have weight zero and drop out.  Returns gram (T, d, d),
+    linear (T, d), target_square (T,), x_mean (T, d), y_mean (T,).
+    """
+    X, y, weights = pad(X, index, xp), pad(y, index, xp), pad(weights, index, xp)
+    total = xp.sum(weights, axis=1)
+    if fit_intercept:
+        x_mean = (weights[:, None, :] @ X)[:, 0, :] / total[:, None]
+        y_mean = xp.sum(weights * y, axis=1) / total
+    else:
+        x_mean = xp.zeros((X.shape[0], X.shape[2]), dtype=X.dtype, device=X.device)
+        y_mean = xp.zeros(X.shape[0], dtype=X.dtype, device=X.device)
+    root = xp.sqrt(weights / total[:, None])
+    scaled_x = (X - x_mean[:, None, :]) * root[..., None]
+    scaled_y = (y - y_mean[:, None]) * root
+    gram = xp.matrix_transpose(scaled_x) @ scaled_x
+    linear = (scaled_y[:, None, :] @ scaled_x)[:, 0, :]
+    return gram, linear, xp.sum(scaled_y**2, axis=1), x_mean, y_mean
+
+
 def _centred_rows(X, y, weights, fit_intercept, xp):
     """Weighted means and the centred rows (sample-space representation)."""
     total = xp.sum(weights)
@@ -256,6 +285,8 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     ``representation`` is ``'gram'`` (per-task statistics), ``'samples'``
     (centred rows) or ``'auto'``: statistics unless the tasks are on average
     smaller than the number of features and the T·d² statistics would be large.
+    Outside NumPy the statistics of tasks of similar sizes are formed at once,
+    in batched products over padded slabs (:mod:`skmtl._padding`).
 
     Returns the loss and the offsets ``(x_offset (T, d), y_offset (T,))``.
     """
@@ -268,6 +299,15 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     X = xp.take(X, order_xp, axis=0)
     y = xp.take(y, order_xp, axis=0)
     weight = xp.take(sample_weight, order_xp, axis=0)
+    # On NumPy a loop of BLAS products over each task's contiguous rows is faster
+    # (School: 13.0 against 16.7 ms a fit); on a GPU one batched product wins.
+    batched = representation == "gram" and not _is_numpy_namespace(xp)
+    index = slab_index(bounds, n_samples) if batched else None
+    if index is not None and index.size * n_features <= _SLAB_ELEMENTS:
+        gram, linear, target_square, x_offset, y_offset = _slab_statistics(
+            X, y, weight, index, fit_intercept, xp
+        )
+        return GramSquaredLoss(gram, linear, target_square, task_scale, xp), x_offset, y_offset
     centred_x, centred_y, x_offsets, y_offsets, grams, linears, squares, row_weights = (
         [], [], [], [], [], [], [], [])
     for t, (start, stop) in enumerate(bounds):

@@ -695,12 +695,12 @@ def test_make_multitask_classification_round_trip():
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=ids)
 def test_padded_and_sorted_row_layouts_agree(cls, monkeypatch):
     """Tasks of similar sizes are padded into slabs, very unequal ones kept sorted."""
-    from skmtl import logistic_loss
+    from skmtl import _padding
 
     X, y, tasks = routed_data(31, sizes=(12, 90, 40))
     fits = {}
     for name, limit in (("padded", np.inf), ("sorted", 0.0)):
-        monkeypatch.setattr(logistic_loss, "_PADDING_LIMIT", limit)
+        monkeypatch.setattr(_padding, "PADDING_LIMIT", limit)
         fits[name] = cls(**BOUNDED[cls], tol=1e-12).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(fits["padded"].coef_, fits["sorted"].coef_, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(fits["padded"].intercept_, fits["sorted"].intercept_, rtol=1e-7,
