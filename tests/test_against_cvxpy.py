@@ -17,6 +17,8 @@ import pytest
 pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
+from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+
 import skmtl.linear_model._base as base_module  # noqa: E402
 from skmtl import (  # noqa: E402
     GraphRegularizedRegressor,
@@ -88,25 +90,6 @@ def routed_data(seed, sizes=SIZES, d=5, labels=LABELS):
         random_state=seed,
     )
     return X, y, labels[tasks]
-
-
-def sample_weights(n, seed):
-    return np.random.default_rng(seed + 1000).uniform(0.2, 3.0, n)
-
-
-def explicit_task_weights(n_tasks, seed):
-    return np.random.default_rng(seed + 2000).uniform(0.3, 2.5, n_tasks)
-
-
-def task_scale(task_weights, task_index, n_tasks, sample_weight):
-    """tau in sorted-label order, from the definition of ``task_weights``."""
-    if isinstance(task_weights, str):
-        if task_weights == "uniform":
-            return np.ones(n_tasks)
-        s = np.ones(task_index.size) if sample_weight is None else sample_weight
-        totals = np.bincount(task_index, weights=s, minlength=n_tasks)
-        return totals / totals.sum()
-    return np.asarray(task_weights, dtype=np.float64)
 
 
 def fitted_objective(est, family, params, X, y, task_index, n_tasks, sample_weight, tau):

@@ -23,6 +23,8 @@ from scipy.optimize import linprog
 pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
+from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+
 from skmtl import (  # noqa: E402
     GraphRegularizedClassifier,
     JointFeatureClassifier,
@@ -91,25 +93,6 @@ def linearly_separable(X, y):
     result = linprog(np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(y)),
                      bounds=(None, None))
     return result.status == 0
-
-
-def sample_weights(n, seed):
-    return np.random.default_rng(seed + 1000).uniform(0.2, 3.0, n)
-
-
-def explicit_task_weights(n_tasks, seed):
-    return np.random.default_rng(seed + 2000).uniform(0.3, 2.5, n_tasks)
-
-
-def task_scale(task_weights, task_index, n_tasks, sample_weight):
-    """tau in sorted-label order, from the definition of ``task_weights``."""
-    if isinstance(task_weights, str):
-        if task_weights == "uniform":
-            return np.ones(n_tasks)
-        s = np.ones(task_index.size) if sample_weight is None else sample_weight
-        totals = np.bincount(task_index, weights=s, minlength=n_tasks)
-        return totals / totals.sum()
-    return np.asarray(task_weights, dtype=np.float64)
 
 
 def chain_graph(n_tasks):
