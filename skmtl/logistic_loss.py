@@ -200,9 +200,6 @@ class LogisticLoss:
         slope = xp.where(signed >= 0, decay, 1.0) / (1.0 + decay)
         return value, -self.rows_times(self.row_weight * self.labels * slope)
 
-    def gradient(self, theta):
-        return self.value_and_gradient(theta)[1]
-
     def curvature(self, theta):
         """Per-row second derivative :math:`\\omega_i \\sigma_i (1 - \\sigma_i)`."""
         probability = sigmoid(self.margins(theta), self.xp)

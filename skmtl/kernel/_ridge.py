@@ -28,21 +28,17 @@ from sklearn.utils._array_api import check_same_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._array_api import add_to_diagonal, get_namespace_and_device, spd_solve, to_numpy
+from .._array_api import add_to_diagonal, get_namespace_and_device, spd_solve
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 
-def _task_projection(Z, row_task, root_weight, n_tasks, xp):
-    """Apply :math:`\\Pi` to the columns of Z: remove each task's component along
-    :math:`\\Omega^{1/2}\\mathbf 1_t` (row_task: NumPy index of each row)."""
-    indicator = xp.asarray(
-        (row_task[:, None] == np.arange(n_tasks)[None, :]).astype(np.float64),
-        dtype=Z.dtype, device=Z.device,
-    )
-    U = indicator * root_weight[:, None]
+def _task_projection(one_hot, root_weight, xp):
+    """:math:`\\Pi`: removes from columns each task's component along
+    :math:`\\Omega^{1/2}\\mathbf 1_t` (``one_hot`` (n, T): the task of each row)."""
+    U = one_hot * root_weight[:, None]
     norms = xp.linalg.vector_norm(U, axis=0)
     U = U / xp.where(norms > 0, norms, 1.0)
-    return Z - U @ (xp.matrix_transpose(U) @ Z)
+    return lambda Z: Z - U @ (xp.matrix_transpose(U) @ Z)
 
 
 class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
@@ -178,10 +174,11 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         """The general route: one Cholesky factorization of the rows' system."""
         n_tasks = B.shape[0]
         task_xp = xp.asarray(task_index, device=X.device)
-        totals = xp.asarray(
-            np.bincount(task_index, weights=to_numpy(sample_weight, xp), minlength=n_tasks),
+        one_hot = xp.asarray(
+            (task_index[:, None] == np.arange(n_tasks)[None, :]).astype(np.float64),
             dtype=X.dtype, device=X.device,
         )
+        totals = xp.matrix_transpose(one_hot) @ sample_weight
         weight = sample_weight * xp.take(task_scale / totals, task_xp)
         root = xp.sqrt(weight)
         row_task_kernel = xp.take(xp.take(B, task_xp, axis=0), task_xp, axis=1)
@@ -189,21 +186,15 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         scaled = root[:, None] * gram * root[None, :]
         target = root * y
         if self.fit_intercept:
-            scaled = _task_projection(scaled, task_index, root, n_tasks, xp)
-            scaled = _task_projection(xp.matrix_transpose(scaled), task_index, root, n_tasks, xp)
-            target = _task_projection(target[:, None], task_index, root, n_tasks, xp)[:, 0]
+            project = _task_projection(one_hot, root, xp)
+            scaled = project(xp.matrix_transpose(project(scaled)))
+            target = project(target[:, None])[:, 0]
         solution = spd_solve(add_to_diagonal(scaled, float(self.alpha), xp), target, xp)
         coef = root * solution
-        one_hot = xp.asarray(
-            (task_index[:, None] == np.arange(n_tasks)[None, :]).astype(np.float64),
-            dtype=X.dtype, device=X.device,
-        )
-        fitted = gram @ coef
         self._set_fit(X, coef[:, None] * one_hot, B, xp)
         if self.fit_intercept:
-            residual_mass = xp.matrix_transpose(one_hot) @ (weight * (y - fitted))
-            mass = xp.matrix_transpose(one_hot) @ weight
-            self.intercept_ = residual_mass / mass
+            residual_mass = xp.matrix_transpose(one_hot) @ (weight * (y - gram @ coef))
+            self.intercept_ = residual_mass / (xp.matrix_transpose(one_hot) @ weight)
         else:
             self.intercept_ = xp.zeros(n_tasks, dtype=X.dtype, device=X.device)
 
