@@ -1,10 +1,8 @@
 """Moving a fitted estimator between array libraries and devices."""
 
 import numpy as np
-from sklearn.utils._array_api import _convert_to_numpy, _estimator_with_converted_arrays
+from sklearn.utils._array_api import _estimator_with_converted_arrays, move_to
 from sklearn.utils.validation import check_is_fitted
-
-from ._array_api import get_namespace_and_device
 
 __all__ = ["convert_fitted"]
 
@@ -12,8 +10,7 @@ __all__ = ["convert_fitted"]
 def _to_host(array):
     if isinstance(array, (np.ndarray, np.generic)):
         return np.asarray(array)
-    xp, _, _ = get_namespace_and_device(array)
-    return _convert_to_numpy(array, xp)
+    return move_to(array, xp=np, device="cpu")
 
 
 def convert_fitted(estimator, namespace, device=None):

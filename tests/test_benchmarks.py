@@ -3,6 +3,7 @@
 Timings are the benchmarks' business: nothing here asserts on them.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,29 @@ def test_speed_quick(tmp_path):
     family_rows = [row for row in rows if row.startswith("| ") and "Regressor (" in row]
     assert len(family_rows) == 5
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
+
+
+def test_device_rows_on_array_api_strict():
+    """The GPU-against-CPU part of speed.py on array_api_strict's second device.
+
+    ``speed.py --device cuda`` runs the same rows on CuPy; here the code path
+    (moving data, dispatching, comparing the coefficients) runs without a GPU.
+    """
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1")
+    xps = pytest.importorskip("array_api_strict")
+    tqdm = pytest.importorskip("tqdm").tqdm
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from _devices import HEADER, N_ROWS, device_rows
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    with tqdm(disable=True) as progress:
+        rows = device_rows(xps, xps.Device("device1"), quick=True, repeats=1,
+                           progress=progress)
+    assert len(rows) == N_ROWS
+    for row in rows:
+        assert len(row) == len(HEADER)
+        relative_difference = float(row[-1])
+        # float32 fits stop at tol 1e-4; float64 ones agree to rounding.
+        assert relative_difference < (1e-3 if row[1] == "float32" else 1e-6), row

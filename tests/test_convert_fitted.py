@@ -66,11 +66,17 @@ def test_numpy_fit_served_on_another_namespace_and_back(estimator, data, namespa
     np.testing.assert_allclose(on_host, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_fit_on_strict_arrays_then_pickle_a_numpy_copy():
+@pytest.mark.parametrize("device", ["CPU_DEVICE", "device1"])
+def test_fit_on_strict_arrays_then_pickle_a_numpy_copy(device):
+    """From either device of array_api_strict (the second one refuses np.asarray)."""
     X, y, tasks = regression()
+    device = xps.Device(device)
     with sklearn.config_context(array_api_dispatch=True):
-        fitted = MeanRegularizedRegressor(alpha=0.3).fit(xps.asarray(X), xps.asarray(y),
-                                                         tasks=tasks)
+        fitted = MeanRegularizedRegressor(alpha=0.3).fit(
+            xps.asarray(X, device=device), xps.asarray(y, device=device), tasks=tasks)
+    assert fitted.coef_.device == device
+    moved = convert_fitted(fitted, xps, device=xps.Device("device2"))
+    assert moved.coef_.device == xps.Device("device2")
     served = pickle.loads(pickle.dumps(convert_fitted(fitted, np)))
     assert isinstance(served.coef_, np.ndarray)
     reference = MeanRegularizedRegressor(alpha=0.3).fit(X, y, tasks=tasks)
