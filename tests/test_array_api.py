@@ -242,19 +242,6 @@ def test_tasks_smaller_than_features_matches_numpy():
                                    rtol=TOL, atol=TOL)
 
 
-def test_float32_is_preserved():
-    X, y, tasks, _ = routed_data(10)
-    reference = MeanRegularizedRegressor(alpha=0.5, l2=0.01).fit(X, y, tasks=tasks)
-    with sklearn.config_context(array_api_dispatch=True):
-        model = MeanRegularizedRegressor(alpha=0.5, l2=0.01).fit(
-            xps.asarray(X, dtype=xps.float32), xps.asarray(y, dtype=xps.float32), tasks=tasks)
-        prediction = model.predict(xps.asarray(X, dtype=xps.float32), tasks=tasks)
-    assert model.coef_.dtype == xps.float32
-    assert prediction.dtype == xps.float32
-    np.testing.assert_allclose(strict_to_numpy(model.coef_), reference.coef_, rtol=1e-4,
-                               atol=1e-4)
-
-
 def mixed_inputs():
     """(X, y, sample_weight) converters: y and the weights follow X (scikit-learn's rule)."""
     cases = [
@@ -397,11 +384,11 @@ def test_classifier_routed_matches_numpy(estimator):
         assert value.__array_namespace__() is xps, name
         np.testing.assert_allclose(strict_to_numpy(value),
                                    getattr(reference, name)(X_new, tasks=tasks_new),
-                                   rtol=1e-7, atol=1e-7, err_msg=name)
+                                   rtol=TOL, atol=TOL, err_msg=name)
     np.testing.assert_allclose(strict_to_numpy(model.coef_), reference.coef_, rtol=1e-7,
                                atol=1e-7)
     np.testing.assert_allclose(strict_to_numpy(model.intercept_), reference.intercept_,
-                               rtol=1e-7, atol=1e-7)
+                               rtol=TOL, atol=TOL)
 
 
 @pytest.mark.parametrize("estimator", classifiers()[1:2] + classifiers()[4:5])
@@ -446,3 +433,53 @@ def test_kernel_ridge_matches_numpy(solver):
         assert getattr(fitted, name).__array_namespace__() is xps, name
     assert prediction.__array_namespace__() is xps
     np.testing.assert_allclose(strict_to_numpy(prediction), expected, rtol=TOL, atol=TOL)
+
+
+# ------------------------------------------------------------- float32 on every backend
+def float32_namespaces():
+    found = [pytest.param(xps, id="array_api_strict")]
+    try:
+        import torch
+
+        found.append(pytest.param(torch, id="torch"))
+    except ImportError:
+        pass
+    return found
+
+
+def all_estimators():
+    from skmtl.kernel import MultiTaskKernelRidge
+
+    return [
+        *[pytest.param(p.values[0], False, id=p.id) for p in estimators()],
+        *[pytest.param(p.values[0], True, id=p.id + "-classifier") for p in classifiers()],
+        pytest.param(MultiTaskKernelRidge(alpha=0.1, kernel="rbf", gamma=0.2), False,
+                     id="kernel_ridge"),
+    ]
+
+
+@pytest.mark.parametrize("namespace", float32_namespaces())
+@pytest.mark.parametrize("estimator, classify", all_estimators())
+def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
+    """float32 input stays float32 and predicts like the NumPy float32 fit (1e-4)."""
+    if classify:
+        X, y, tasks, _ = classification_data(16)
+    else:
+        X, y, tasks, _ = routed_data(16)
+        y = y.astype(np.float32)
+    X = X.astype(np.float32)
+    if "tol" in estimator.get_params():  # float32 rounding is about 1e-7
+        estimator = sklearn.clone(estimator).set_params(tol=1e-5)
+    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks)
+    method = "decision_function" if classify else "predict"
+    expected = getattr(reference, method)(X, tasks=tasks)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = sklearn.clone(estimator).fit(namespace.asarray(X), namespace.asarray(y),
+                                             tasks=tasks)
+        output = getattr(model, method)(namespace.asarray(X), tasks=tasks)
+    fitted = model.dual_coef_ if hasattr(model, "dual_coef_") else model.coef_
+    assert fitted.dtype == namespace.float32
+    assert output.dtype == namespace.float32
+    assert expected.dtype == np.float32
+    on_host = output.cpu().numpy() if hasattr(output, "cpu") else strict_to_numpy(output)
+    np.testing.assert_allclose(on_host, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
