@@ -194,6 +194,14 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             )
         return self
 
+    def _data_term_at_zero(self, X, y, tasks=None, sample_weight=None):
+        """Gradient in W of the loss at W = 0 with the best intercepts, and its Lipschitz
+        constant, as NumPy (T, d) and float (for regularization paths)."""
+        X, y, labels, sample_weight, xp = self._validate_fit_input(X, y, tasks, sample_weight)
+        loss = self._squared_loss(X, y, labels, sample_weight, xp)[0]
+        zeros = xp.zeros((len(self._task_labels), X.shape[1]), dtype=X.dtype, device=X.device)
+        return to_numpy(loss.gradient(zeros), xp), float(loss.lipschitz())
+
     def _squared_loss(self, X, y, labels, sample_weight, xp):
         """Loss object, centring offsets, task scale and row task index (None if shared)."""
         task_index, task_scale = self._assign_tasks(X, y, labels, sample_weight, xp)
@@ -279,9 +287,16 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         return lambda values: values * inverse
 
     def _solve_norm_penalized(self, loss, coef, xp, penalty):
-        """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon."""
-        coef, n_iter, _ = solve_norm_penalized(
-            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver
+        """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon.
+
+        A warm start after a fit that ended in ADMM resumes ADMM with its penalty
+        parameter (see :mod:`skmtl.solvers.norm_penalized`).
+        """
+        warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
+            self.coef_.shape) == tuple(coef.shape)
+        coef, n_iter, _, self._admm_rho = solve_norm_penalized(
+            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver,
+            admm_rho=getattr(self, "_admm_rho", None) if warm else None, warm=warm,
         )
         return coef, n_iter
 

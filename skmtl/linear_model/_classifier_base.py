@@ -127,6 +127,23 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             )
         return self
 
+    def _data_term_at_zero(self, X, y, tasks=None, sample_weight=None):
+        """Gradient in W of the loss at W = 0 with the best intercepts, and a Lipschitz
+        constant of it, as NumPy (T, d) and float (for regularization paths)."""
+        X, y, labels, sample_weight, xp = self._validate_fit_input(
+            X, y, tasks, sample_weight, y_numeric=False
+        )
+        signs = self._encode_labels(y, X, xp)
+        task_index, task_scale = self._assign_tasks(X, signs, labels, sample_weight, xp)
+        if task_index is None and signs.ndim == 1:
+            signs = signs[:, None]
+        loss, _, start, _ = logistic_loss(
+            X, signs, sample_weight, task_index, len(self._task_labels), task_scale,
+            self.fit_intercept, xp,
+        )
+        gradient = loss.value_and_gradient(start)[1][:, :X.shape[1]]
+        return to_numpy(gradient, xp), float(loss.lipschitz())
+
     def _initial_theta(self, start, x_offset, n_features, xp):
         """W = 0 and the best intercepts for it, or the previous fit with ``warm_start``.
 

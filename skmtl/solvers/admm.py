@@ -29,7 +29,7 @@ BALANCE = 5.0
 STEP = 3.0
 
 
-def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
+def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, rho=None):
     """Solve the norm-penalized problem on a :class:`~skmtl.losses.GramSquaredLoss`.
 
     Parameters
@@ -45,19 +45,23 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
     xp : namespace
     check_every : int
         Iterations between two gap evaluations (and penalty updates).
+    rho : float, default=None
+        Starting penalty parameter (None: the geometric mean of the largest and the
+        mean curvature); a warm start passes the value a previous solve ended with.
 
     Returns
     -------
-    coef, n_iter, relative_gap
+    coef, n_iter, relative_gap, rho
     """
     scale = loss.task_scale
     eigenvalues, vectors = clean_eigh(loss.gram, xp)
     curvature = scale[:, None] * eigenvalues  # (T, d)
     transposed = xp.matrix_transpose(vectors)
     rhs_data = scale[:, None] * loss.linear
-    top = float(xp.max(curvature))
-    rho = math.sqrt(top * float(xp.mean(curvature[curvature > 0]))) if top > 0 else 1.0
-    rho = max(rho, l2, 1e-12)
+    if rho is None:
+        top = float(xp.max(curvature))
+        rho = math.sqrt(top * float(xp.mean(curvature[curvature > 0]))) if top > 0 else 1.0
+        rho = max(rho, l2, 1e-12)
     scale_of_gap = gap_scale(loss, coef, xp)
     split = coef
     dual = -(loss.gradient(split) + l2 * split) / rho
@@ -79,4 +83,4 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10):
                 rho, dual = STEP * rho, dual / STEP
             elif dual_residual > BALANCE * primal_residual:
                 rho, dual = rho / STEP, dual * STEP
-    return split, n_iter, relative_gap
+    return split, n_iter, relative_gap, rho

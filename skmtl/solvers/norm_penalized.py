@@ -4,7 +4,12 @@
 f held as statistics or rows.  FISTA's cheaper start-up wins on
 well-conditioned statistics; ADMM's exact per-task solves win when the
 features are badly scaled, so ``'auto'`` runs FISTA for :data:`FISTA_BUDGET`
-iterations and continues with ADMM if it has not converged.
+iterations and continues with ADMM if it has not converged.  A warm start
+that passes the ADMM penalty parameter a previous solve ended with (along a
+regularization path) goes straight to ADMM: FISTA's iteration count depends
+on the conditioning, not on how close the start is, while ADMM with its
+adapted penalty and a dual started from the gradient needs few iterations
+from a nearby solution.
 """
 
 from ..losses import GramSquaredLoss
@@ -15,8 +20,12 @@ from .fista import fista
 FISTA_BUDGET = 200
 
 
-def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto"):
-    """Minimize the squared loss plus ``l2/2·||W||² + penalty``; return coef, n_iter, gap.
+def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto",
+                         admm_rho=None, warm=False):
+    """Minimize the squared loss plus ``l2/2·||W||² + penalty``.
+
+    Returns coef, n_iter, the relative duality gap, and the ADMM penalty parameter
+    the solve ended with (None if ADMM did not run).
 
     Parameters
     ----------
@@ -30,6 +39,8 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
     max_iter : int
     xp : namespace
     solver : {'auto', 'fista', 'admm'}
+    admm_rho : float, default=None
+        ADMM's starting penalty parameter; with ``'auto'``, skip FISTA and start ADMM.
     """
     is_gram = isinstance(loss, GramSquaredLoss)
     if solver == "admm" and not is_gram:
@@ -37,11 +48,11 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
             "solver='admm' needs per-task statistics, which were not formed for tasks "
             "this much smaller than the number of features; use solver='fista'."
         )
-    if solver == "admm":
-        return admm(loss, penalty, l2, coef, tol, max_iter, xp)
+    if solver == "admm" or (solver == "auto" and is_gram and (warm or admm_rho is not None)):
+        return admm(loss, penalty, l2, coef, tol, max_iter, xp, rho=admm_rho)
     budget = max_iter if solver == "fista" or not is_gram else min(FISTA_BUDGET, max_iter)
     coef, n_iter, gap = fista(loss, penalty, l2, coef, tol, budget, xp)
     if gap <= tol or n_iter >= max_iter:
-        return coef, n_iter, gap
-    coef, more, gap = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
-    return coef, n_iter + more, gap
+        return coef, n_iter, gap, None
+    coef, more, gap, rho = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
+    return coef, n_iter + more, gap, rho

@@ -100,7 +100,7 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         )
         coef = theta[:, :n_features]
         inner_tol = max(min(0.1, _INNER_FACTOR * measured), _INNER_FLOOR * tol)
-        coef, _, _ = solve_norm_penalized(
+        coef, _, _, _ = solve_norm_penalized(
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver
         )
         if fit_intercept:

@@ -1,0 +1,207 @@
+"""Cross-validation splitters that know which task each row belongs to.
+
+:class:`WithinTaskKFold` puts a share of every task's rows in every fold, so
+each task is trained and tested in every split; :class:`LeaveTasksOut` holds
+out whole tasks, to measure how a population model generalizes to new tasks.
+
+Both find the task labels, in this order, in ``tasks=`` (requested through
+metadata routing, so ``GridSearchCV(..., cv=WithinTaskKFold()).fit(X, y,
+tasks=tasks)`` routes them), in ``groups=`` (what scikit-learn passes without
+routing) or in the column ``task_column`` of ``X``.  Without labels, a 2-D
+``y`` is the shared design: every row holds every task.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection._split import BaseCrossValidator
+from sklearn.utils.multiclass import type_of_target
+
+from .._tasks import as_label_array, split_task_column
+
+__all__ = ["LeaveTasksOut", "WithinTaskKFold"]
+
+
+def _row_tasks(X, groups, tasks, task_column):
+    """The task label of each row, or None when the rows carry no labels."""
+    if task_column is not None:
+        if tasks is not None or groups is not None:
+            raise ValueError(
+                f"Task labels were given twice: by task_column={task_column!r} and by "
+                "tasks=/groups=. Give one of them."
+            )
+        return split_task_column(X, task_column)[1]
+    labels = tasks if tasks is not None else groups
+    if labels is None:
+        return None
+    return as_label_array(labels, X.shape[0] if hasattr(X, "shape") else len(X))
+
+
+def _check_n_splits(n_splits):
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+        raise ValueError(f"n_splits must be an integer of at least 2, got {n_splits!r}.")
+
+
+class WithinTaskKFold(BaseCrossValidator):
+    """K folds that split the rows of every task, so every task is in every fold.
+
+    Each fold's test set holds about ``1/n_splits`` of each task's rows (and,
+    for classification targets with ``stratify=True``, of each task's rows of
+    each class); the training set holds the rest.  Every task therefore
+    appears in every training and every test set, which a model with one
+    coefficient vector per task needs to be scored on each fold.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.  Every task needs at least ``n_splits``
+        rows.
+    shuffle : bool, default=False
+        Shuffle each task's rows before splitting them.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the shuffling (used only with ``shuffle=True``).
+    stratify : bool, default=True
+        With a binary or multiclass ``y``, also keep each class's share within
+        each task in every fold.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (the task-column convention).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import WithinTaskKFold
+    >>> tasks = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1])
+    >>> X = np.zeros((9, 1))
+    >>> [np.unique(tasks[test]).tolist() for _, test in WithinTaskKFold(3).split(X, tasks=tasks)]
+    [[0, 1], [0, 1], [0, 1]]
+    """
+
+    __metadata_request__split = {"tasks": True}
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, stratify=True,
+                 task_column=None):
+        self.n_splits = n_splits
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.stratify = stratify
+        self.task_column = task_column
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of splits, ``n_splits``."""
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None, tasks=None):
+        """Train and test row indices of each fold.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks), default=None
+        groups : array-like of shape (n_samples,), default=None
+            Task labels (what scikit-learn passes without metadata routing).
+        tasks : array-like of shape (n_samples,), default=None
+            Task labels (routed).
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        _check_n_splits(self.n_splits)
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        labels = _row_tasks(X, groups, tasks, self.task_column)
+        strata = np.zeros(n_samples, dtype=np.int64) if labels is None else (
+            np.unique(labels, return_inverse=True)[1].reshape(-1))
+        if labels is not None:
+            counts = np.bincount(strata)
+            small = np.unique(labels)[counts < self.n_splits]
+            if small.size:
+                raise ValueError(
+                    f"Task(s) {small.tolist()[:20]} have fewer rows than n_splits="
+                    f"{self.n_splits}: every task must be in every fold."
+                )
+        if self.stratify and y is not None and np.ndim(y) == 1:
+            if type_of_target(y) in ("binary", "multiclass"):
+                classes = np.unique(np.asarray(y), return_inverse=True)[1].reshape(-1)
+                strata = strata * (classes.max() + 1) + classes
+        random_state = self.random_state if self.shuffle else None
+        if np.unique(strata).size == 1:
+            folds = KFold(self.n_splits, shuffle=self.shuffle, random_state=random_state)
+        else:
+            folds = StratifiedKFold(self.n_splits, shuffle=self.shuffle,
+                                    random_state=random_state)
+        yield from folds.split(np.zeros((n_samples, 1)), strata)
+
+
+class LeaveTasksOut(BaseCrossValidator):
+    """Hold out whole tasks: each test set holds every row of some tasks.
+
+    Scores a model on tasks it has not seen, which only a population model can
+    predict: score with ``make_task_scorer(..., response_method=
+    "predict_population")`` (see the estimators' ``predict_population``).
+
+    Parameters
+    ----------
+    n_splits : int or None, default=None
+        None: one split per task (leave one task out).  An int: that many
+        folds of whole tasks, of about equal numbers of rows
+        (:class:`sklearn.model_selection.GroupKFold`).
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import LeaveTasksOut
+    >>> tasks = np.array(["a", "a", "b", "c", "c"])
+    >>> [tasks[test].tolist() for _, test in LeaveTasksOut().split(np.zeros((5, 1)), tasks=tasks)]
+    [['a', 'a'], ['b'], ['c', 'c']]
+    """
+
+    __metadata_request__split = {"tasks": True}
+
+    def __init__(self, n_splits=None, *, task_column=None):
+        self.n_splits = n_splits
+        self.task_column = task_column
+
+    def _splitter(self):
+        if self.n_splits is None:
+            return LeaveOneGroupOut()
+        _check_n_splits(self.n_splits)
+        return GroupKFold(self.n_splits)
+
+    def get_n_splits(self, X=None, y=None, groups=None, tasks=None):
+        """The number of splits (the number of tasks when ``n_splits`` is None)."""
+        if self.n_splits is not None:
+            return self.n_splits
+        labels = _row_tasks(X, groups, tasks, self.task_column) if X is not None else None
+        if labels is None:
+            raise ValueError("The number of tasks is needed: pass X with tasks= or groups=.")
+        return int(np.unique(labels).size)
+
+    def split(self, X, y=None, groups=None, tasks=None):
+        """Train and test row indices; each test set is every row of some tasks.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+        groups, tasks : array-like of shape (n_samples,), default=None
+            Task labels (``groups`` without metadata routing, ``tasks`` with).
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        labels = _row_tasks(X, groups, tasks, self.task_column)
+        if labels is None:
+            raise ValueError(
+                "LeaveTasksOut needs the task of each row: pass tasks= (or groups=), or set "
+                "task_column."
+            )
+        n_tasks = np.unique(labels).size
+        if n_tasks < 2 or (self.n_splits is not None and n_tasks < self.n_splits):
+            raise ValueError(
+                f"LeaveTasksOut needs at least {max(2, self.n_splits or 2)} tasks, got {n_tasks}."
+            )
+        yield from self._splitter().split(np.zeros((labels.size, 1)), groups=labels)
