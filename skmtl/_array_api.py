@@ -7,7 +7,6 @@ arrays (CuPy, PyTorch, ``array_api_strict``).
 """
 
 import numpy as np
-from sklearn.utils._array_api import _convert_to_numpy
 from sklearn.utils._array_api import get_namespace_and_device as _sk_namespace_and_device
 from sklearn.utils._array_api import move_to as _sk_move_to
 
@@ -28,11 +27,14 @@ def follow(array, xp, device):
     return _sk_move_to(array, xp=xp, device=device)
 
 
-def to_numpy(array, xp):
-    """Copy ``array`` of namespace ``xp`` to a NumPy array on the CPU."""
+def to_numpy(array, xp=None):
+    """Copy an array of any namespace (``xp``) to a NumPy array on the CPU, from any device.
+
+    ``None`` and NumPy arrays are returned unchanged.
+    """
     if array is None or isinstance(array, np.ndarray):
         return array
-    return _convert_to_numpy(array, xp)
+    return _sk_move_to(array, xp=np, device="cpu")
 
 
 def batched_matvec(matrices, vectors, xp):

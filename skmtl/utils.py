@@ -1,8 +1,10 @@
 """Moving a fitted estimator between array libraries and devices."""
 
 import numpy as np
-from sklearn.utils._array_api import _estimator_with_converted_arrays, move_to
+from sklearn.utils._array_api import _estimator_with_converted_arrays
 from sklearn.utils.validation import check_is_fitted
+
+from ._array_api import to_numpy
 
 __all__ = ["convert_fitted"]
 
@@ -10,7 +12,7 @@ __all__ = ["convert_fitted"]
 def _to_host(array):
     if isinstance(array, (np.ndarray, np.generic)):
         return np.asarray(array)
-    return move_to(array, xp=np, device="cpu")
+    return to_numpy(array)
 
 
 def convert_fitted(estimator, namespace, device=None):

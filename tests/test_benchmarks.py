@@ -148,3 +148,53 @@ def test_device_rows_on_array_api_strict():
         relative_difference = float(row[-1])
         # float32 fits stop at tol 1e-4; float64 ones agree to rounding.
         assert relative_difference < (1e-3 if row[1] == "float32" else 1e-6), row
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+SCALING_FAMILIES = [
+    "SharedParameterRegressor",
+    "MeanRegularizedRegressor",
+    "GraphRegularizedRegressor",
+    "TraceNormRegressor",
+    "JointFeatureRegressor",
+]
+
+
+def assert_png(path):
+    assert path.stat().st_size > 0, f"{path.name} is empty"
+    assert path.read_bytes()[:8] == PNG_MAGIC, f"{path.name} is not a PNG"
+
+
+def test_scaling_quick(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    run_script("scaling.py", tmp_path)
+
+    report = (tmp_path / "scaling.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    for curve in ("N", "T", "d"):
+        assert f"## In {curve} (" in report, f"no table for the curve in {curve}:\n{report}"
+    headers = [line for line in report.splitlines() if line.startswith("| N |")
+               or line.startswith("| T |") or line.startswith("| d |")]
+    assert len(headers) == 3
+    for header in headers:
+        assert all(family in header for family in SCALING_FAMILIES), header
+    # --quick: three points per curve, each with a ratio and a time for every family.
+    points = [row for row in table_rows(report) if row.count(" s)") == len(SCALING_FAMILIES)]
+    assert len(points) == 9, report
+    assert_png(tmp_path / "scaling.png")
+
+
+def test_gallery_quick(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    run_script("gallery.py", tmp_path)
+
+    images = ("path_trace.png", "path_joint_feature.png", "task_similarity.png")
+    for name in images:
+        assert_png(tmp_path / name)
+    report = (tmp_path / "gallery.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    for name in images:
+        assert f"({name})" in report and f"`{name}`" in report, f"{name} not in gallery.md"

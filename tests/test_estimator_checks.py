@@ -2,6 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import skmtl
 from skmtl import (
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
@@ -31,6 +32,8 @@ ESTIMATORS = [
     MultiTaskKernelRidge(kernel="rbf", task_kernel="graph"),
     MultiTaskSVR(),
     MultiTaskSVC(),
+    # The cross-validated families, on short grids.
+    *[getattr(skmtl, name)(alphas=4) for name in skmtl.__all__ if name.endswith("CV")],
 ]
 
 

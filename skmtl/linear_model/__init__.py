@@ -7,6 +7,18 @@ from ._classifiers import (
     SharedParameterClassifier,
     TraceNormClassifier,
 )
+from ._cv import (
+    GraphRegularizedClassifierCV,
+    GraphRegularizedRegressorCV,
+    JointFeatureClassifierCV,
+    JointFeatureRegressorCV,
+    MeanRegularizedClassifierCV,
+    MeanRegularizedRegressorCV,
+    SharedParameterClassifierCV,
+    SharedParameterRegressorCV,
+    TraceNormClassifierCV,
+    TraceNormRegressorCV,
+)
 from ._regressors import (
     GraphRegularizedRegressor,
     JointFeatureRegressor,
@@ -17,13 +29,23 @@ from ._regressors import (
 
 __all__ = [
     "GraphRegularizedClassifier",
+    "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
+    "GraphRegularizedRegressorCV",
     "JointFeatureClassifier",
+    "JointFeatureClassifierCV",
     "JointFeatureRegressor",
+    "JointFeatureRegressorCV",
     "MeanRegularizedClassifier",
+    "MeanRegularizedClassifierCV",
     "MeanRegularizedRegressor",
+    "MeanRegularizedRegressorCV",
     "SharedParameterClassifier",
+    "SharedParameterClassifierCV",
     "SharedParameterRegressor",
+    "SharedParameterRegressorCV",
     "TraceNormClassifier",
+    "TraceNormClassifierCV",
     "TraceNormRegressor",
+    "TraceNormRegressorCV",
 ]

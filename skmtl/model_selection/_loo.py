@@ -29,7 +29,8 @@ centred statistics :math:`G_s, c_s` of :mod:`skmtl.losses` and
 formed without cancellation as :math:`E_t = I/T + \sum_{s \ne t} F_s(\tau_s G_s +
 a - bT)/T` and :math:`R_t = E_t^{-1}\big((a - bT)I + b\sum_{s \ne t} \tau_s G_s
 F_s\big)` (O(T d³) for all tasks).  For a dense Q, :math:`\tau_t G_t + R_t` is the
-inverse of the t-th diagonal block of the inverse Hessian.
+inverse of the t-th diagonal block of the inverse Hessian and :math:`\tau_t c_t + h_t`
+that matrix times the full-data :math:`w_t`.
 
 **One task, one row.**  In the coordinates :math:`\bar x = [x - \bar x_t;\, 1]`
 (:math:`\bar x_t` the task's weighted mean), task t's full-data system is
@@ -55,7 +56,7 @@ so by Sherman-Morrison the left-out prediction is
 The generalized eigenvectors :math:`N` of :math:`(D_t, C_t)`
 (:math:`N^\top C_t N = I`, :math:`N^\top D_t N = \Lambda`) give
 :math:`K_i = N (I + (\kappa_i - 1)\Lambda)^{-1} N^\top` for every row at once:
-O(d²) a row.
+O(d²) a row, O(T d³ + n d²) an alpha.
 
 **task_weights='size'.**  Removing row i scales every task's data term by
 :math:`\sum S/(\sum S - s_i)`, which is the same as scaling the penalty by
@@ -63,10 +64,10 @@ O(d²) a row.
 once per distinct sample weight.
 
 **Singular problems.**  Directions of the features along which no task's centred
-rows vary (constant or one-hot columns next to the intercepts, duplicated
-columns) carry zero coefficients in the estimators' minimum-norm solution and are
-removed first.  A problem still singular after that, or one that leaving a row
-out makes singular, raises a ``ValueError``.
+rows vary (the null space of :math:`\sum_t G_t`: constant or one-hot columns next
+to the intercepts, duplicated columns) carry zero coefficients in the estimators'
+minimum-norm solution and are removed first.  A problem still singular after
+that, or one that leaving a row out makes singular, raises a ``ValueError``.
 """
 
 import numpy as np
@@ -130,8 +131,11 @@ def leave_one_out_predictions(estimator, X, y, alphas, *, tasks=None, sample_wei
         For a 2-D ``y`` (shared design), a task whose positive weight sits in a
         single row (leaving it out removes the task), a problem that is singular
         beyond features no task varies along (the estimators then return a
-        minimum-norm solution), a row whose removal makes it singular, and a
-        dense task graph whose Hessian exceeds ``_MAX_DENSE_SIZE``.
+        minimum-norm solution), a row whose removal makes it singular, a
+        ``task_graph`` whose dense Hessian has more than ``_MAX_DENSE_SIZE``
+        (tasks × features) rows, and invalid ``alphas`` or ``parameter``.
+    TypeError
+        For an estimator other than the three regressors above.
 
     Notes
     -----
@@ -194,7 +198,7 @@ def _task_assignment(labels, n_samples):
 
 def _check_removable(labels, task, weight):
     """Every task keeps positive weight when any one row is left out."""
-    positive_rows = np.bincount(task, weights=weight > 0, minlength=len(labels))
+    positive_rows = np.bincount(task, weights=(weight > 0).astype(float), minlength=len(labels))
     empty = labels[positive_rows == 0].tolist()
     if empty:
         raise ValueError(
@@ -215,7 +219,7 @@ def _data_basis(grams):
 
     The null space of :math:`\sum_t G_t` is the common null space of the
     :math:`G_t`; on that sum scaled to a unit diagonal, eigenvalues below
-    :math:`dT\varepsilon` are rounding noise (each of the T Gram matrices
+    :math:`dT\varepsilon` times the largest are rounding noise (each of the T Gram matrices
     contributes about :math:`d\varepsilon` of its norm).  Without a null space
     the features are kept as they are.
     """
@@ -231,13 +235,17 @@ def _data_basis(grams):
 def _equilibrated_eigh(matrices):
     r"""Eigendecomposition of :math:`SAS`, with S scaling A to a unit diagonal.
 
-    Returns the diagonal of S (1 where A's diagonal is not positive), the
-    eigenvalues and the eigenvectors.  The scaling keeps badly scaled features
-    from reading as a singular matrix.
+    The scaling keeps badly scaled features from reading as a singular matrix.
+    Diagonal entries below :math:`d\varepsilon` times the largest are rounding
+    noise (a column constant within a task, centred) and are scaled as if they
+    were that floor, so that the noise is not blown up into a direction.
+    Returns the diagonal of S, the eigenvalues and the eigenvectors.
     """
     diagonal = np.diagonal(matrices, axis1=-2, axis2=-1)
-    positive = diagonal > 0
-    scale = np.where(positive, 1.0 / np.sqrt(np.where(positive, diagonal, 1.0)), 1.0)
+    floor = diagonal.shape[-1] * np.finfo(np.float64).eps * np.max(diagonal, -1, keepdims=True)
+    bounded = np.maximum(diagonal, floor)
+    positive = bounded > 0
+    scale = np.where(positive, 1.0 / np.sqrt(np.where(positive, bounded, 1.0)), 1.0)
     values, vectors = np.linalg.eigh(scale[..., :, None] * matrices * scale[..., None, :])
     return scale, values, vectors
 

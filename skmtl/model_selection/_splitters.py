@@ -17,7 +17,9 @@ import numpy as np
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _num_samples
 
+from .._array_api import to_numpy
 from .._tasks import as_label_array, split_task_column
 
 __all__ = ["LeaveTasksOut", "WithinTaskKFold"]
@@ -35,7 +37,17 @@ def _row_tasks(X, groups, tasks, task_column):
     labels = tasks if tasks is not None else groups
     if labels is None:
         return None
-    return as_label_array(labels, X.shape[0] if hasattr(X, "shape") else len(X))
+    return as_label_array(labels, _num_samples(X))
+
+
+def _host(y):
+    """``y`` as a NumPy array, from any array library or device (None stays None)."""
+    if y is None or isinstance(y, (np.ndarray, list, tuple)):
+        return None if y is None else np.asarray(y)
+    try:
+        return to_numpy(y)
+    except (TypeError, AttributeError, ValueError):  # array-likes of no array library
+        return np.asarray(y)
 
 
 def _check_n_splits(n_splits):
@@ -108,7 +120,7 @@ class WithinTaskKFold(BaseCrossValidator):
         train, test : ndarray of int
         """
         _check_n_splits(self.n_splits)
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        n_samples = _num_samples(X)
         labels = _row_tasks(X, groups, tasks, self.task_column)
         strata = np.zeros(n_samples, dtype=np.int64) if labels is None else (
             np.unique(labels, return_inverse=True)[1].reshape(-1))
@@ -120,6 +132,7 @@ class WithinTaskKFold(BaseCrossValidator):
                     f"Task(s) {small.tolist()[:20]} have fewer rows than n_splits="
                     f"{self.n_splits}: every task must be in every fold."
                 )
+        y = _host(y)
         if self.stratify and y is not None and np.ndim(y) == 1:
             if type_of_target(y) in ("binary", "multiclass"):
                 classes = np.unique(np.asarray(y), return_inverse=True)[1].reshape(-1)
