@@ -5,7 +5,6 @@ the whole grid of alphas (each fit starting from the previous one) and each
 fit is scored on the fold's held-out rows.
 """
 
-import inspect
 import numbers
 
 import numpy as np
@@ -16,14 +15,10 @@ from sklearn.utils import _safe_indexing
 
 from .._tasks import split_task_column
 from ._path import warm_fits
-from ._scorer import _TaskScorer, make_task_scorer
+from ._scorer import _accepts_param, _TaskScorer, make_task_scorer
 from ._splitters import WithinTaskKFold
 
 __all__ = ["cross_validated_path_scores", "splits"]
-
-
-def _accepts(method, name):
-    return name in inspect.signature(method).parameters
 
 
 def splits(cv, X, y, tasks, task_column):
@@ -37,7 +32,7 @@ def splits(cv, X, y, tasks, task_column):
         return list(cv.split(X, y, tasks=tasks))
     cv = check_cv(cv)
     labels = tasks if task_column is None else split_task_column(X, task_column)[1]
-    if isinstance(cv, WithinTaskKFold) or _accepts(cv.split, "tasks"):
+    if isinstance(cv, WithinTaskKFold) or _accepts_param(cv.split, "tasks", via_var_keyword=False):
         if getattr(cv, "task_column", None) is not None:
             return list(cv.split(X, y))
         return list(cv.split(X, y, tasks=labels))
@@ -56,7 +51,7 @@ def score(scorer, model, X, y, tasks):
     task_params = {} if tasks is None else {"tasks": tasks}
     if scorer is None:
         return float(model.score(X, y, **task_params))
-    if isinstance(scorer, _TaskScorer) or _accepts(scorer, "tasks"):
+    if isinstance(scorer, _TaskScorer) or _accepts_param(scorer, "tasks", via_var_keyword=False):
         return float(scorer(model, X, y, **task_params))
     return float(scorer(model, X, y))
 

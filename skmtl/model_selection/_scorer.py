@@ -393,9 +393,9 @@ class _TaskScorer:
             True targets, passed to the metric unchanged.
         tasks : array-like of shape (n_samples,), default=None
             Task label of every row. When given, the prediction method is
-            called as ``method(X, tasks=tasks)``; when ``None`` it is called as
-            ``method(X)``. If the metric has a ``tasks`` parameter, the labels
-            are passed to it as well.
+            called as ``method(X, tasks=tasks)`` (when the method takes
+            ``tasks``); when ``None`` it is called as ``method(X)``. If the
+            metric has a ``tasks`` parameter, the labels are passed to it as well.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights passed to the metric when given.
         **kwargs : dict
@@ -407,7 +407,9 @@ class _TaskScorer:
             ``sign * score_func(y_true, y_pred, **kwargs)``.
         """
         method_name, method = self._resolve_response_method(estimator)
-        y_pred = method(X) if tasks is None else method(X, tasks=tasks)
+        # A population method (predict_population) predicts without task labels.
+        takes_tasks = tasks is not None and _accepts_param(method, "tasks")
+        y_pred = method(X, tasks=tasks) if takes_tasks else method(X)
         y_pred = self._binary_response(estimator, method_name, y_true, y_pred)
 
         score_kwargs = {**self._kwargs, **kwargs}

@@ -99,7 +99,7 @@ class WithinTaskKFold(BaseCrossValidator):
         self.stratify = stratify
         self.task_column = task_column
 
-    def get_n_splits(self, X=None, y=None, groups=None):
+    def get_n_splits(self, X=None, y=None, groups=None, tasks=None):
         """The number of splits, ``n_splits``."""
         return self.n_splits
 
@@ -150,8 +150,8 @@ class LeaveTasksOut(BaseCrossValidator):
     """Hold out whole tasks: each test set holds every row of some tasks.
 
     Scores a model on tasks it has not seen, which only a population model can
-    predict: score with ``make_task_scorer(..., response_method=
-    "predict_population")`` (see the estimators' ``predict_population``).
+    predict: score with ``make_task_scorer(r2_score,
+    response_method="predict_population")`` (see the estimators' ``predict_population``).
 
     Parameters
     ----------
