@@ -84,7 +84,7 @@ def test_within_task_kfold_puts_every_task_in_every_fold(sizes, n_splits, seed, 
 def test_within_task_kfold_stratifies_classes_within_tasks():
     tasks = np.repeat([0, 1], 20)
     y = np.tile(np.r_[np.zeros(15), np.ones(5)], 2).astype(int)
-    for _, test in WithinTaskKFold(5).split(np.zeros((40, 1)), y, tasks=tasks):
+    for _, test in WithinTaskKFold(5, stratify=True).split(np.zeros((40, 1)), y, tasks=tasks):
         for label in (0, 1):
             rows = test[tasks[test] == label]
             assert np.bincount(y[rows], minlength=2).tolist() == [3, 1]
@@ -241,7 +241,7 @@ def test_classifier_cv_with_task_auc_picks_what_grid_search_picks(cv_class, base
     model = cv_class(alphas=6, cv=3, scoring="mean_task_roc_auc", tol=1e-10)
     model.fit(X, y, tasks=tasks)
     search = GridSearchCV(base(tol=1e-10), {"alpha": list(model.alphas_)},
-                          cv=WithinTaskKFold(3),
+                          cv=WithinTaskKFold(3, stratify=True),
                           scoring=make_task_scorer("mean_task_roc_auc")).fit(X, y, tasks=tasks)
     assert model.alpha_ == search.best_params_["alpha"]
     np.testing.assert_allclose(model.cv_results_["mean_test_score"],

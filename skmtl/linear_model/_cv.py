@@ -13,7 +13,7 @@ exact leave-one-out instead.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context, clone
+from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import indexable
 
@@ -133,7 +133,7 @@ class CrossValidatedFamily:
                 )
             scores = self._leave_one_out_scores(base, X, y, alphas, tasks, sample_weight)
         else:
-            folds = splits(self.cv, X, y, tasks, self.task_column)
+            folds = splits(self.cv, X, y, tasks, self.task_column, is_classifier(self))
             scores = cross_validated_path_scores(
                 base, X, y, alphas, folds, tasks=tasks, sample_weight=sample_weight,
                 scoring=self.scoring, n_jobs=self.n_jobs,
@@ -179,7 +179,7 @@ _COMMON_CV_DOC = """
         Ratio of the smallest to the largest alpha of a generated grid.
     cv : int, cross-validation generator, iterable or None, default=5
         An int: that many :class:`~skmtl.model_selection.WithinTaskKFold` folds
-        (every task's rows split, classes stratified within tasks).  A splitter
+        (every task's rows split; for classifiers, each class within each task).  A splitter
         gets the task labels as ``tasks=`` when its ``split`` takes them, else
         as ``groups=``.  {none}
     scoring : str, callable or None, default=None

@@ -21,14 +21,15 @@ from ._splitters import WithinTaskKFold
 __all__ = ["cross_validated_path_scores", "splits"]
 
 
-def splits(cv, X, y, tasks, task_column):
-    """The (train, test) index pairs of ``cv``: an int gives :class:`WithinTaskKFold`.
+def splits(cv, X, y, tasks, task_column, classifier=False):
+    """The (train, test) index pairs of ``cv``: an int gives :class:`WithinTaskKFold`
+    (stratified by class within tasks for a classifier).
 
     Task labels reach the splitter as ``tasks=`` when its ``split`` takes it, else
     as ``groups=`` (what scikit-learn's group splitters read).
     """
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-        cv = WithinTaskKFold(cv, task_column=task_column)
+        cv = WithinTaskKFold(cv, stratify=classifier, task_column=task_column)
         return list(cv.split(X, y, tasks=tasks))
     cv = check_cv(cv)
     labels = tasks if task_column is None else split_task_column(X, task_column)[1]

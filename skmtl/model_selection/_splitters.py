@@ -73,9 +73,9 @@ class WithinTaskKFold(BaseCrossValidator):
         Shuffle each task's rows before splitting them.
     random_state : int, RandomState instance or None, default=None
         Seed of the shuffling (used only with ``shuffle=True``).
-    stratify : bool, default=True
-        With a binary or multiclass ``y``, also keep each class's share within
-        each task in every fold.
+    stratify : bool, default=False
+        Also keep each class's share within each task in every fold (for a
+        binary or multiclass ``y``; the ``*ClassifierCV`` estimators set it).
     task_column : str or int, default=None
         Column of ``X`` holding the task labels (the task-column convention).
 
@@ -91,7 +91,7 @@ class WithinTaskKFold(BaseCrossValidator):
 
     __metadata_request__split = {"tasks": True}
 
-    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, stratify=True,
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None, stratify=False,
                  task_column=None):
         self.n_splits = n_splits
         self.shuffle = shuffle
