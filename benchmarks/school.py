@@ -5,17 +5,23 @@ Protocol, for each of ``--splits`` random splits:
 1. Split every school's rows 75/25 into training and test rows
    (``skmtl.model_selection.train_test_split_per_task``).
 2. For every model, choose the regularization with ``GridSearchCV`` on the
-   training rows only: 3 folds stratified by school (every school has rows in
+   training rows only: 3 ``WithinTaskKFold`` folds (every school has rows in
    every fold), task labels routed to ``fit`` and to a task-aware R² scorer
    (metadata routing on), then refit on all training rows with the best value.
    Features are standardized inside the pipeline (``StandardScaler`` then the
    model), so the scaler only sees training rows.
+   The ``*CV`` rows choose instead with the estimators' own cross-validation:
+   a warm-started path of ``CV_ALPHAS`` alphas from the top of the path, on
+   the same folds, scored by R².
 3. Score the refitted model on the test rows: pooled explained variance
-   ``1 - SSE/SST`` over all test rows, SST around the pooled test mean.
+   ``1 - SSE/SST`` over all test rows, SST around the pooled test mean, and the
+   mean over schools of each school's explained variance
+   (``task_averaged(explained_variance_score)``).
 
 Models: independent ridge (one scikit-learn ``Ridge`` per school, one alpha
 chosen for all schools), pooled ridge (one ``Ridge`` on all rows, schools
-ignored) and the five skmtl families with their default solvers.
+ignored), the five skmtl families with their default solvers under
+``GridSearchCV``, and the five ``*RegressorCV`` estimators.
 
 Writes ``school.md`` (table and machine) and ``school.png`` (bar chart) to
 ``--output-dir``. ``--quick`` runs 2 splits with tiny grids (for the tests).
@@ -39,8 +45,8 @@ import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
-from sklearn.metrics import r2_score
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.metrics import explained_variance_score, r2_score
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
@@ -56,29 +62,45 @@ from _common import (  # noqa: E402
 
 from skmtl import (  # noqa: E402
     GraphRegularizedRegressor,
+    GraphRegularizedRegressorCV,
     JointFeatureRegressor,
+    JointFeatureRegressorCV,
     MeanRegularizedRegressor,
+    MeanRegularizedRegressorCV,
     SharedParameterRegressor,
+    SharedParameterRegressorCV,
     TraceNormRegressor,
+    TraceNormRegressorCV,
 )
 from skmtl.datasets import load_school  # noqa: E402
 from skmtl.kernel import MultiTaskKernelRidge, MultiTaskSVR  # noqa: E402
-from skmtl.model_selection import make_task_scorer, train_test_split_per_task  # noqa: E402
+from skmtl.model_selection import (  # noqa: E402
+    WithinTaskKFold,
+    make_task_scorer,
+    task_averaged,
+    train_test_split_per_task,
+)
 
 N_FOLDS = 3
 N_FOLDS_QUICK = 2
 TEST_SIZE = 0.25
+#: Length of the path of the *CV estimators (and with --quick).
+CV_ALPHAS = 20
+CV_ALPHAS_QUICK = 4
+per_task_explained_variance = task_averaged(explained_variance_score)
 
 
 @dataclass
 class Model:
-    """One row of the benchmark: an estimator, its grid, and whether it takes task labels."""
+    """One row of the benchmark: an estimator, its grid (None for a ``*CV`` estimator,
+    which searches its own path), and whether it takes task labels."""
 
     name: str
     estimator: object
     grid: dict
     routed: bool
     scores: list = field(default_factory=list)
+    task_scores: list = field(default_factory=list)
     times: list = field(default_factory=list)
     chosen: list = field(default_factory=list)
     n_convergence_warnings: int = 0
@@ -86,6 +108,8 @@ class Model:
 
     @property
     def n_candidates(self):
+        if self.grid is None:
+            return self.estimator.alphas
         return int(np.prod([len(values) for values in self.grid.values()]))
 
 
@@ -142,6 +166,10 @@ def build_models(quick):
               grids["graph"], True),
         Model("TraceNormRegressor", TraceNormRegressor(), grids["trace"], True),
         Model("JointFeatureRegressor", JointFeatureRegressor(), grids["joint"], True),
+    ] + [
+        Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS), None, True)
+        for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,
+                    GraphRegularizedRegressorCV, TraceNormRegressorCV, JointFeatureRegressorCV)
     ]
 
 
@@ -150,11 +178,13 @@ def pooled_explained_variance(y_true, y_pred):
     return float(r2_score(y_true, y_pred))
 
 
-def run_model(model, split_data, cv, n_jobs):
-    """Grid search on the training rows, refit, score on the test rows."""
-    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
+def searcher(model, cv, n_jobs):
+    """The pipeline that chooses the regularization: GridSearchCV, or the *CV estimator."""
+    if model.grid is None:
+        estimator = clone(model.estimator).set_params(cv=cv, n_jobs=n_jobs)
+        return Pipeline([("scale", StandardScaler()), ("model", estimator)])
     pipeline = Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
-    search = GridSearchCV(
+    return GridSearchCV(
         pipeline,
         {f"model__{name}": values for name, values in model.grid.items()},
         scoring=make_task_scorer("r2") if model.routed else "r2",
@@ -162,6 +192,21 @@ def run_model(model, split_data, cv, n_jobs):
         n_jobs=n_jobs,
         refit=True,
     )
+
+
+def chosen_parameters(search):
+    if isinstance(search, Pipeline):
+        chosen = search[-1]
+        parameter = "alpha_task" if "alpha_task" in chosen.get_params() else "alpha"
+        return f"{parameter}={chosen.alpha_:.3g}"
+    return ", ".join(f"{key.removeprefix('model__')}={value:g}"
+                     for key, value in sorted(search.best_params_.items()))
+
+
+def run_model(model, split_data, cv, n_jobs):
+    """Choose the regularization on the training rows, refit, score on the test rows."""
+    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
+    search = searcher(model, cv, n_jobs)
     fit_params = {"tasks": tasks_train} if model.routed else {}
     predict_params = {"tasks": tasks_test} if model.routed else {}
     with warnings.catch_warnings(record=True) as caught:
@@ -170,7 +215,8 @@ def run_model(model, split_data, cv, n_jobs):
         start = time.perf_counter()
         search.fit(X_train, y_train, **fit_params)
         elapsed = time.perf_counter() - start
-        prediction = search.best_estimator_.predict(X_test, **predict_params)
+        fitted = search if isinstance(search, Pipeline) else search.best_estimator_
+        prediction = fitted.predict(X_test, **predict_params)
     for warning in caught:
         converge = issubclass(warning.category, ConvergenceWarning)
         model.n_convergence_warnings += converge
@@ -178,31 +224,37 @@ def run_model(model, split_data, cv, n_jobs):
         if not converge or model.n_convergence_warnings == 1:
             tqdm.write(f"warning from {model.name}: {warning.category.__name__}: {warning.message}")
     model.scores.append(pooled_explained_variance(y_test, prediction))
+    model.task_scores.append(per_task_explained_variance(y_test, prediction, tasks=tasks_test))
     model.times.append(elapsed)
     model.n_fits += model.n_candidates * len(cv) + 1
-    model.chosen.append(
-        ", ".join(f"{key.removeprefix('model__')}={value:g}"
-                  for key, value in sorted(search.best_params_.items()))
-    )
+    model.chosen.append(chosen_parameters(search))
 
 
 def format_grid(grid):
+    if grid is None:
+        return "its own path (`alphas`)"
     return "; ".join(f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}"
                      for name, values in grid.items())
+
+
+def mean_and_std(values):
+    values = np.asarray(values)
+    return f"{values.mean():.4f} ± {values.std(ddof=1) if values.size > 1 else 0.0:.4f}"
 
 
 def write_outputs(models, args, n_folds, wall_time):
     output_dir = args.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    header = ["Model", "Explained variance (mean ± std)", "Fit time incl. grid search [s]",
-              "Candidates", "Most chosen", "ConvergenceWarnings"]
+    header = ["Model", "Explained variance, pooled (mean ± std)",
+              "Explained variance, mean over schools (mean ± std)",
+              "Fit time incl. search [s]", "Candidates", "Most chosen", "ConvergenceWarnings"]
     rows = []
     for model in models:
-        scores = np.asarray(model.scores)
         choice, count = Counter(model.chosen).most_common(1)[0]
         rows.append([
             model.name,
-            f"{scores.mean():.4f} ± {scores.std(ddof=1) if scores.size > 1 else 0.0:.4f}",
+            mean_and_std(model.scores),
+            mean_and_std(model.task_scores),
             f"{np.mean(model.times):.2f}",
             str(model.n_candidates),
             f"{choice} ({count}/{len(model.chosen)})",
@@ -214,12 +266,17 @@ def write_outputs(models, args, n_folds, wall_time):
     lines += [
         f"{args.splits} random splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
         f"{int((1 - TEST_SIZE) * 100)}/{int(TEST_SIZE * 100)} within every school. "
-        "Regularization chosen on the training rows only by `GridSearchCV` "
-        f"({n_folds} folds stratified by school, task-aware R² scorer, metadata routing), "
+        "Regularization chosen on the training rows only, by `GridSearchCV` "
+        f"({n_folds} `WithinTaskKFold` folds: every school in every fold; task-aware R² "
+        "scorer, metadata routing) or, for the `*CV` rows, by the estimator's own "
+        "cross-validation on the same folds along a warm-started path of "
+        f"{CV_ALPHAS_QUICK if args.quick else CV_ALPHAS} alphas from the top of the path; "
         "refit on all training rows; features standardized in the pipeline. "
-        "Explained variance = 1 − SSE/SST over all test rows (SST around the pooled test "
-        "mean). Fit time: the whole `GridSearchCV.fit` (all candidates and folds, and the "
-        f"refit), mean over splits, `n_jobs={args.n_jobs}`. Total wall time {wall_time:.0f} s.",
+        "Pooled explained variance = 1 − SSE/SST over all test rows (SST around the "
+        "pooled test mean); mean over schools = the mean of each school's explained "
+        "variance on its test rows. Fit time: the whole search (all candidates and "
+        "folds, and the refit), mean over "
+        f"splits, `n_jobs={args.n_jobs}`. Total wall time {wall_time:.0f} s.",
         "",
         *table,
         "",
@@ -283,9 +340,8 @@ def main(argv=None):
             split_data = train_test_split_per_task(
                 X, y, tasks=tasks, test_size=TEST_SIZE, random_state=seed
             )
-            tasks_train = split_data[4]
-            folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-            cv = list(folds.split(split_data[0], tasks_train))
+            folds = WithinTaskKFold(n_folds, shuffle=True, random_state=seed)
+            cv = list(folds.split(split_data[0], tasks=split_data[4]))
             for model in models:
                 progress.set_postfix_str(f"split {split + 1}: {model.name.split(' (')[0]}")
                 run_model(model, split_data, cv, args.n_jobs)
