@@ -17,10 +17,15 @@ repetitions:
 3. Score the refitted model on the test rows: ROC AUC of every field's test
    rows, averaged over the 29 fields (each field counts the same).
 
+   The ``*CV`` rows choose instead with the classifiers' own cross-validation
+   (``scoring="mean_task_roc_auc"``) on the same folds, along a warm-started
+   path of ``CV_ALPHAS`` alphas from the top of the path.
+
 Models: independent logistic regression (one scikit-learn ``LogisticRegression``
 per field, one ``C`` chosen for all fields), pooled logistic regression (one
 ``LogisticRegression`` on all rows, fields ignored by the model but not by the
-scorer) and the five skmtl classifiers with their default solvers.
+scorer), the five skmtl classifiers with their default solvers under
+``GridSearchCV``, and the five ``*ClassifierCV`` estimators.
 
 Writes ``landmine.md`` (tables and machine) and ``landmine.png`` (bar chart) to
 ``--output-dir``. ``--quick`` runs 1 repetition per fraction with tiny grids and
@@ -57,10 +62,15 @@ from _common import (  # noqa: E402
 
 from skmtl import (  # noqa: E402
     GraphRegularizedClassifier,
+    GraphRegularizedClassifierCV,
     JointFeatureClassifier,
+    JointFeatureClassifierCV,
     MeanRegularizedClassifier,
+    MeanRegularizedClassifierCV,
     SharedParameterClassifier,
+    SharedParameterClassifierCV,
     TraceNormClassifier,
+    TraceNormClassifierCV,
 )
 from skmtl.datasets import load_landmine  # noqa: E402
 from skmtl.model_selection import make_task_scorer, task_averaged  # noqa: E402
@@ -70,11 +80,15 @@ N_FOLDS = 3
 N_FOLDS_QUICK = 2
 RESPONSE = ("decision_function", "predict_proba")
 INDEPENDENT = "Independent logistic (LogisticRegression per field)"
+#: Length of the path of the *CV classifiers (and with --quick).
+CV_ALPHAS = 12
+CV_ALPHAS_QUICK = 3
 
 
 @dataclass
 class Model:
-    """One row of the benchmark: an estimator, its grid, results per training fraction."""
+    """One row of the benchmark: an estimator, its grid (None for a ``*CV`` estimator,
+    which searches its own path), results per training fraction."""
 
     name: str
     estimator: object
@@ -90,6 +104,8 @@ class Model:
 
     @property
     def n_candidates(self):
+        if self.grid is None:
+            return self.estimator.alphas
         return int(np.prod([len(values) for values in self.grid.values()]))
 
 
@@ -135,6 +151,16 @@ def build_models(quick):
         ),
         Model("TraceNormClassifier", TraceNormClassifier(), grids["trace"], True),
         Model("JointFeatureClassifier", JointFeatureClassifier(), grids["joint"], True),
+    ] + [
+        Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,
+                                scoring="mean_task_roc_auc", **params), None, True)
+        for cls, params in (
+            (SharedParameterClassifierCV, {"alpha_shared": 0.1}),
+            (MeanRegularizedClassifierCV, {"l2": 1e-3}),
+            (GraphRegularizedClassifierCV, {"l2": 1e-3}),
+            (TraceNormClassifierCV, {}),
+            (JointFeatureClassifierCV, {}),
+        )
     ]
 
 
@@ -176,11 +202,13 @@ def scorer_for(model):
     )
 
 
-def run_model(model, fraction, split_data, cv, n_jobs):
-    """Grid search on the training rows, refit, mean per-task AUC on the test rows."""
-    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
+def searcher(model, cv, n_jobs):
+    """The pipeline that chooses the regularization: GridSearchCV, or the *CV estimator."""
+    if model.grid is None:
+        estimator = clone(model.estimator).set_params(cv=cv, n_jobs=n_jobs)
+        return Pipeline([("scale", StandardScaler()), ("model", estimator)])
     pipeline = Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
-    search = GridSearchCV(
+    return GridSearchCV(
         pipeline,
         {f"model__{name}": values for name, values in model.grid.items()},
         scoring=scorer_for(model),
@@ -189,6 +217,26 @@ def run_model(model, fraction, split_data, cv, n_jobs):
         refit=True,
         error_score="raise",
     )
+
+
+def chosen_parameters(model, search):
+    """The chosen value(s) as text, and whether one lies at an end of its grid."""
+    if model.grid is None:
+        chosen = search[-1]
+        at_edge = chosen.best_index_ in (0, len(chosen.alphas_) - 1)
+        parameter = "alpha_task" if "alpha_shared" in chosen.get_params() else "alpha"
+        return f"{parameter}={chosen.alpha_:.3g}", at_edge
+    best = {key.removeprefix("model__"): value for key, value in search.best_params_.items()}
+    searched = sorted(name for name, values in model.grid.items() if len(values) > 1)
+    at_edge = any(best[name] in (min(model.grid[name]), max(model.grid[name]))
+                  for name in searched)
+    return ", ".join(f"{name}={best[name]:g}" for name in searched), at_edge
+
+
+def run_model(model, fraction, split_data, cv, n_jobs):
+    """Choose the regularization on the training rows, refit, mean per-task test AUC."""
+    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
+    search = searcher(model, cv, n_jobs)
     with warnings.catch_warnings(record=True) as caught:
         # Record (and report below) every warning, ConvergenceWarnings included.
         warnings.simplefilter("always")
@@ -196,7 +244,8 @@ def run_model(model, fraction, split_data, cv, n_jobs):
         search.fit(X_train, y_train, tasks=tasks_train)
         elapsed = time.perf_counter() - start
         # The search's scorer on the test rows: the mean per-task test AUC.
-        test_auc = float(search.score(X_test, y_test, tasks=tasks_test))
+        fitted = search if model.grid is None else search.best_estimator_
+        test_auc = float(scorer_for(model)(fitted, X_test, y_test, tasks=tasks_test))
     for warning in caught:
         converge = issubclass(warning.category, ConvergenceWarning)
         model.n_convergence_warnings += converge
@@ -207,17 +256,14 @@ def run_model(model, fraction, split_data, cv, n_jobs):
     model.scores.setdefault(fraction, []).append(test_auc)
     model.times.setdefault(fraction, []).append(elapsed)
     model.n_fits += model.n_candidates * len(cv) + 1
-    best = {key.removeprefix("model__"): value for key, value in search.best_params_.items()}
-    searched = sorted(name for name, values in model.grid.items() if len(values) > 1)
-    model.chosen.setdefault(fraction, []).append(
-        ", ".join(f"{name}={best[name]:g}" for name in searched)
-    )
-    model.at_edge.setdefault(fraction, []).append(
-        any(best[name] in (min(model.grid[name]), max(model.grid[name])) for name in searched)
-    )
+    chosen, at_edge = chosen_parameters(model, search)
+    model.chosen.setdefault(fraction, []).append(chosen)
+    model.at_edge.setdefault(fraction, []).append(at_edge)
 
 
 def format_grid(grid):
+    if grid is None:
+        return "its own path (`alphas`)"
     return "; ".join(
         f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}" for name, values in grid.items()
     )
@@ -295,11 +341,14 @@ def write_outputs(models, args, n_folds, wall_time):
         "field's rows split into training rows (the fraction) and test rows, stratified by "
         "label within the field. Regularization chosen on the training rows only by "
         f"`GridSearchCV` ({n_folds} folds stratified by field and label, mean per-task ROC AUC "
-        'scorer `make_task_scorer("mean_task_roc_auc")`, metadata routing), refit on all '
-        "training rows; features standardized in the pipeline. Test metric: ROC AUC of every "
-        "field's test rows (decision function), averaged over the 29 fields. Δ: paired "
-        "difference to independent logistic regression on the same splits, and the number of "
-        "repetitions in which the model was higher. Fit time: the whole `GridSearchCV.fit` "
+        'scorer `make_task_scorer("mean_task_roc_auc")`, metadata routing) or, for the `*CV` '
+        "rows, by the classifier's own cross-validation on the same folds and scorer along a "
+        f"warm-started path of {CV_ALPHAS_QUICK if args.quick else CV_ALPHAS} alphas from the "
+        "top of the path; refit on all training rows; features standardized in the "
+        "pipeline. Test metric: ROC AUC of every field's test rows (decision function), "
+        "averaged over the 29 fields. Δ: paired difference "
+        "to independent logistic regression on the same splits, and the number of "
+        "repetitions in which the model was higher. Fit time: the whole search "
         f"(all candidates and folds, and the refit), mean over repetitions, "
         f"`n_jobs={args.n_jobs}`. Chosen at a grid end: repetitions in which a searched "
         "parameter took the smallest or largest value of its grid. "
@@ -316,7 +365,7 @@ def write_outputs(models, args, n_folds, wall_time):
         tables.append((fraction, table))
         lines += [f"## {fraction:.0%} of every field's rows for training", "", *table, ""]
     lines += [
-        "Warnings (all kinds recorded around every `GridSearchCV.fit` and test scoring; with "
+        "Warnings (all kinds recorded around every search and test scoring; with "
         "`--n-jobs` above 1 the warnings of worker processes are not seen):",
         "",
     ]

@@ -197,7 +197,7 @@ def searcher(model, cv, n_jobs):
 def chosen_parameters(search):
     if isinstance(search, Pipeline):
         chosen = search[-1]
-        parameter = "alpha_task" if "alpha_task" in chosen.get_params() else "alpha"
+        parameter = "alpha_task" if "alpha_shared" in chosen.get_params() else "alpha"
         return f"{parameter}={chosen.alpha_:.3g}"
     return ", ".join(f"{key.removeprefix('model__')}={value:g}"
                      for key, value in sorted(search.best_params_.items()))
