@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 import sklearn
+from _namespaces import array_namespaces
 
 from skmtl import (
     GraphRegularizedRegressor,
@@ -436,17 +437,6 @@ def test_kernel_ridge_matches_numpy(solver):
 
 
 # ------------------------------------------------------------- float32 on every backend
-def float32_namespaces():
-    found = [pytest.param(xps, id="array_api_strict")]
-    try:
-        import torch
-
-        found.append(pytest.param(torch, id="torch"))
-    except ImportError:
-        pass
-    return found
-
-
 def all_estimators():
     from skmtl.kernel import MultiTaskKernelRidge
 
@@ -458,7 +448,7 @@ def all_estimators():
     ]
 
 
-@pytest.mark.parametrize("namespace", float32_namespaces())
+@pytest.mark.parametrize("namespace", array_namespaces())
 @pytest.mark.parametrize("estimator, classify", all_estimators())
 def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
     """float32 input stays float32 and predicts like the NumPy float32 fit (1e-4)."""

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import sklearn
+from _namespaces import array_namespaces
 
 from skmtl import JointFeatureClassifier, MeanRegularizedRegressor, TraceNormRegressor
 from skmtl.datasets import make_multitask_classification, make_multitask_regression
@@ -16,17 +17,6 @@ if os.environ.get("SCIPY_ARRAY_API") != "1":
     pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1", allow_module_level=True)
 
 xps = pytest.importorskip("array_api_strict")
-
-
-def namespaces():
-    found = [pytest.param(xps, id="array_api_strict")]
-    try:
-        import torch
-
-        found.append(pytest.param(torch, id="torch"))
-    except ImportError:
-        pass
-    return found
 
 
 def regression():
@@ -48,7 +38,7 @@ ESTIMATORS = [
 ]
 
 
-@pytest.mark.parametrize("namespace", namespaces())
+@pytest.mark.parametrize("namespace", array_namespaces())
 @pytest.mark.parametrize("estimator, data", ESTIMATORS)
 def test_numpy_fit_served_on_another_namespace_and_back(estimator, data, namespace):
     X, y, tasks = data()
