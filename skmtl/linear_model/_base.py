@@ -289,14 +289,15 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
     def _solve_norm_penalized(self, loss, coef, xp, penalty):
         """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon.
 
-        A warm start after a fit that ended in ADMM resumes ADMM with its penalty
-        parameter (see :mod:`skmtl.solvers.norm_penalized`).
+        A warm start goes straight to ADMM, resuming the previous fit's ADMM state
+        (penalty parameter; eigendecompositions when the data are the same), see
+        :mod:`skmtl.solvers.norm_penalized`.
         """
         warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
             self.coef_.shape) == tuple(coef.shape)
-        coef, n_iter, _, self._admm_rho = solve_norm_penalized(
-            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver,
-            admm_rho=getattr(self, "_admm_rho", None) if warm else None, warm=warm,
+        coef, n_iter, _, self._admm_state = solve_norm_penalized(
+            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver, warm=warm,
+            admm_state=getattr(self, "_admm_state", None) if warm else None,
         )
         return coef, n_iter
 

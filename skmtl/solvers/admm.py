@@ -19,6 +19,7 @@ returned and the stopping rule is the same duality gap as FISTA's.
 """
 
 import math
+from dataclasses import dataclass
 
 from .._array_api import batched_matvec, clean_eigh
 from .fista import gap_scale, relative_duality_gap
@@ -29,7 +30,26 @@ BALANCE = 5.0
 STEP = 3.0
 
 
-def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, rho=None):
+@dataclass(frozen=True)
+class AdmmState:
+    """What a warm start reuses: the penalty parameter a solve ended with, and the
+    eigendecompositions of the per-task Gram matrices it was computed for."""
+
+    rho: float
+    gram: object
+    eigenvalues: object
+    vectors: object
+
+    def decomposition(self, gram, xp):
+        """The stored eigendecomposition if ``gram`` is the same statistics, else None."""
+        stored = self.gram
+        comparable = type(gram) is type(stored) and tuple(gram.shape) == tuple(stored.shape)
+        comparable = comparable and getattr(gram, "device", 0) == getattr(stored, "device", 0)
+        same = comparable and bool(xp.all(gram == stored))
+        return (self.eigenvalues, self.vectors) if same else None
+
+
+def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None):
     """Solve the norm-penalized problem on a :class:`~skmtl.losses.GramSquaredLoss`.
 
     Parameters
@@ -45,20 +65,25 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, rho=None):
     xp : namespace
     check_every : int
         Iterations between two gap evaluations (and penalty updates).
-    rho : float, default=None
-        Starting penalty parameter (None: the geometric mean of the largest and the
-        mean curvature); a warm start passes the value a previous solve ended with.
+    state : AdmmState, default=None
+        A previous solve's end (a warm start along a path): its penalty parameter,
+        and its eigendecompositions when the statistics are the same.  None: the
+        penalty parameter starts at the geometric mean of the largest and the mean
+        curvature.
 
     Returns
     -------
-    coef, n_iter, relative_gap, rho
+    coef, n_iter, relative_gap, state
     """
     scale = loss.task_scale
-    eigenvalues, vectors = clean_eigh(loss.gram, xp)
+    decomposition = None if state is None else state.decomposition(loss.gram, xp)
+    eigenvalues, vectors = decomposition or clean_eigh(loss.gram, xp)
     curvature = scale[:, None] * eigenvalues  # (T, d)
     transposed = xp.matrix_transpose(vectors)
     rhs_data = scale[:, None] * loss.linear
-    if rho is None:
+    if state is not None:
+        rho = state.rho
+    else:
         top = float(xp.max(curvature))
         rho = math.sqrt(top * float(xp.mean(curvature[curvature > 0]))) if top > 0 else 1.0
         rho = max(rho, l2, 1e-12)
@@ -83,4 +108,4 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, rho=None):
                 rho, dual = STEP * rho, dual / STEP
             elif dual_residual > BALANCE * primal_residual:
                 rho, dual = rho / STEP, dual * STEP
-    return split, n_iter, relative_gap, rho
+    return split, n_iter, relative_gap, AdmmState(rho, loss.gram, eigenvalues, vectors)

@@ -5,11 +5,11 @@ f held as statistics or rows.  FISTA's cheaper start-up wins on
 well-conditioned statistics; ADMM's exact per-task solves win when the
 features are badly scaled, so ``'auto'`` runs FISTA for :data:`FISTA_BUDGET`
 iterations and continues with ADMM if it has not converged.  A warm start
-that passes the ADMM penalty parameter a previous solve ended with (along a
-regularization path) goes straight to ADMM: FISTA's iteration count depends
-on the conditioning, not on how close the start is, while ADMM with its
-adapted penalty and a dual started from the gradient needs few iterations
-from a nearby solution.
+(along a regularization path) goes straight to ADMM, with the penalty
+parameter and the eigendecompositions of a previous ADMM solve when given:
+FISTA's iteration count depends on the conditioning, not on how close the
+start is, while ADMM with its adapted penalty and a dual started from the
+gradient needs few iterations from a nearby solution.
 """
 
 from ..losses import GramSquaredLoss
@@ -21,11 +21,11 @@ FISTA_BUDGET = 200
 
 
 def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto",
-                         admm_rho=None, warm=False):
+                         warm=False, admm_state=None):
     """Minimize the squared loss plus ``l2/2·||W||² + penalty``.
 
-    Returns coef, n_iter, the relative duality gap, and the ADMM penalty parameter
-    the solve ended with (None if ADMM did not run).
+    Returns coef, n_iter, the relative duality gap, and the
+    :class:`~skmtl.solvers.admm.AdmmState` ADMM ended with (None if it did not run).
 
     Parameters
     ----------
@@ -39,8 +39,10 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
     max_iter : int
     xp : namespace
     solver : {'auto', 'fista', 'admm'}
-    admm_rho : float, default=None
-        ADMM's starting penalty parameter; with ``'auto'``, skip FISTA and start ADMM.
+    warm : bool, default=False
+        ``coef`` is a previous solution: with ``'auto'``, skip FISTA and start ADMM.
+    admm_state : AdmmState, default=None
+        What a previous ADMM solve ended with, for a warm start.
     """
     is_gram = isinstance(loss, GramSquaredLoss)
     if solver == "admm" and not is_gram:
@@ -48,11 +50,11 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
             "solver='admm' needs per-task statistics, which were not formed for tasks "
             "this much smaller than the number of features; use solver='fista'."
         )
-    if solver == "admm" or (solver == "auto" and is_gram and (warm or admm_rho is not None)):
-        return admm(loss, penalty, l2, coef, tol, max_iter, xp, rho=admm_rho)
+    if solver == "admm" or (solver == "auto" and is_gram and warm):
+        return admm(loss, penalty, l2, coef, tol, max_iter, xp, state=admm_state)
     budget = max_iter if solver == "fista" or not is_gram else min(FISTA_BUDGET, max_iter)
     coef, n_iter, gap = fista(loss, penalty, l2, coef, tol, budget, xp)
     if gap <= tol or n_iter >= max_iter:
         return coef, n_iter, gap, None
-    coef, more, gap, rho = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
-    return coef, n_iter + more, gap, rho
+    coef, more, gap, state = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
+    return coef, n_iter + more, gap, state
