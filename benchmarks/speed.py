@@ -15,7 +15,8 @@
     the evaluation). Target ratio skmtl / scikit-learn: at most 1.0.
 (c) The same with n=100000, d=100, T=20 (target ratio: at most 0.5), with the
     time of one Gram pass ``X.T @ X`` as the floor of any method that forms
-    the Gram matrix.
+    the Gram matrix. Where skglm is installed, its ``MultiTaskLasso`` (same
+    objective, default tol) is timed in (b) and (c) as well.
 (d) Each classifier family on the Landmine data (standardized features, routed
     task labels) against ``solver='cvxpy'``, as in (a), with the logistic loss.
     Target ratio skmtl / cvxpy: at most 0.01.
@@ -280,6 +281,10 @@ def against_multitask_lasso(label, n, d, n_tasks, target, timing, progress, note
         "skmtl": lambda: clone(skmtl_model).fit(X, Y),
         "gram": lambda: X.T @ X,
     }
+    skglm_model = skglm_multitask_lasso(alpha)
+    if skglm_model is not None:
+        clone(skglm_model).fit(X, Y)  # compiles its numba kernels outside the timings
+        operations["skglm"] = lambda: clone(skglm_model).fit(X, Y)
     best = dict.fromkeys(operations, np.inf)
     spent = dict.fromkeys(operations, 0.0)
     results, done = {}, 0
@@ -311,7 +316,26 @@ def against_multitask_lasso(label, n, d, n_tasks, target, timing, progress, note
             else (" (target ≤ {:g}: {})".format(target, "met" if ratio <= target else "missed"))
         ),
         f"{gram_time:.3g} ({gram_time / sk_time:.2f})",
+        skglm_cell(best, results, X, Y, alpha),
     ]
+
+
+def skglm_multitask_lasso(alpha):
+    """skglm's MultiTaskLasso (same objective, default tol) when skglm is installed."""
+    try:
+        from skglm import MultiTaskLasso as SkglmMultiTaskLasso
+    except ImportError:
+        return None
+    return SkglmMultiTaskLasso(alpha=alpha)
+
+
+def skglm_cell(best, results, X, Y, alpha):
+    if "skglm" not in results:
+        return "not installed"
+    fitted = results["skglm"]
+    objective = shared_design_objective(X, Y, fitted.coef_, fitted.intercept_, alpha)
+    return (f"{best['skglm']:.3f}, objective {objective:.12g} "
+            f"(skmtl/skglm **{best['skmtl'] / best['skglm']:.2f}**)")
 
 
 # --------------------------------------------------------------------------- #
@@ -445,7 +469,7 @@ def main(argv=None):
     header_bc = ["Problem", "timed runs", "MultiTaskLasso [s]", "objective MultiTaskLasso",
                  "skmtl tol", "JointFeatureRegressor [s]", "objective skmtl",
                  "support skmtl/sklearn", "time ratio skmtl/sklearn",
-                 "Gram X'X [s] (ratio to sklearn)"]
+                 "Gram X'X [s] (ratio to sklearn)", "skglm MultiTaskLasso [s]"]
     table_bc = markdown_table(header_bc, rows_bc)
 
     lines = machine_header("Solver speed at equal objective", "speed.py",
