@@ -25,6 +25,7 @@ from ..model_selection._cross_validation import (
     score,
     splits,
 )
+from ..model_selection._loo import leave_one_out_predictions
 from ..model_selection._path import _check_grid_size, alpha_grid, explicit_alphas, path_parameter
 from ._classifiers import (
     GraphRegularizedClassifier,
@@ -87,8 +88,6 @@ class CrossValidatedFamily:
 
     def _leave_one_out_scores(self, base, X, y, alphas, tasks, sample_weight):
         """Exact leave-one-out score of each alpha, shape (n_alphas, 1)."""
-        from ..model_selection._loo import leave_one_out_predictions
-
         predictions = leave_one_out_predictions(
             base, X, y, alphas, tasks=tasks, sample_weight=sample_weight,
             parameter=path_parameter(base),
