@@ -9,6 +9,7 @@ runs the solver, fits intercepts, predicts, scores and reports the certificate.
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
@@ -129,6 +130,20 @@ class MultiTaskLinearModel(MultiTaskModel):
         return decision
 
 
+class PreparedFit(NamedTuple):
+    """Validated data, their squared loss and centring offsets (see ``_prepare_fit``)."""
+
+    X: object
+    y: object
+    sample_weight: object
+    xp: object
+    loss: object
+    x_offset: object
+    y_offset: object
+    task_scale: object
+    routed: object
+
+
 class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
     """Squared-loss base of the linear multi-task regressors (not public)."""
 
@@ -154,13 +169,26 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         self : object
             Fitted estimator.
         """
+        return self._fit_prepared(self._prepare_fit(X, y, tasks, sample_weight))
+
+    def _prepare_fit(self, X, y, tasks=None, sample_weight=None):
+        """Validate the data and build the squared loss: what fits at other alphas reuse.
+
+        Sets the fitted task labels and ``n_features_in_``; a regularization path
+        calls it once and :meth:`_fit_prepared` at every alpha.
+        """
         X, y, labels, sample_weight, xp = self._validate_fit_input(X, y, tasks, sample_weight)
-        n_features = X.shape[1]
         loss, x_offset, y_offset, task_scale, routed = self._squared_loss(
             X, y, labels, sample_weight, xp
         )
-        n_tasks = len(self._task_labels)
         self._set_tasks_attribute(X, xp)
+        return PreparedFit(X, y, sample_weight, xp, loss, x_offset, y_offset, task_scale, routed)
+
+    def _fit_prepared(self, data):
+        """Solve for the current parameters on prepared data (see :meth:`_prepare_fit`)."""
+        X, y, sample_weight, xp, loss, x_offset, y_offset, task_scale, routed = data
+        n_features = X.shape[1]
+        n_tasks = len(self._task_labels)
         coef = self._initial_coef(n_tasks, n_features, X, xp)
         penalty = self._effective_penalty(n_tasks, coef, xp)
         precondition = (

@@ -157,14 +157,25 @@ def explicit_alphas(alphas):
 def warm_fits(estimator, X, y, alphas, fit_params, warm_start=True):
     """Yield the estimator fitted at each alpha in turn, each fit starting from the last.
 
-    The same object is refitted (``warm_start=True``): copy what you keep.
+    The same object is refitted (``warm_start=True``): copy what you keep.  A
+    regressor validates the data and forms its statistics once for the whole
+    path.  With ``warm_start=False`` every alpha is an independent fit of a
+    fresh clone, as a user fitting each alpha would run it.
     """
     parameter = path_parameter(estimator)
     model = clone(estimator).set_params(warm_start=warm_start)
+    prepared = None
     for alpha in alphas:
         if not warm_start:
             model = clone(estimator)
-        model.set_params(**{parameter: float(alpha)}).fit(X, y, **fit_params)
+        model.set_params(**{parameter: float(alpha)})
+        if warm_start and hasattr(model, "_prepare_fit"):
+            model._validate_params()
+            if prepared is None:
+                prepared = model._prepare_fit(X, y, **fit_params)
+            model._fit_prepared(prepared)
+        else:
+            model.fit(X, y, **fit_params)
         yield model
 
 
