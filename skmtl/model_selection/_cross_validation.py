@@ -33,7 +33,7 @@ def splits(cv, X, y, tasks, task_column, classifier=False):
         return list(cv.split(X, y, tasks=tasks))
     cv = check_cv(cv)
     labels = tasks if task_column is None else split_task_column(X, task_column)[1]
-    if isinstance(cv, WithinTaskKFold) or _accepts_param(cv.split, "tasks", via_var_keyword=False):
+    if _accepts_param(cv.split, "tasks", via_var_keyword=False):
         if getattr(cv, "task_column", None) is not None:
             return list(cv.split(X, y))
         return list(cv.split(X, y, tasks=labels))
