@@ -15,11 +15,13 @@ from sklearn.linear_model import Lasso, MultiTaskLasso  # noqa: E402
 
 from skmtl.solvers import reference_cvxpy  # noqa: E402
 from skmtl.solvers.reference_cvxpy import (  # noqa: E402
-    FAMILIES,
     objective_value,
     penalty_value,
     solve_reference,
 )
+
+#: The families checked here against closed forms and SciPy (the others: below).
+CORE_FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
 
 NORM_FAMILIES = ("trace", "joint_feature")
 TWO_PARAM_FAMILIES = ("mean", "graph", "trace", "joint_feature")
@@ -87,7 +89,7 @@ def test_objective_value_matches_vectorized_formula():
     r = y - np.einsum("ij,ij->i", X, W[ti]) - b[ti]
     S = np.bincount(ti, weights=s, minlength=T)
     loss = 0.5 * np.sum(tau[ti] * s * r**2 / S[ti])
-    for family in FAMILIES:
+    for family in CORE_FAMILIES:
         params = family_params(family)
         got = objective_value(family, X, y, ti, T, W, b, params, sample_weight=s, task_scale=tau)
         expected = loss + penalty_value(family, W, params)
@@ -138,7 +140,7 @@ def test_penalty_values_from_definitions():
 @pytest.mark.parametrize(
     "family, params, match",
     [
-        ("lasso", {"alpha": 1.0}, "family"),
+        ("elastic", {"alpha": 1.0}, "family"),
         ("mean", {"l2": 1.0}, "alpha"),
         ("trace", {"alpha": -1.0}, "non-negative"),
         ("shared_parameter", {"alpha_shared": 1.0}, "alpha_task"),
@@ -273,7 +275,7 @@ def test_joint_feature_shared_design_equals_multitask_lasso(fit_intercept):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", CORE_FAMILIES)
 def test_solution_beats_random_perturbations(family, fit_intercept):
     X, y, ti, T, s, tau = make_problem(9, scale=True)
     params = family_params(family, alpha=0.3, l2=0.0 if family in NORM_FAMILIES else 0.05)
@@ -594,7 +596,7 @@ def logistic_params(family, T):
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", CORE_FAMILIES)
 def test_logistic_matches_scipy_minimize(family, fit_intercept):
     X, y, ti, T, s, tau = make_logistic_problem()
     params = logistic_params(family, T)
@@ -754,7 +756,7 @@ def test_logistic_objective_value_matches_formula():
     margin = y * (np.einsum("ij,ij->i", X, W[ti]) + b[ti])
     S = np.bincount(ti, weights=s, minlength=T)
     data = np.sum(tau[ti] * s / S[ti] * np.log1p(np.exp(-margin)))
-    for family in FAMILIES:
+    for family in CORE_FAMILIES:
         params = family_params(family)
         got = objective_value(
             family, X, y, ti, T, W, b, params, sample_weight=s, task_scale=tau, loss="logistic"
@@ -780,3 +782,105 @@ def test_logistic_invalid_labels_and_loss():
             objective_value("mean", X, y, ti, T, W, b, params, loss=loss)
     # The squared loss accepts any real targets.
     objective_value("mean", X, y01, ti, T, W, b, params, loss="squared")
+
+
+# --------------------------------------------------------------------------- #
+# The split and learned-matrix families
+# --------------------------------------------------------------------------- #
+STRUCTURED_PARAMS = {
+    "lasso": {"alpha": 0.1, "l2": 0.02},
+    "dirty": {"alpha_shared": 0.1, "alpha_task": 0.06},
+    "robust": {"alpha_lowrank": 0.1, "alpha_outlier": 0.15},
+    "clustered": {"alpha": 0.4, "l2": 0.1, "n_clusters": 2},
+    "relationship": {"alpha": 0.4, "l2": 0.05},
+}
+
+
+def test_structured_penalties_match_closed_forms():
+    rng = np.random.default_rng(40)
+    W = rng.standard_normal((5, 3))
+    nuclear = np.sum(np.linalg.svd(W, compute_uv=False))
+    params = STRUCTURED_PARAMS
+    assert penalty_value("lasso", W, params["lasso"]) == pytest.approx(
+        0.1 * np.abs(W).sum() + 0.01 * np.sum(W * W), rel=1e-14)
+    assert penalty_value("relationship", W, params["relationship"]) == pytest.approx(
+        0.025 * np.sum(W * W) + 0.2 * nuclear**2, rel=1e-9)
+    # With as many clusters as tasks, M = I: alpha eta (1 + eta) / (eta + 1) = l2.
+    every_task = {**params["clustered"], "n_clusters": 7}
+    assert penalty_value("clustered", W, every_task) == pytest.approx(0.1 * np.sum(W * W),
+                                                                     rel=1e-7)
+    # Fewer clusters can only lower the minimum over M (a larger feasible set is not
+    # it, but M = I is feasible only for k = T and (eta I + M)^-1 >= (eta + 1)^-1 I).
+    assert penalty_value("clustered", W, params["clustered"]) >= 0.1 * np.sum(W * W) - 1e-9
+    # An infimal convolution is below each of its norms alone.
+    dirty = penalty_value("dirty", W, params["dirty"])
+    assert dirty <= 0.1 * np.sum(np.linalg.norm(W, axis=0)) + 1e-9
+    assert dirty <= 0.06 * np.abs(W).sum() + 1e-9
+    robust = penalty_value("robust", W, params["robust"])
+    assert robust <= 0.1 * nuclear + 1e-9
+    assert robust <= 0.15 * np.sum(np.linalg.norm(W, axis=1)) + 1e-9
+    split = (0.5 * W, 0.5 * W)
+    assert penalty_value("dirty", W, params["dirty"], components=split) == pytest.approx(
+        0.05 * np.sum(np.linalg.norm(W, axis=0)) + 0.03 * np.abs(W).sum(), rel=1e-14)
+    with pytest.raises(ValueError, match="sum to coef"):
+        penalty_value("dirty", W, params["dirty"], components=(W, W))
+
+
+@pytest.mark.parametrize("n_tasks, n_features", [(3, 5), (4, 4)])
+def test_relationship_minimum_over_sigma_is_squared_nuclear_norm(n_tasks, n_features):
+    """min over tr Sigma = 1 of tr(W' Sigma^-1 W) = ||W||_*^2, checked with matrix_frac
+    (full row rank W, where the minimizing Sigma is definite), and the minimizer."""
+    cp = pytest.importorskip("cvxpy")
+    W = np.random.default_rng(n_tasks).standard_normal((n_tasks, n_features))
+    sigma = cp.Variable((n_tasks, n_tasks), symmetric=True)
+    problem = cp.Problem(cp.Minimize(cp.matrix_frac(W, sigma)), [sigma >> 0, cp.trace(sigma) == 1])
+    problem.solve(solver=cp.CLARABEL)
+    nuclear = np.sum(np.linalg.svd(W, compute_uv=False))
+    assert problem.value == pytest.approx(nuclear**2, rel=1e-6)
+    np.testing.assert_allclose(reference_cvxpy.relationship_covariance(W), sigma.value,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"alpha": 0.0, "l2": 0.1, "n_clusters": 2}, "alpha > 0 and l2 > 0"),
+    ({"alpha": 0.1, "l2": 0.0, "n_clusters": 2}, "alpha > 0 and l2 > 0"),
+    ({"alpha": 0.1, "l2": 0.1, "n_clusters": 0}, "n_clusters"),
+    ({"alpha": 0.1, "l2": 0.1, "n_clusters": 1.5}, "n_clusters"),
+])
+def test_clustered_parameters_are_checked(params, match):
+    with pytest.raises(ValueError, match=match):
+        penalty_value("clustered", np.ones((3, 2)), params)
+
+
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+@pytest.mark.parametrize("family", sorted(STRUCTURED_PARAMS))
+def test_structured_solution_beats_perturbations(family, loss):
+    if loss == "squared":
+        X, y, ti, T, s, tau = make_problem(9, scale=True)
+    else:
+        X, y, ti, T, s, tau = make_logistic_problem(27)
+    params = STRUCTURED_PARAMS[family]
+    res = solve_reference(family, X, y, ti, T, params, sample_weight=s, task_scale=tau,
+                          loss=loss)
+    assert res["status"] == "optimal"
+    W, b = res["coef"], res["intercept"]
+    if family in ("dirty", "robust"):
+        first, second = res["components"]
+        np.testing.assert_allclose(first + second, W, atol=1e-12)
+    if family in ("clustered", "relationship"):
+        matrix = res["task_matrix"]
+        trace = min(params.get("n_clusters", 1), T)
+        assert np.trace(matrix) == pytest.approx(trace, rel=1e-7)
+        assert np.linalg.eigvalsh(matrix).min() >= -1e-7
+    f0 = objective_value(family, X, y, ti, T, W, b, params, sample_weight=s, task_scale=tau,
+                         loss=loss, components=res["components"])
+    assert f0 == pytest.approx(res["objective"], rel=1e-12)
+    # Without the split or the matrix, the penalty is minimized over them again.
+    assert objective_value(family, X, y, ti, T, W, b, params, sample_weight=s, task_scale=tau,
+                           loss=loss) == pytest.approx(f0, rel=1e-6)
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        dW = 1e-2 * rng.standard_normal(W.shape)
+        f = objective_value(family, X, y, ti, T, W + dW, b, params, sample_weight=s,
+                            task_scale=tau, loss=loss)
+        assert f >= f0 * (1 - 1e-7)

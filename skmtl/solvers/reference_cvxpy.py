@@ -56,6 +56,30 @@ The penalties ``Omega`` are the same for both losses, by family:
     ``alpha ||W||_* + l2/2 ||W||_F^2`` (nuclear norm).
 ``'joint_feature'`` (``alpha``, ``l2``)
     ``alpha sum_j ||W[:, j]||_2 + l2/2 ||W||_F^2``.
+``'lasso'`` (``alpha``, ``l2``)
+    ``alpha sum_tj |W_tj| + l2/2 ||W||_F^2``.
+``'dirty'`` (``alpha_shared``, ``alpha_task``)
+    ``W = P + Q`` and ``alpha_shared sum_j ||P[:, j]||_2 + alpha_task sum_tj |Q_tj|``,
+    minimized over the split.
+``'robust'`` (``alpha_lowrank``, ``alpha_outlier``)
+    ``W = L + S`` and ``alpha_lowrank ||L||_* + alpha_outlier sum_t ||S[t, :]||_2``,
+    minimized over the split.
+``'clustered'`` (``alpha``, ``l2``, ``n_clusters``)
+    ``alpha eta (1 + eta) tr(W' (eta I + M)^-1 W)``, ``eta = l2 / alpha``, minimized
+    over the T x T matrices ``M`` with ``0 <= M <= I`` and ``tr M = k``,
+    ``k = min(n_clusters, T)``; both alphas must be positive. Written with
+    ``cp.matrix_frac``, jointly convex in ``(W, M)``.
+``'relationship'`` (``alpha``, ``l2``)
+    ``l2/2 ||W||_F^2 + alpha/2 tr(W' Sigma^-1 W)``, minimized over the T x T
+    matrices ``Sigma >= 0`` with ``tr Sigma = 1``. The minimum is
+    ``alpha/2 ||W||_*^2``, at ``Sigma = (W W')^(1/2) / tr((W W')^(1/2))``
+    (Zhang & Yeung 2010; by Cauchy-Schwarz), which is how it is written here:
+    the direct ``cp.matrix_frac`` form loses digits in the interior-point solver
+    when W has rank below T, where the minimizing Sigma is singular.
+
+The split (``'dirty'``, ``'robust'``) and the clustered ``M`` are variables of
+the cvxpy problem; :func:`solve_reference` returns them (and Sigma), and
+:func:`penalty_value` minimizes over them with cvxpy when they are not given.
 """
 
 import math
@@ -72,9 +96,23 @@ __all__ = [
     "penalty_value",
     "objective_value",
     "solve_reference",
+    "relationship_covariance",
 ]
 
-FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
+FAMILIES = (
+    "shared_parameter", "mean", "graph", "trace", "joint_feature",
+    "lasso", "dirty", "robust", "clustered", "relationship",
+)
+#: The families whose penalty is minimized over a split W = A + B.
+SPLIT_FAMILIES = ("dirty", "robust")
+#: The families whose penalty is minimized over a learned T x T matrix.
+MATRIX_FAMILIES = ("clustered", "relationship")
+#: Parameter names of the families that are not ``alpha`` and ``l2``.
+_PAIRS = {
+    "shared_parameter": ("alpha_shared", "alpha_task"),
+    "dirty": ("alpha_shared", "alpha_task"),
+    "robust": ("alpha_lowrank", "alpha_outlier"),
+}
 LOSSES = ("squared", "logistic")
 
 #: Clarabel settings of the first, tight solve. ``solver_options`` override them.
@@ -173,14 +211,19 @@ def _family_params(family, params):
     """Validated float parameters of ``family`` (extra keys are ignored)."""
     _check_family(family)
     params = {} if params is None else dict(params)
-    if family == "shared_parameter":
-        return {
-            "alpha_shared": _nonneg_float(params, "alpha_shared"),
-            "alpha_task": _nonneg_float(params, "alpha_task"),
-        }
+    if family in _PAIRS:
+        return {key: _nonneg_float(params, key) for key in _PAIRS[family]}
     out = {"alpha": _nonneg_float(params, "alpha"), "l2": _nonneg_float(params, "l2", 0.0)}
     if family == "graph":
         out["task_graph"] = params.get("task_graph")
+    if family == "clustered":
+        if not (out["alpha"] > 0 and out["l2"] > 0):
+            raise ValueError("The clustered penalty needs alpha > 0 and l2 > 0.")
+        n_clusters = params.get("n_clusters")
+        if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)) or (
+                n_clusters < 1):
+            raise ValueError(f"n_clusters must be an integer >= 1, got {n_clusters!r}.")
+        out["n_clusters"] = int(n_clusters)
     return out
 
 
@@ -254,13 +297,13 @@ def _shared_closed_form(W, alpha_shared, alpha_task):
 # --------------------------------------------------------------------------- #
 # NumPy evaluation of the objective, from its definition
 # --------------------------------------------------------------------------- #
-def penalty_value(family, coef, params, shared_coef=None):
+def penalty_value(family, coef, params, shared_coef=None, components=None):
     """Evaluate the penalty ``Omega(W)`` of a family with NumPy.
 
     Parameters
     ----------
-    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
-        Regularization family.
+    family : str
+        Regularization family, one of :data:`FAMILIES`.
     coef : array-like of shape (n_tasks, n_features)
         Coefficient matrix ``W`` with one row ``w_t`` per task.
     params : dict
@@ -273,6 +316,10 @@ def penalty_value(family, coef, params, shared_coef=None):
         other families). ``None`` uses the minimizing
         ``w0 = alpha_task * sum_t w_t / (alpha_shared + T * alpha_task)``
         (zero when both alphas are zero).
+    components : tuple of two arrays of shape (n_tasks, n_features), default=None
+        The split ``(P, Q)`` (``'dirty'``) or ``(L, S)`` (``'robust'``) of ``coef``,
+        which must sum to it; ``None`` minimizes over the split with cvxpy.
+        Ignored by the other families.
 
     Returns
     -------
@@ -281,11 +328,15 @@ def penalty_value(family, coef, params, shared_coef=None):
         ``alpha/2 sum_t ||w_t - mean(w)||^2``,
         ``alpha/2 sum_{s<t} A_st ||w_s - w_t||^2``, ``alpha ||W||_*`` or
         ``alpha sum_j ||W[:, j]||_2`` respectively, plus ``l2/2 ||W||_F^2``
-        for all families but ``'shared_parameter'``.
+        for all families but ``'shared_parameter'``; for the families of the
+        module docstring that follow, their penalty (minimized with cvxpy over
+        the split or the task matrix when these are not given).
     """
     p = _family_params(family, params)
     W = _check_coef(coef)
     T, d = W.shape
+    if family in SPLIT_FAMILIES + MATRIX_FAMILIES:
+        return _minimized_penalty(family, p, W, components)
     if family == "shared_parameter":
         a_s, a_t = p["alpha_shared"], p["alpha_task"]
         if shared_coef is None:
@@ -314,10 +365,95 @@ def penalty_value(family, coef, params, shared_coef=None):
             total += a * float(np.dot(diff, diff))
         return 0.5 * alpha * total + ridge
     if family == "trace":
-        nuclear = float(np.sum(np.linalg.svd(W, compute_uv=False))) if W.size else 0.0
-        return alpha * nuclear + ridge
+        return alpha * _nuclear_norm(W) + ridge
+    if family == "lasso":
+        return alpha * float(np.sum(np.abs(W))) + ridge
     # joint_feature
     return alpha * float(np.sum(np.sqrt(np.sum(W * W, axis=0)))) + ridge
+
+
+def _nuclear_norm(W):
+    return float(np.sum(np.linalg.svd(W, compute_uv=False))) if W.size else 0.0
+
+
+def _split_norms(family, p, first, second):
+    """The two norms of a split W = first + second (NumPy)."""
+    if family == "dirty":
+        return (p["alpha_shared"] * float(np.sum(np.linalg.norm(first, axis=0)))
+                + p["alpha_task"] * float(np.sum(np.abs(second))))
+    return (p["alpha_lowrank"] * _nuclear_norm(first)
+            + p["alpha_outlier"] * float(np.sum(np.linalg.norm(second, axis=1))))
+
+
+def _minimized_penalty(family, p, W, components):
+    """Penalty of a split or matrix family at W: from the given split, or minimized by cvxpy.
+
+    W is divided by its largest entry before the solve (the split penalties are
+    homogeneous of degree 1 in W, the matrix ones of degree 2).
+    """
+    if family in SPLIT_FAMILIES and components is not None:
+        first, second = (_check_coef(part) for part in components)
+        if first.shape != W.shape or second.shape != W.shape:
+            raise ValueError(f"components must be two arrays of shape {W.shape}.")
+        if not np.allclose(first + second, W, rtol=1e-9, atol=1e-12 * (1 + np.abs(W).max())):
+            raise ValueError("components must sum to coef.")
+        return _split_norms(family, p, first, second)
+    scale = float(np.max(np.abs(W))) if W.size else 0.0
+    if scale == 0.0:
+        return 0.0
+    try:
+        import cvxpy as cp
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_CVXPY_MISSING) from exc
+    term, constraints, _ = _structured_penalty(cp, family, p, cp.Constant(W / scale), 1.0)
+    problem = cp.Problem(cp.Minimize(term), constraints)
+    status = _solve_once(cp, problem, DEFAULT_CLARABEL_SETTINGS)
+    if status not in ("optimal", "optimal_inaccurate"):
+        raise RuntimeError(f"cvxpy/Clarabel could not evaluate the {family!r} penalty ({status}).")
+    degree = 1 if family in SPLIT_FAMILIES else 2
+    return float(problem.value) * scale**degree
+
+
+def _structured_penalty(cp, family, p, W, unit):
+    """cvxpy penalty of a split or matrix family at the (T, d) expression W.
+
+    ``unit`` divides the degree-1 (norm) terms, for W in units of ``y / unit``.
+    Returns the expression, its constraints and the extra variables: the split
+    ``(A, W - A)`` (a new variable A) or the task matrix.
+    """
+    T = W.shape[0]
+    if family in SPLIT_FAMILIES:
+        first = cp.Variable(W.shape, name="first")
+        second = W - first
+        if family == "dirty":
+            term = (p["alpha_shared"] * cp.sum(cp.norm(first, 2, axis=0))
+                    + p["alpha_task"] * cp.sum(cp.abs(second)))
+        else:
+            term = (p["alpha_lowrank"] * cp.normNuc(first)
+                    + p["alpha_outlier"] * cp.sum(cp.norm(second, 2, axis=1)))
+        return term / unit, [], {"components": (first, second)}
+    if family == "clustered":
+        eta = p["l2"] / p["alpha"]
+        matrix = cp.Variable((T, T), symmetric=True, name="M")
+        constraints = [matrix >> 0, np.eye(T) - matrix >> 0,
+                       cp.trace(matrix) == min(p["n_clusters"], T)]
+        term = p["alpha"] * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(T) + matrix)
+        return term, constraints, {"task_matrix": matrix}
+    # relationship: the minimum over Sigma is the squared nuclear norm (see the module
+    # docstring); the matrix_frac form is exact too but ill-posed for the interior-point
+    # solver when W has rank below T, where the minimizing Sigma is singular.
+    term = 0.5 * p["alpha"] * cp.square(cp.normNuc(W)) + 0.5 * p["l2"] * cp.sum_squares(W)
+    return term, [], {}
+
+
+def relationship_covariance(coef):
+    """The minimizing :math:`\\Sigma = (WW^\\top)^{1/2} / \\operatorname{tr}(WW^\\top)^{1/2}`
+    of the relationship penalty (:math:`I/T` for W = 0), NumPy."""
+    W = _check_coef(coef)
+    eigenvalues, vectors = np.linalg.eigh(W @ W.T)
+    root = (vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ vectors.T
+    trace = float(np.trace(root))
+    return root / trace if trace > 0 else np.eye(W.shape[0]) / W.shape[0]
 
 
 def objective_value(
@@ -334,6 +470,7 @@ def objective_value(
     task_scale=None,
     shared_coef=None,
     loss="squared",
+    components=None,
 ):
     """Evaluate the multi-task objective ``F(W, b)`` with NumPy.
 
@@ -355,8 +492,8 @@ def objective_value(
 
     Parameters
     ----------
-    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
-        Regularization family, see :func:`penalty_value`.
+    family : str
+        Regularization family, one of :data:`FAMILIES`, see :func:`penalty_value`.
     X : array-like of shape (n_samples, n_features)
         Design matrix, one row per sample (scipy sparse is densified).
     y : array-like of shape (n_samples,)
@@ -382,6 +519,8 @@ def objective_value(
         the minimizing one, see :func:`penalty_value`.
     loss : {'squared', 'logistic'}, default='squared'
         Data-fit loss ``l``.
+    components : tuple of two arrays of shape (n_tasks, n_features), default=None
+        The split of ``coef`` for ``'dirty'`` and ``'robust'``, see :func:`penalty_value`.
 
     Returns
     -------
@@ -413,7 +552,8 @@ def objective_value(
             rows = rows[s[rows] > 0]
             margin = y[rows] * (X[rows] @ W[t] + b[t])
             data += tau[t] / S_t * float(np.sum(s[rows] * np.logaddexp(0.0, -margin)))
-    return data + penalty_value(family, W, params, shared_coef=shared_coef)
+    return data + penalty_value(family, W, params, shared_coef=shared_coef,
+                                components=components)
 
 
 # --------------------------------------------------------------------------- #
@@ -474,7 +614,12 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
             # log(1 + exp(-margin)) per row (exponential cone).
             terms.append(cp.sum(cp.multiply(c[rows], cp.logistic(-linear))))
 
-    if family == "shared_parameter":
+    constraints = []
+    if family in SPLIT_FAMILIES + MATRIX_FAMILIES:
+        term, constraints, extras = _structured_penalty(cp, family, p, W, y_scale)
+        terms.append(term)
+        variables.update(extras)
+    elif family == "shared_parameter":
         if "w0" in variables:
             if p["alpha_shared"] > 0:
                 terms.append(0.5 * p["alpha_shared"] * cp.sum_squares(variables["w0"]))
@@ -506,11 +651,13 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
                     terms.append(0.5 * alpha * cp.sum_squares(B @ W))
             elif family == "trace":
                 terms.append((alpha / y_scale) * cp.normNuc(W))
+            elif family == "lasso":
+                terms.append((alpha / y_scale) * cp.sum(cp.abs(W)))
             else:  # joint_feature
                 terms.append((alpha / y_scale) * cp.sum(cp.norm(W, 2, axis=0)))
 
     objective = cp.sum(terms) if terms else cp.Constant(0.0)
-    problem = cp.Problem(cp.Minimize(objective / obj_scale))
+    problem = cp.Problem(cp.Minimize(objective / obj_scale), constraints)
     return problem, W, b, variables
 
 
@@ -589,8 +736,8 @@ def solve_reference(
 
     Parameters
     ----------
-    family : {'shared_parameter', 'mean', 'graph', 'trace', 'joint_feature'}
-        Regularization family.
+    family : str
+        Regularization family, one of :data:`FAMILIES`.
     X : array-like of shape (n_samples, n_features)
         Design matrix (scipy sparse is densified).
     y : array-like of shape (n_samples,)
@@ -626,6 +773,10 @@ def solve_reference(
         ``shared_coef`` : ndarray of shape (n_features,) for
         ``'shared_parameter'`` (the minimizing ``w0`` for the returned
         ``coef``, so that the penalty with or without it agrees), else ``None``;
+        ``components`` : the split ``(P, Q)`` or ``(L, S)`` for ``'dirty'`` and
+        ``'robust'``, else ``None``;
+        ``task_matrix`` : ndarray of shape (n_tasks, n_tasks), the minimizing ``M``
+        (``'clustered'``) or ``Sigma`` (``'relationship'``), else ``None``;
         ``status`` : str, the cvxpy status of the returned solve.
 
     Raises
@@ -679,9 +830,16 @@ def solve_reference(
             intercept[variables["b_tasks"]] = np.asarray(b_var.value).ravel() * y_scale
         intercept[one_class > 0] = np.inf
         intercept[one_class < 0] = -np.inf
-        shared = None
+        shared = components = task_matrix = None
         if family == "shared_parameter":
             shared = _shared_closed_form(coef, p["alpha_shared"], p["alpha_task"])
+        if "components" in variables:
+            first = np.asarray(variables["components"][0].value, dtype=np.float64) * y_scale
+            components = (first, coef - first)
+        if "task_matrix" in variables:
+            task_matrix = np.asarray(variables["task_matrix"].value, dtype=np.float64)
+        elif family == "relationship":
+            task_matrix = relationship_covariance(coef)
         obj = objective_value(
             family,
             X,
@@ -695,8 +853,10 @@ def solve_reference(
             task_scale=tau,
             shared_coef=shared,
             loss=loss,
+            components=components,
         )
-        return {"coef": coef, "intercept": intercept, "objective": obj, "shared_coef": shared}
+        return {"coef": coef, "intercept": intercept, "objective": obj, "shared_coef": shared,
+                "components": components, "task_matrix": task_matrix}
 
     usable = ("optimal", "optimal_inaccurate", "user_limit")
     candidates = []
