@@ -1,49 +1,8 @@
 """skmtl: regularized multi-task learning as scikit-learn estimators."""
 
-from .linear_model import (
-    GraphRegularizedClassifier,
-    GraphRegularizedClassifierCV,
-    GraphRegularizedRegressor,
-    GraphRegularizedRegressorCV,
-    JointFeatureClassifier,
-    JointFeatureClassifierCV,
-    JointFeatureRegressor,
-    JointFeatureRegressorCV,
-    MeanRegularizedClassifier,
-    MeanRegularizedClassifierCV,
-    MeanRegularizedRegressor,
-    MeanRegularizedRegressorCV,
-    SharedParameterClassifier,
-    SharedParameterClassifierCV,
-    SharedParameterRegressor,
-    SharedParameterRegressorCV,
-    TraceNormClassifier,
-    TraceNormClassifierCV,
-    TraceNormRegressor,
-    TraceNormRegressorCV,
-)
+from . import linear_model
+from .linear_model import *  # noqa: F403  (every estimator, listed in linear_model.__all__)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "GraphRegularizedClassifier",
-    "GraphRegularizedClassifierCV",
-    "GraphRegularizedRegressor",
-    "GraphRegularizedRegressorCV",
-    "JointFeatureClassifier",
-    "JointFeatureClassifierCV",
-    "JointFeatureRegressor",
-    "JointFeatureRegressorCV",
-    "MeanRegularizedClassifier",
-    "MeanRegularizedClassifierCV",
-    "MeanRegularizedRegressor",
-    "MeanRegularizedRegressorCV",
-    "SharedParameterClassifier",
-    "SharedParameterClassifierCV",
-    "SharedParameterRegressor",
-    "SharedParameterRegressorCV",
-    "TraceNormClassifier",
-    "TraceNormClassifierCV",
-    "TraceNormRegressor",
-    "TraceNormRegressorCV",
-]
+__all__ = list(linear_model.__all__)

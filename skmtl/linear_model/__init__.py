@@ -26,6 +26,7 @@ from ._regressors import (
     SharedParameterRegressor,
     TraceNormRegressor,
 )
+from ._relationship import TaskRelationshipClassifier, TaskRelationshipRegressor
 
 __all__ = [
     "GraphRegularizedClassifier",
@@ -44,6 +45,8 @@ __all__ = [
     "SharedParameterClassifierCV",
     "SharedParameterRegressor",
     "SharedParameterRegressorCV",
+    "TaskRelationshipClassifier",
+    "TaskRelationshipRegressor",
     "TraceNormClassifier",
     "TraceNormClassifierCV",
     "TraceNormRegressor",

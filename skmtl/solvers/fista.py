@@ -17,8 +17,11 @@ every scaled residual :math:`\kappa r` gives the dual value
 
 (:math:`R^\circ` the dual norm).  The gap :math:`P(W) - \max_\kappa D(\kappa)` over
 :math:`\kappa \in \{1, \min(1, \alpha/R^\circ(Z))\}` bounds the suboptimality
-and vanishes at the optimum.  Every quantity comes from the loss object, so
-the gap costs one gradient whether the loss holds statistics or rows.
+and vanishes at the optimum.  A penalty that is not a norm but provides its
+conjugate :math:`h^*` (the squared trace norm of
+:mod:`skmtl.penalties.relationship`) takes :math:`\kappa = 1`.  Every quantity
+comes from the loss object, so the gap costs one gradient whether the loss
+holds statistics or rows.
 
 For the logistic loss (:mod:`skmtl.logistic_loss`) the dual variables are
 :math:`a_i \in [0, 1]`, one per row, built from the slopes of the loss at W and
@@ -39,7 +42,13 @@ _STEP_GROWTH = 0.8
 
 
 def _best_dual_value(loss_part, correlation, penalty, l2, xp):
-    """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``."""
+    """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``.
+
+    A penalty with ``conjugate(Z, l2, xp)`` (finite everywhere) gives h* itself, and
+    kappa = 1, the dual optimum at the solution.
+    """
+    if hasattr(penalty, "conjugate"):
+        return loss_part(1.0) - float(penalty.conjugate(correlation, l2, xp))
     dual_norm = float(penalty.dual_norm(correlation, xp))
     feasible = 1.0 if dual_norm <= penalty.alpha else penalty.alpha / dual_norm
 
