@@ -27,12 +27,23 @@ from ._regressors import (
     TraceNormRegressor,
 )
 from ._relationship import TaskRelationshipClassifier, TaskRelationshipRegressor
+from ._sparse import (
+    DirtyClassifier,
+    DirtyRegressor,
+    IndependentLassoClassifier,
+    IndependentLassoRegressor,
+    RobustLowRankRegressor,
+)
 
 __all__ = [
+    "DirtyClassifier",
+    "DirtyRegressor",
     "GraphRegularizedClassifier",
     "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
     "GraphRegularizedRegressorCV",
+    "IndependentLassoClassifier",
+    "IndependentLassoRegressor",
     "JointFeatureClassifier",
     "JointFeatureClassifierCV",
     "JointFeatureRegressor",
@@ -41,6 +52,7 @@ __all__ = [
     "MeanRegularizedClassifierCV",
     "MeanRegularizedRegressor",
     "MeanRegularizedRegressorCV",
+    "RobustLowRankRegressor",
     "SharedParameterClassifier",
     "SharedParameterClassifierCV",
     "SharedParameterRegressor",

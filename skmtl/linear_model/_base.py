@@ -44,6 +44,9 @@ class MultiTaskLinearModel(MultiTaskModel):
     def _after_fit(self, xp):
         """Family-specific fitted attributes (hook)."""
 
+    def _keep_reference_solution(self, result):
+        """Keep what ``_after_fit`` needs from the cvxpy reference's result dict (hook)."""
+
     # -------------------------------------------------------- solver helpers
     def _penalty(self, n_tasks):
         """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
@@ -90,6 +93,7 @@ class MultiTaskLinearModel(MultiTaskModel):
             fit_intercept=self.fit_intercept,
             loss=loss,
         )
+        self._keep_reference_solution(result)
         return result["coef"], result["intercept"]
 
     # ---------------------------------------------------------------- decide

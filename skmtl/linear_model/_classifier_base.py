@@ -99,8 +99,9 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             X, signs, sample_weight, task_index, n_tasks, task_scale, self.fit_intercept, xp
         )
         penalty = self._effective_penalty(n_tasks, start[:, :n_features], xp)
+        # Families without a ridge parameter (the split norms) have l2 = 0.
         smooth_penalty = penalty if isinstance(penalty, QuadraticPenalty) else (
-            QuadraticPenalty(rank_one=(self.l2, 0.0)))
+            QuadraticPenalty(rank_one=(getattr(self, "l2", 0.0), 0.0)))
         objective = PenalizedLogistic(loss, OnFeatures(smooth_penalty, n_features))
         certificate, kkt_of_gradient = self._certificate_functions(
             objective, penalty, start, n_features

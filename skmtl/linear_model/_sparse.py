@@ -1,0 +1,474 @@
+r"""The sparse families: per-task lasso, the dirty model and the robust low-rank model.
+
+The lasso is a norm family like the trace and L2,1 norms.  The dirty and
+robust models split the coefficients, :math:`W = W_1 + W_2`, with one norm on
+each part, minimized jointly: the solvers work on the stacked components
+:math:`[W_1 \mid W_2]` (:class:`~skmtl.penalties.sparse.SplitNorm`,
+:class:`~skmtl.penalties.sparse.StackedLoss`) and stop on the duality gap of
+that problem.
+"""
+
+from numbers import Real
+
+from sklearn.utils._array_api import _is_numpy_namespace
+from sklearn.utils._param_validation import Interval
+
+from .._array_api import to_numpy
+from ..penalties import JointFeatureNorm, OnFeatures, TraceNorm
+from ..penalties.sparse import L1Norm, SplitNorm, StackedLoss, TaskGroupNorm
+from ..solvers.fista import (
+    accelerated_proximal_gradient,
+    fista,
+    logistic_duality_gap,
+    relative_duality_gap,
+)
+from ._base import MultiTaskLinearRegressor
+from ._classifier_base import MultiTaskLinearClassifier
+from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
+from ._classifiers import _ITERATIONS as _CLASSIFIER_ITERATIONS
+from ._classifiers import _LOGISTIC_GAP
+from ._classifiers import _NORM_SOLVERS as _CLASSIFIER_NORM_SOLVERS
+from ._docstrings import GAP, document
+from ._families import _NormFamily, _set_common_parameters, with_solvers
+from ._regressors import _ATTRIBUTES, _ITERATIONS, _NORM_SOLVERS
+
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+
+
+# ----------------------------------------------------------------- families
+class IndependentLassoFamily(_NormFamily):
+    """:math:`\\alpha\\|W\\|_1 + l_2/2 \\|W\\|_F^2`."""
+
+    _family = "lasso"
+
+    def _penalty(self, n_tasks):
+        return L1Norm(self.alpha)
+
+    def _after_fit(self, xp):
+        self.support_ = self.coef_ != 0
+
+
+class _SplitFamily:
+    """:math:`W = W_1 + W_2` with one norm on each part (the dirty and robust models).
+
+    A family names its two parameters (``_parameters``), its two norms
+    (``_norms``) and the fitted attributes of the parts (``_component_names``).
+    The solve leaves the parts in ``_split``; ``_after_fit`` publishes them.
+    """
+
+    def _penalty(self, n_tasks):
+        return SplitNorm(*self._norms())
+
+    def _reference_params(self):
+        return {name: getattr(self, name) for name in self._parameters}
+
+    def _start_of_first(self, coef, xp):
+        """The previous fit's first part with ``warm_start`` (same shape), else zeros."""
+        previous = getattr(self, self._component_names[0], None)
+        if self.warm_start and previous is not None and tuple(previous.shape) == tuple(
+            coef.shape
+        ):
+            return xp.asarray(previous, dtype=coef.dtype, device=coef.device)
+        return xp.zeros_like(coef)
+
+    def _keep_reference_solution(self, result):
+        self._split = result["components"]
+
+    def _first_part(self, like, xp):
+        """The stored first part, in the namespace, dtype and device of ``like``."""
+        return xp.asarray(self._split[0], dtype=like.dtype, device=like.device)
+
+    def _after_fit(self, xp):
+        first = self._first_part(self.coef_, xp)
+        second = xp.asarray(self._split[1], dtype=first.dtype, device=first.device)
+        del self._split
+        setattr(self, self._component_names[0], first)
+        setattr(self, self._component_names[1], second)
+        self._describe_parts(first, second, xp)
+
+    def _describe_parts(self, first, second, xp):
+        """More fitted attributes from the two parts (hook)."""
+
+
+class DirtyFamily(_SplitFamily):
+    """:math:`W = P + Q`, :math:`\\alpha_s\\sum_j \\|P_{:,j}\\|_2 + \\alpha_t\\|Q\\|_1`."""
+
+    _family = "dirty"
+    _parameters = ("alpha_shared", "alpha_task")
+    _component_names = ("joint_coef_", "task_coef_")
+    _family_constraints = {"alpha_shared": _POSITIVE, "alpha_task": _POSITIVE}
+
+    def __init__(self, alpha_shared=0.1, alpha_task=0.08, *, fit_intercept=True,
+                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=10000,
+                 warm_start=False, task_column=None, verbose=0):
+        self.alpha_shared = alpha_shared
+        self.alpha_task = alpha_task
+        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
+                               solver=solver, tol=tol, max_iter=max_iter,
+                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+
+    def _norms(self):
+        return JointFeatureNorm(self.alpha_shared), L1Norm(self.alpha_task)
+
+    def _describe_parts(self, first, second, xp):
+        self.support_ = self.coef_ != 0
+
+
+class RobustLowRankFamily(_SplitFamily):
+    """:math:`W = L + S`, :math:`\\alpha_l\\|L\\|_* + \\alpha_o\\sum_t \\|S_{t,:}\\|_2`."""
+
+    _family = "robust"
+    _parameters = ("alpha_lowrank", "alpha_outlier")
+    _component_names = ("lowrank_coef_", "outlier_coef_")
+    _family_constraints = {"alpha_lowrank": _POSITIVE, "alpha_outlier": _POSITIVE}
+
+    def __init__(self, alpha_lowrank=0.1, alpha_outlier=0.08, *, fit_intercept=True,
+                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=10000,
+                 warm_start=False, task_column=None, verbose=0):
+        self.alpha_lowrank = alpha_lowrank
+        self.alpha_outlier = alpha_outlier
+        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
+                               solver=solver, tol=tol, max_iter=max_iter,
+                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+
+    def _norms(self):
+        return TraceNorm(self.alpha_lowrank), TaskGroupNorm(self.alpha_outlier)
+
+    def _describe_parts(self, first, second, xp):
+        singular = xp.linalg.svdvals(first)
+        largest = float(xp.max(singular)) if singular.shape[0] else 0.0
+        self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
+        outliers = to_numpy(xp.linalg.vector_norm(second, axis=1) > 0, xp)
+        labels = self._task_labels[outliers]
+        # numeric labels follow the data's namespace, like ``tasks_``
+        if labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
+            labels = xp.asarray(labels, device=second.device)
+        self.outlier_tasks_ = labels
+
+
+# ---------------------------------------------------------- split solvers
+class _SplitRegression:
+    """FISTA on the stacked parts for the squared loss, and its duality gap."""
+
+    def _solve_norm_penalized(self, loss, coef, xp, penalty):
+        stacked_loss = StackedLoss(loss, coef.shape[1], xp)
+        start = stacked_loss.stack(self._start_of_first(coef, xp), coef)
+        stacked, n_iter, _ = fista(stacked_loss, penalty, 0.0, start, self.tol, self.max_iter, xp)
+        self._split = penalty.halves(stacked)
+        return stacked_loss.collapse(stacked), n_iter
+
+    def _certificate(self, loss, penalty, coef, xp, precondition):
+        stacked_loss = StackedLoss(loss, coef.shape[1], xp)
+        stacked = stacked_loss.stack(self._first_part(coef, xp), coef)
+        return relative_duality_gap(stacked_loss, penalty, 0.0, stacked, xp)
+
+
+class _SplitClassification:
+    """FISTA with backtracking on :math:`[W_1 \\mid W_2 \\mid b]` for the logistic loss."""
+
+    def _certificate_functions(self, objective, penalty, start, n_features):
+        """The duality gap at the stacked point of the stored split, relative to the
+        objective at the start (W = 0 with its best intercepts)."""
+        loss, xp = objective.loss, objective.loss.xp
+        stacked_loss = StackedLoss(loss, n_features, xp)
+        scale = max(float(loss.value(start)), 1e-300)
+
+        def relative_gap(theta):
+            stacked = stacked_loss.stack(self._first_part(theta, xp), theta)
+            gap = logistic_duality_gap(
+                stacked_loss, penalty, 0.0, stacked, 2 * n_features, self.fit_intercept, xp
+            )
+            return max(gap / scale, 0.0)
+
+        return relative_gap, None
+
+    def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
+        stacked_loss = StackedLoss(objective.loss, n_features, xp)
+        norm = OnFeatures(penalty, 2 * n_features)
+
+        def prox(values, step):
+            return norm.prox(values, step, xp)
+
+        def stacked_certificate(stacked):
+            self._split = penalty.halves(stacked[:, :2 * n_features])
+            return certificate(stacked_loss.collapse(stacked))
+
+        start = stacked_loss.stack(self._start_of_first(theta[:, :n_features], xp), theta)
+        stacked, n_iter, _ = accelerated_proximal_gradient(
+            stacked_loss, prox, start, stacked_loss.lipschitz(), stacked_certificate, self.tol,
+            self.max_iter, xp, backtracking=True,
+        )
+        self._split = penalty.halves(stacked[:, :2 * n_features])
+        return stacked_loss.collapse(stacked), n_iter
+
+
+# -------------------------------------------------------------- estimators
+_LASSO_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
+_LASSO_CLASSIFIER_CONSTRAINTS = with_solvers("auto", "proximal_newton", "fista", "cvxpy")
+_SPLIT_CONSTRAINTS = with_solvers("auto", "fista", "cvxpy")
+_SPLIT_SOLVERS = (
+    "``'fista'`` is accelerated proximal gradient with adaptive restart on the\n"
+    "        stacked parts (the loss of their sum), stopping on the duality gap;\n"
+    "        ``'auto'`` is ``'fista'``."
+)
+_SPLIT_CLASSIFIER_SOLVERS = _SPLIT_SOLVERS.replace(
+    "adaptive restart", "backtracking and adaptive\n        restart"
+)
+
+
+class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor):
+    r"""Per-task lasso / elastic net: the sparse single-task baseline.
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \frac{{(y_i - x_i^\top w_t - b_t)^2}}{{2}}
+            + \alpha\|W\|_1 + \frac{{l_2}}{{2}}\|W\|_F^2,
+
+    :math:`\|W\|_1 = \sum_{{t,j}} |W_{{tj}}|`.  The penalty does not couple the
+    tasks: :math:`w_t` is the fit of task t alone with :math:`\alpha/\tau_t` and
+    :math:`l_2/\tau_t`, scikit-learn's
+    ``ElasticNet(alpha=(alpha + l2)/tau_t, l1_ratio=alpha/(alpha + l2))`` on its
+    rows and sample weights (``Lasso(alpha=alpha/tau_t)`` when ``l2=0``): the
+    baseline that the coupled families are measured against.
+
+    Parameters
+    ----------
+    alpha : float, default=0.1
+        :math:`\alpha \ge 0`.
+    l2 : float, default=0.0
+        :math:`l_2 \ge 0`.
+    {common}
+    Attributes
+    ----------
+    support_ : array of shape (n_tasks, n_features)
+        Boolean mask of the non-zero entries of ``coef_``.
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import IndependentLassoRegressor
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=4, structure='sparse',
+    ...                                            n_informative=3, noise=0.1, random_state=0)
+    >>> model = IndependentLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    >>> model.support_.sum(axis=1).tolist()
+    [3, 3, 3, 3]
+    """
+
+    _parameter_constraints = {**_LASSO_CONSTRAINTS, **IndependentLassoFamily._family_constraints}
+
+
+class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifier):
+    r"""Per-task L1 (elastic-net) logistic regression: the sparse single-task baseline.
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \log(1 + e^{{-y_i (x_i^\top w_t + b_t)}})
+            + \alpha\|W\|_1 + \frac{{l_2}}{{2}}\|W\|_F^2.
+
+    With one task and ``l2=0`` it is scikit-learn's ``LogisticRegression`` with
+    an L1 penalty and :math:`C = 1/(S\alpha)` (S the sum of the sample weights).
+
+    Parameters
+    ----------
+    alpha : float, default=0.1
+        :math:`\alpha \ge 0`.
+    l2 : float, default=0.0
+        :math:`l_2 \ge 0`.
+    {common}
+    Attributes
+    ----------
+    support_ : array of shape (n_tasks, n_features)
+        Boolean mask of the non-zero entries of ``coef_``.
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import IndependentLassoClassifier
+    >>> from skmtl.datasets import make_multitask_classification
+    >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, random_state=0)
+    >>> model = IndependentLassoClassifier(alpha=0.01).fit(X, y, tasks=tasks)
+    >>> model.predict_proba(X[:2], tasks=tasks[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **_LASSO_CLASSIFIER_CONSTRAINTS, **IndependentLassoFamily._family_constraints,
+    }
+
+
+_DIRTY_RANGE = r"""
+
+    Both parts are used only when
+    :math:`\alpha_{{task}} < \alpha_{{shared}} < \sqrt T \alpha_{{task}}`: with
+    :math:`\alpha_{{task}} \ge \alpha_{{shared}}` the model is the L2,1 model of
+    ``JointFeatureRegressor`` with :math:`\alpha = \alpha_{{shared}}`, with
+    :math:`\alpha_{{shared}} \ge \sqrt T \alpha_{{task}}` the per-task lasso
+    ``IndependentLassoRegressor`` with :math:`\alpha = \alpha_{{task}}`,
+    since the dual ball of one norm then lies inside the other's."""
+_DIRTY_NOTE = r"""
+    Jalali et al. (2010) and MALSAR penalize the shared part with the
+    :math:`\ell_{{1,\infty}}` norm :math:`\sum_j \max_t |P_{{tj}}|`; the
+    :math:`\ell_{{2,1}}` norm used here selects features jointly across tasks
+    just as well, and has an exact, cheap prox (group soft-thresholding) and a
+    dual ball in closed form, hence an exact duality gap.  It is the group
+    structure of ``JointFeatureRegressor`` and of scikit-learn's
+    ``MultiTaskLasso``.  There is no ridge term: its duality gap would need the
+    distance to the intersection of the two dual balls, which has no closed
+    form.
+"""
+
+
+class DirtyRegressor(DirtyFamily, _SplitRegression, MultiTaskLinearRegressor):
+    r"""Dirty multi-task regression: jointly selected features plus task-specific ones.
+
+    The coefficients are a part shared in support, P, plus an elementwise
+    sparse part, Q (Jalali, Ravikumar, Sanghavi & Ruan 2010):
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \frac{{(y_i - x_i^\top (p_t + q_t) - b_t)^2}}{{2}}
+            + \alpha_{{shared}}\sum_j \|P_{{:,j}}\|_2 + \alpha_{{task}}\|Q\|_1,
+
+    minimized jointly over P and Q; ``coef_`` is :math:`W = P + Q`.  A feature
+    that most tasks use enters P, one that few tasks use enters Q.{range}
+{note}
+    Parameters
+    ----------
+    alpha_shared : float, default=0.1
+        :math:`\alpha_{{shared}} > 0`, the weight of the group norm on P.
+    alpha_task : float, default=0.08
+        :math:`\alpha_{{task}} > 0`, the weight of the L1 norm on Q.
+    {common}
+    Attributes
+    ----------
+    joint_coef_ : array of shape (n_tasks, n_features)
+        P, whose non-zero columns are the features used by every task.
+    task_coef_ : array of shape (n_tasks, n_features)
+        Q, the task-specific entries.
+    support_ : array of shape (n_tasks, n_features)
+        Boolean mask of the non-zero entries of ``coef_``.
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import DirtyRegressor
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=4, structure='sparse',
+    ...                                            n_informative=3, random_state=0)
+    >>> model = DirtyRegressor(alpha_shared=0.3, alpha_task=0.3).fit(X, y, tasks=tasks)
+    >>> int((model.joint_coef_ != 0).any(axis=0).sum())
+    3
+    """
+
+    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **DirtyFamily._family_constraints}
+
+
+class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifier):
+    r"""Dirty multi-task logistic regression: jointly selected plus task-specific features.
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \log(1 + e^{{-y_i (x_i^\top (p_t + q_t) + b_t)}})
+            + \alpha_{{shared}}\sum_j \|P_{{:,j}}\|_2 + \alpha_{{task}}\|Q\|_1,
+
+    minimized jointly over P and Q (Jalali et al. 2010); ``coef_`` is
+    :math:`W = P + Q`.{range}
+{note}
+    Parameters
+    ----------
+    alpha_shared : float, default=0.1
+        :math:`\alpha_{{shared}} > 0`, the weight of the group norm on P.
+    alpha_task : float, default=0.08
+        :math:`\alpha_{{task}} > 0`, the weight of the L1 norm on Q.
+    {common}
+    Attributes
+    ----------
+    joint_coef_ : array of shape (n_tasks, n_features)
+        P, whose non-zero columns are the features used by every task.
+    task_coef_ : array of shape (n_tasks, n_features)
+        Q, the task-specific entries.
+    support_ : array of shape (n_tasks, n_features)
+        Boolean mask of the non-zero entries of ``coef_``.
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import DirtyClassifier
+    >>> from skmtl.datasets import make_multitask_classification
+    >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, random_state=0)
+    >>> model = DirtyClassifier(alpha_shared=0.01, alpha_task=0.01).fit(X, y, tasks=tasks)
+    >>> model.predict_proba(X[:2], tasks=tasks[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **DirtyFamily._family_constraints}
+
+
+class RobustLowRankRegressor(RobustLowRankFamily, _SplitRegression, MultiTaskLinearRegressor):
+    r"""Robust multi-task regression: a shared low-rank structure plus outlier tasks.
+
+    The coefficients are a low-rank part L plus a part S whose non-zero rows are
+    the tasks that do not follow the shared structure (Chen, Zhou & Ye 2011):
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \frac{{(y_i - x_i^\top (l_t + s_t) - b_t)^2}}{{2}}
+            + \alpha_{{lowrank}}\|L\|_* + \alpha_{{outlier}}\sum_t \|S_{{t,:}}\|_2,
+
+    minimized jointly over L and S; ``coef_`` is :math:`W = L + S`.  Both parts
+    are used only when
+    :math:`\alpha_{{outlier}} < \alpha_{{lowrank}} < \sqrt T \alpha_{{outlier}}`.
+    The dual norms satisfy
+    :math:`\max_t \|Z_{{t,:}}\|_2 \le \|Z\|_2 \le \sqrt T \max_t \|Z_{{t,:}}\|_2`, so
+    with :math:`\alpha_{{outlier}} \ge \alpha_{{lowrank}}` the model is the trace-norm
+    model, with :math:`\alpha_{{lowrank}} \ge \sqrt T \alpha_{{outlier}}` a
+    group lasso on each task's coefficients.
+
+    Parameters
+    ----------
+    alpha_lowrank : float, default=0.1
+        :math:`\alpha_{{lowrank}} > 0`, the weight of the trace norm on L.
+    alpha_outlier : float, default=0.08
+        :math:`\alpha_{{outlier}} > 0`, the weight of the row-group norm on S.
+    {common}
+    Attributes
+    ----------
+    lowrank_coef_ : array of shape (n_tasks, n_features)
+        L.
+    outlier_coef_ : array of shape (n_tasks, n_features)
+        S; its non-zero rows are the outlier tasks.
+    outlier_tasks_ : ndarray of shape (n_outliers,)
+        Labels of the tasks whose row of S is non-zero.
+    rank_ : int
+        Number of singular values of L above 1e-10 times the largest.
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import RobustLowRankRegressor
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=5, structure='lowrank', rank=1,
+    ...                                            noise=0.1, random_state=0)
+    >>> model = RobustLowRankRegressor(alpha_lowrank=0.2, alpha_outlier=0.16)
+    >>> model.fit(X, y, tasks=tasks).rank_
+    1
+    >>> model.outlier_tasks_.tolist()
+    []
+    """
+
+    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **RobustLowRankFamily._family_constraints}
+
+
+for _cls in (DirtyRegressor, DirtyClassifier):
+    _cls.__doc__ = _cls.__doc__.replace("{note}", _DIRTY_NOTE).replace("{range}", _DIRTY_RANGE)
+document(IndependentLassoRegressor, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000,
+         GAP, _ATTRIBUTES, _ITERATIONS)
+document(IndependentLassoClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}",
+         _CLASSIFIER_NORM_SOLVERS, 10000, _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES,
+         _CLASSIFIER_ITERATIONS)
+for _cls in (DirtyRegressor, RobustLowRankRegressor):
+    document(_cls, "{'auto', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000, GAP, _ATTRIBUTES,
+             _ITERATIONS)
+document(DirtyClassifier, "{'auto', 'fista', 'cvxpy'}", _SPLIT_CLASSIFIER_SOLVERS, 10000,
+         _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES, _CLASSIFIER_ITERATIONS)

@@ -1,0 +1,189 @@
+r"""Sparse penalties, and the sum of two norms on a split :math:`W = W_1 + W_2`.
+
+:class:`L1Norm` and :class:`TaskGroupNorm` have the interface of
+:class:`~skmtl.penalties.TraceNorm`: ``value``, ``prox``, the dual norm and the
+distance to its ball.
+
+The dirty and robust models penalize a split of the coefficients,
+
+.. math::  \Omega(W) = \min_{W_1 + W_2 = W} R_1(W_1) + R_2(W_2),
+
+the infimal convolution of two norms.  It is minimized on the stacked
+variable :math:`V = [W_1 \mid W_2]` of shape (T, 2d): :class:`SplitNorm` is
+:math:`R_1(W_1) + R_2(W_2)`, a norm on V with a separable prox, and
+:class:`StackedLoss` shows the loss of :math:`W_1 + W_2` as a function of V.
+The dual norm of :math:`R_1(V_1) + R_2(V_2)` is
+:math:`\max(R_1^\circ(Z_1), R_2^\circ(Z_2))` (each :math:`R_i^\circ` measured
+against its own weight), and the gradient of the stacked loss is
+:math:`[G \mid G]`, so the duality gap of the solvers, computed on V, is the
+gap of the problem in W, whose dual ball is the intersection of the two
+balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
+"""
+
+
+class L1Norm:
+    r"""Entrywise L1 norm :math:`\alpha\sum_{t,j}|W_{tj}|`; prox by soft-thresholding."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def value(self, coef, xp):
+        return self.alpha * xp.sum(xp.abs(coef))
+
+    def prox(self, coef, step, xp):
+        return xp.sign(coef) * xp.clip(xp.abs(coef) - step * self.alpha, min=0.0)
+
+    def dual_norm(self, z, xp):
+        """Largest absolute entry, the dual of the L1 norm."""
+        return xp.max(xp.abs(z))
+
+    def dual_ball_distance_squared(self, z, xp):
+        r"""Squared distance of z to :math:`\{\max_{tj} |Z_{tj}| \le \alpha\}`."""
+        return xp.sum(xp.clip(xp.abs(z) - self.alpha, min=0.0) ** 2)
+
+
+class TaskGroupNorm:
+    r"""Row-group norm :math:`\alpha\sum_t \|W_{t,:}\|_2` (one group per task, across features)."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def value(self, coef, xp):
+        return self.alpha * xp.sum(xp.linalg.vector_norm(coef, axis=1))
+
+    def prox(self, coef, step, xp):
+        norms = xp.linalg.vector_norm(coef, axis=1)
+        threshold = step * self.alpha
+        safe = xp.where(norms > threshold, norms, xp.ones_like(norms))
+        scale = xp.where(norms > threshold, 1.0 - threshold / safe, xp.zeros_like(norms))
+        return coef * scale[:, None]
+
+    def dual_norm(self, z, xp):
+        """Largest row norm, the dual of the row-group norm."""
+        return xp.max(xp.linalg.vector_norm(z, axis=1))
+
+    def dual_ball_distance_squared(self, z, xp):
+        norms = xp.linalg.vector_norm(z, axis=1)
+        return xp.sum(xp.clip(norms - self.alpha, min=0.0) ** 2)
+
+
+class SplitNorm:
+    r""":math:`R_1(V_1) + R_2(V_2)` on :math:`V = [V_1 \mid V_2]`, each half (T, d).
+
+    ``alpha`` is 1: the weights live in the two norms, and the dual norm
+    :math:`\max(R_1^\circ(Z_1)/\alpha_1, R_2^\circ(Z_2)/\alpha_2)` is the gauge of
+    the product of their dual balls.
+
+    Parameters
+    ----------
+    first, second : norm penalties
+        Objects with ``alpha``, ``value``, ``prox``, ``dual_norm`` (unweighted)
+        and ``dual_ball_distance_squared``, such as :class:`L1Norm` or
+        :class:`~skmtl.penalties.TraceNorm`; both ``alpha`` must be positive.
+    """
+
+    alpha = 1.0
+
+    def __init__(self, first, second):
+        self.first = first
+        self.second = second
+
+    @staticmethod
+    def halves(stacked):
+        """:math:`(V_1, V_2)`, the two halves of the columns."""
+        d = stacked.shape[1] // 2
+        return stacked[:, :d], stacked[:, d:]
+
+    def value(self, stacked, xp):
+        first, second = self.halves(stacked)
+        return self.first.value(first, xp) + self.second.value(second, xp)
+
+    def prox(self, stacked, step, xp):
+        first, second = self.halves(stacked)
+        return xp.concat(
+            [self.first.prox(first, step, xp), self.second.prox(second, step, xp)], axis=1
+        )
+
+    def dual_norm(self, z, xp):
+        first, second = self.halves(z)
+        return max(float(self.first.dual_norm(first, xp)) / self.first.alpha,
+                   float(self.second.dual_norm(second, xp)) / self.second.alpha)
+
+    def dual_ball_distance_squared(self, z, xp):
+        """Squared distance to the product of the two dual balls."""
+        first, second = self.halves(z)
+        return (self.first.dual_ball_distance_squared(first, xp)
+                + self.second.dual_ball_distance_squared(second, xp))
+
+
+class StackedLoss:
+    r"""A loss of :math:`\Theta = [W \mid b]` seen on :math:`[W_1 \mid W_2 \mid b]`.
+
+    Every method evaluates the wrapped loss at :math:`[W_1 + W_2 \mid b]`;
+    gradients and dual correlations, :math:`[G_W \mid G_b]` there, become
+    :math:`[G_W \mid G_W \mid G_b]`.  The Hessian becomes
+    :math:`A^\top H A` with :math:`\|A\|^2 = 2`, so the Lipschitz constant doubles.
+
+    Parameters
+    ----------
+    loss : GramSquaredLoss, SampleSquaredLoss or LogisticLoss
+    n_features : int
+        d, the number of columns of W (b, the columns after them, may be empty).
+    xp : namespace
+    """
+
+    def __init__(self, loss, n_features, xp):
+        self.loss = loss
+        self.n_features = n_features
+        self.xp = xp
+        self._last = (None, None)
+
+    def collapse(self, stacked):
+        r""":math:`[W_1 + W_2 \mid b]` (the last result is kept: the solvers ask twice)."""
+        if self._last[0] is stacked:
+            return self._last[1]
+        d = self.n_features
+        coef = stacked[:, :d] + stacked[:, d:2 * d]
+        if stacked.shape[1] > 2 * d:
+            coef = self.xp.concat([coef, stacked[:, 2 * d:]], axis=1)
+        self._last = (stacked, coef)
+        return coef
+
+    def stack(self, first, theta):
+        r""":math:`[W_1 \mid W - W_1 \mid b]` from :math:`\Theta = [W \mid b]` and :math:`W_1`."""
+        d = self.n_features
+        parts = [first, theta[:, :d] - first]
+        if theta.shape[1] > d:
+            parts.append(theta[:, d:])
+        return self.xp.concat(parts, axis=1)
+
+    def expand(self, gradient):
+        r""":math:`[G_W \mid G_W \mid G_b]`."""
+        d = self.n_features
+        parts = [gradient[:, :d], gradient]
+        return self.xp.concat(parts, axis=1)
+
+    def value(self, stacked):
+        return self.loss.value(self.collapse(stacked))
+
+    def gradient(self, stacked):
+        return self.expand(self.loss.gradient(self.collapse(stacked)))
+
+    def value_and_gradient(self, stacked):
+        value, gradient = self.loss.value_and_gradient(self.collapse(stacked))
+        return value, self.expand(gradient)
+
+    def lipschitz(self):
+        return 2.0 * self.loss.lipschitz()
+
+    def residual_target_inner(self, stacked):
+        return self.loss.residual_target_inner(self.collapse(stacked))
+
+    def dual_point(self, stacked, fit_intercept):
+        return self.loss.dual_point(self.collapse(stacked), fit_intercept)
+
+    def dual_value(self, dual):
+        return self.loss.dual_value(dual)
+
+    def dual_correlation(self, dual):
+        return self.expand(self.loss.dual_correlation(dual))

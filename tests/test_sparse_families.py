@@ -1,0 +1,400 @@
+"""The sparse families: per-task lasso, dirty model, robust low-rank model.
+
+Each is checked against an independent reference: scikit-learn's Lasso,
+ElasticNet and L1 LogisticRegression for the lasso, the other norm families at
+the parameters where the dirty model reduces to them, planted outliers for the
+robust model, and the cvxpy reference's optimum for all of them.
+"""
+
+import os
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmtl.datasets import make_multitask_regression
+from skmtl.linear_model import JointFeatureRegressor
+from skmtl.linear_model._sparse import (
+    DirtyClassifier,
+    DirtyRegressor,
+    IndependentLassoClassifier,
+    IndependentLassoRegressor,
+    RobustLowRankRegressor,
+)
+from skmtl.penalties import JointFeatureNorm, TraceNorm
+from skmtl.penalties.sparse import L1Norm, SplitNorm, TaskGroupNorm
+
+TOL = 1e-10
+ALL = [IndependentLassoRegressor, IndependentLassoClassifier, DirtyRegressor, DirtyClassifier,
+       RobustLowRankRegressor]
+
+
+def routed(seed=0, sizes=(30, 45, 38), d=5, binary=False):
+    rng = np.random.default_rng(seed)
+    tasks = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    X = rng.standard_normal((tasks.size, d)) + rng.normal(0, 0.5, d)
+    W = rng.standard_normal((len(sizes), d)) * (rng.uniform(size=(len(sizes), d)) < 0.6)
+    margin = np.einsum("ij,ij->i", X, W[tasks]) + 0.5 * tasks
+    y = margin + 0.5 * rng.standard_normal(tasks.size)
+    if binary:
+        y = np.where(rng.uniform(size=tasks.size) < 1 / (1 + np.exp(-margin)), 1, 0)
+    weights = rng.uniform(0.5, 2.0, tasks.size)
+    return X, y, tasks, weights
+
+
+# ------------------------------------------------------------ penalties
+def _penalties():
+    return {
+        "l1": L1Norm(0.3),
+        "task_group": TaskGroupNorm(0.4),
+        "dirty": SplitNorm(JointFeatureNorm(0.5), L1Norm(0.2)),
+        "robust": SplitNorm(TraceNorm(0.6), TaskGroupNorm(0.35)),
+    }
+
+
+def _cvxpy_norm(cp, name, V, d):
+    if name == "l1":
+        return 0.3 * cp.sum(cp.abs(V))
+    if name == "task_group":
+        return 0.4 * cp.sum(cp.norm(V, 2, axis=1))
+    first, second = V[:, :d], V[:, d:]
+    if name == "dirty":
+        return 0.5 * cp.sum(cp.norm(first, 2, axis=0)) + 0.2 * cp.sum(cp.abs(second))
+    return 0.6 * cp.normNuc(first) + 0.35 * cp.sum(cp.norm(second, 2, axis=1))
+
+
+@pytest.mark.parametrize("name", ["l1", "task_group", "dirty", "robust"])
+def test_penalty_prox_and_dual_norm_match_cvxpy(name):
+    """prox_{sR}(V) = argmin 1/2||X - V||^2 + s R(X), and the dual norm is
+    max <X, Z> over R(X) <= alpha (alpha = 1 for a split norm)."""
+    cp = pytest.importorskip("cvxpy")
+    penalty = _penalties()[name]
+    rng = np.random.default_rng(11)
+    d = 3
+    shape = (4, 2 * d) if name in ("dirty", "robust") else (4, d)
+    V, Z = rng.standard_normal(shape), rng.standard_normal(shape)
+    step = 0.8
+    variable = cp.Variable(shape)
+    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(variable - V)
+                           + step * _cvxpy_norm(cp, name, variable, d))).solve()
+    np.testing.assert_allclose(penalty.prox(V, step, np), variable.value, atol=1e-5)
+    np.testing.assert_allclose(penalty.value(V, np), _cvxpy_norm(cp, name, V, d).value,
+                               rtol=1e-12)
+    support = cp.Problem(cp.Maximize(cp.sum(cp.multiply(Z, variable))),
+                         [_cvxpy_norm(cp, name, variable, d) <= penalty.alpha])
+    support.solve()
+    np.testing.assert_allclose(float(penalty.dual_norm(Z, np)), support.value, rtol=1e-6)
+    inside = Z / float(penalty.dual_norm(Z, np)) * penalty.alpha
+    assert float(penalty.dual_ball_distance_squared(inside, np)) < 1e-20
+
+
+# ------------------------------------------------------- lasso identities
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+def test_one_task_lasso_is_sklearn(l2):
+    X, y, _, weights = routed(1, sizes=(80,))
+    alpha = 0.05
+    model = IndependentLassoRegressor(alpha=alpha, l2=l2, tol=TOL).fit(X, y, sample_weight=weights)
+    if l2 == 0:
+        reference = Lasso(alpha=alpha, tol=1e-14, max_iter=100_000)
+    else:
+        # ElasticNet: alpha_en * (l1_ratio ||w||_1 + (1 - l1_ratio)/2 ||w||^2)
+        reference = ElasticNet(alpha=alpha + l2, l1_ratio=alpha / (alpha + l2), tol=1e-14,
+                               max_iter=100_000)
+    reference.fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.coef_[0], reference.coef_, atol=1e-7)
+    np.testing.assert_allclose(model.intercept_[0], reference.intercept_, atol=1e-7)
+    assert model.coef_.shape == (1, X.shape[1])
+
+
+@pytest.mark.parametrize("task_weights", ["uniform", "size", "explicit"])
+def test_each_task_is_its_own_lasso(task_weights):
+    """The penalty is separable: task t minimizes tau_t * (its weighted mean loss)
+    + alpha ||w_t||_1, that is sklearn's Lasso on its rows with alpha / tau_t."""
+    X, y, tasks, weights = routed(2)
+    alpha, n_tasks = 0.04, 3
+    totals = np.bincount(tasks, weights=weights)
+    tau = {"uniform": np.ones(n_tasks), "size": totals / totals.sum(),
+           "explicit": np.array([0.5, 2.0, 1.3])}[task_weights]
+    given = tau if task_weights == "explicit" else task_weights
+    model = IndependentLassoRegressor(alpha=alpha, task_weights=given, tol=TOL).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    for t in range(n_tasks):
+        rows = tasks == t
+        reference = Lasso(alpha=alpha / tau[t], tol=1e-14, max_iter=100_000).fit(
+            X[rows], y[rows], sample_weight=weights[rows])
+        np.testing.assert_allclose(model.coef_[t], reference.coef_, atol=1e-7)
+        np.testing.assert_allclose(model.intercept_[t], reference.intercept_, atol=1e-7)
+    np.testing.assert_array_equal(model.support_, model.coef_ != 0)
+
+
+@pytest.mark.parametrize("solver", ["auto", "fista"])
+def test_one_task_lasso_classifier_is_sklearn(solver):
+    """Mean logistic loss + alpha ||w||_1 is sklearn's C * sum of losses + ||w||_1
+    divided by C n, so C = 1 / (n alpha)."""
+    X, y, _, _ = routed(3, sizes=(120,), binary=True)
+    alpha = 0.02
+    model = IndependentLassoClassifier(alpha=alpha, solver=solver, tol=1e-12,
+                                       max_iter=100_000).fit(X, y)
+    reference = LogisticRegression(l1_ratio=1.0, C=1 / (X.shape[0] * alpha), solver="saga",
+                                   tol=1e-12, max_iter=1_000_000).fit(X, y)
+    np.testing.assert_allclose(model.coef_[0], reference.coef_[0], atol=1e-5)
+    np.testing.assert_allclose(model.intercept_[0], reference.intercept_[0], atol=1e-5)
+
+
+# ------------------------------------------------------ dirty identities
+def test_dirty_with_expensive_task_part_is_joint_feature():
+    """With alpha_task >= alpha_shared the L2,1 dual ball lies inside the L-inf one:
+    the model is the L2,1 model with alpha = alpha_shared."""
+    X, y, tasks, weights = routed(4)
+    dirty = DirtyRegressor(alpha_shared=0.1, alpha_task=0.15, tol=TOL, max_iter=100_000).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    joint = JointFeatureRegressor(alpha=0.1, tol=TOL, max_iter=100_000).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    np.testing.assert_allclose(dirty.coef_, joint.coef_, atol=1e-6)
+    np.testing.assert_allclose(dirty.intercept_, joint.intercept_, atol=1e-6)
+
+
+def test_dirty_with_expensive_shared_part_is_lasso():
+    """With alpha_shared >= sqrt(T) alpha_task the L-inf dual ball lies inside the
+    L2,1 one: the model is the per-task lasso with alpha = alpha_task."""
+    X, y, tasks, weights = routed(5)
+    dirty = DirtyRegressor(alpha_shared=0.2, alpha_task=0.1, tol=TOL, max_iter=100_000).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    lasso = IndependentLassoRegressor(alpha=0.1, tol=TOL).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    np.testing.assert_allclose(dirty.coef_, lasso.coef_, atol=1e-6)
+    np.testing.assert_allclose(dirty.coef_, dirty.joint_coef_ + dirty.task_coef_, atol=1e-12)
+
+
+# --------------------------------------------------------- recovery tests
+def test_lasso_and_dirty_recover_the_support():
+    X, y, tasks, coef = make_multitask_regression(
+        n_tasks=4, n_features=15, n_samples=150, structure="sparse", n_informative=3,
+        noise=0.1, random_state=0)
+    true_support = coef != 0
+    lasso = IndependentLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(lasso.support_, true_support)
+    dirty = DirtyRegressor(alpha_shared=0.05, alpha_task=0.05).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(dirty.support_, true_support)
+    np.testing.assert_array_equal((dirty.joint_coef_ != 0).any(axis=0), true_support[0])
+
+
+def test_dirty_separates_shared_and_private_features():
+    """Three features used by every task go to P, one used by a single task to Q."""
+    rng = np.random.default_rng(0)
+    n_tasks, d, n = 4, 15, 150
+    W = np.zeros((n_tasks, d))
+    W[:, [1, 6, 8]] = rng.choice([-1, 1], (n_tasks, 3)) * rng.uniform(0.5, 1.5, (n_tasks, 3))
+    W[1, 12] = 1.0
+    tasks = np.repeat(np.arange(n_tasks), n)
+    X = rng.standard_normal((tasks.size, d))
+    y = np.einsum("ij,ij->i", X, W[tasks]) + 0.1 * rng.standard_normal(tasks.size)
+    model = DirtyRegressor(alpha_shared=0.15, alpha_task=0.1).fit(X, y, tasks=tasks)
+    np.testing.assert_array_equal(np.flatnonzero((model.joint_coef_ != 0).any(axis=0)),
+                                  [1, 6, 8])
+    np.testing.assert_array_equal(np.argwhere(model.task_coef_ != 0), [[1, 12]])
+    np.testing.assert_array_equal(model.support_, W != 0)
+
+
+def test_robust_model_finds_the_outlier_tasks():
+    rng = np.random.default_rng(7)
+    n_tasks, d, n = 8, 10, 60
+    W = np.outer(rng.standard_normal(n_tasks), rng.standard_normal(d))
+    outliers = [2, 5]
+    W[outliers] = 3.0 * rng.standard_normal((2, d))
+    tasks = np.repeat(np.arange(n_tasks), n)
+    X = rng.standard_normal((tasks.size, d))
+    y = np.einsum("ij,ij->i", X, W[tasks]) + 0.1 * rng.standard_normal(tasks.size)
+    model = RobustLowRankRegressor(alpha_lowrank=0.3, alpha_outlier=0.23).fit(
+        X, y, tasks=tasks + 10)
+    np.testing.assert_array_equal(model.outlier_tasks_, [12, 15])
+    assert model.rank_ == 1
+    np.testing.assert_allclose(model.coef_, model.lowrank_coef_ + model.outlier_coef_,
+                               atol=1e-12)
+
+
+# -------------------------------------------------------------- behaviour
+@pytest.mark.parametrize("cls, names", [
+    (DirtyRegressor, ("alpha_shared", "alpha_task")),
+    (DirtyClassifier, ("alpha_shared", "alpha_task")),
+    (RobustLowRankRegressor, ("alpha_lowrank", "alpha_outlier")),
+])
+@pytest.mark.parametrize("value", [0.0, -1.0])
+def test_non_positive_weights_raise(cls, names, value):
+    X, y, tasks, _ = routed(6, binary=cls is DirtyClassifier)
+    for name in names:
+        with pytest.raises(InvalidParameterError, match=name):
+            cls(**{name: value}).fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("cls", [IndependentLassoRegressor, IndependentLassoClassifier])
+def test_negative_lasso_alpha_raises(cls):
+    X, y, tasks, _ = routed(6, binary=cls is IndependentLassoClassifier)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        cls(alpha=-0.1).fit(X, y, tasks=tasks)
+
+
+def _model(cls, **params):
+    defaults = {
+        IndependentLassoRegressor: {"alpha": 0.05},
+        IndependentLassoClassifier: {"alpha": 0.02},
+        DirtyRegressor: {"alpha_shared": 0.06, "alpha_task": 0.05},
+        DirtyClassifier: {"alpha_shared": 0.03, "alpha_task": 0.02},
+        RobustLowRankRegressor: {"alpha_lowrank": 0.1, "alpha_outlier": 0.1},
+    }[cls]
+    return cls(**{**defaults, **params})
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_convergence_warning_at_max_iter(cls):
+    X, y, tasks, _ = routed(7, binary=is_classifier(cls()))
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model = _model(cls, max_iter=1, solver="fista").fit(X, y, tasks=tasks)
+    assert model.n_iter_ == 1
+    assert model.certificate_ > model.tol
+
+
+@pytest.mark.parametrize("cls", [DirtyRegressor, DirtyClassifier, RobustLowRankRegressor])
+def test_warm_start(cls):
+    X, y, tasks, weights = routed(8, binary=cls is DirtyClassifier)
+    cold = _model(cls, tol=1e-9, max_iter=100_000).fit(X, y, tasks=tasks, sample_weight=weights)
+    warm = sklearn.clone(cold).set_params(warm_start=True)
+    warm.fit(X, y, tasks=tasks, sample_weight=weights)
+    first = warm.n_iter_
+    warm.fit(X, y, tasks=tasks, sample_weight=weights)
+    assert warm.n_iter_ <= 20 < first
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-6)
+    # a warm start at other parameters reaches that fit's optimum
+    names = list(cold._reference_params())
+    other = {names[0]: 1.5 * getattr(cold, names[0])}
+    warm.set_params(**other).fit(X, y, tasks=tasks, sample_weight=weights)
+    fresh = sklearn.clone(cold).set_params(**other).fit(X, y, tasks=tasks, sample_weight=weights)
+    np.testing.assert_allclose(warm.coef_, fresh.coef_, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_task_conventions_agree(cls):
+    """Shared design (2-D y), routed rows and a task column give the same fit."""
+    rng = np.random.default_rng(9)
+    n, d, n_tasks = 40, 4, 3
+    X = rng.standard_normal((n, d))
+    Y = X @ rng.standard_normal((d, n_tasks)) + 0.5 * rng.standard_normal((n, n_tasks))
+    if is_classifier(cls()):
+        Y = (Y > 0).astype(int)
+    params = {"tol": 1e-11, "max_iter": 100_000}
+    shared = _model(cls, **params).fit(X, Y)
+    X_rows, y_rows = np.tile(X, (n_tasks, 1)), Y.T.reshape(-1)
+    labels = np.repeat(np.arange(n_tasks), n)
+    by_rows = _model(cls, **params).fit(X_rows, y_rows, tasks=labels)
+    by_column = _model(cls, task_column=0, **params).fit(
+        np.column_stack([labels, X_rows]), y_rows)
+    for other in (by_rows, by_column):
+        np.testing.assert_allclose(other.coef_, shared.coef_, atol=1e-6)
+        np.testing.assert_allclose(other.intercept_, shared.intercept_, atol=1e-6)
+
+
+# ------------------------------------------------------ cvxpy reference
+CASES = [
+    (IndependentLassoRegressor, "lasso", {"alpha": 0.05, "l2": 0.0}),
+    (IndependentLassoRegressor, "lasso", {"alpha": 0.05, "l2": 0.1}),
+    (IndependentLassoClassifier, "lasso", {"alpha": 0.02, "l2": 0.01}),
+    (DirtyRegressor, "dirty", {"alpha_shared": 0.08, "alpha_task": 0.05}),
+    (DirtyClassifier, "dirty", {"alpha_shared": 0.03, "alpha_task": 0.02}),
+    (RobustLowRankRegressor, "robust", {"alpha_lowrank": 0.2, "alpha_outlier": 0.15}),
+]
+CASE_IDS = ["lasso", "elastic_net", "lasso-logistic", "dirty", "dirty-logistic", "robust"]
+
+
+def _components(model):
+    for names in (("joint_coef_", "task_coef_"), ("lowrank_coef_", "outlier_coef_")):
+        if hasattr(model, names[0]):
+            return tuple(getattr(model, name) for name in names)
+    return None
+
+
+@pytest.mark.parametrize("seed, task_weights, fit_intercept", [
+    (0, "uniform", True), (1, "size", False), (2, "explicit", True),
+])
+@pytest.mark.parametrize("cls, family, params", CASES, ids=CASE_IDS)
+def test_objective_reaches_the_cvxpy_optimum(cls, family, params, seed, task_weights,
+                                             fit_intercept):
+    reference_cvxpy = pytest.importorskip("skmtl.solvers.reference_cvxpy")
+    logistic = is_classifier(cls())
+    X, y, tasks, weights = routed(20 + seed, sizes=(25, 9, 40), d=4, binary=logistic)
+    n_tasks = 3
+    totals = np.bincount(tasks, weights=weights)
+    tau = {"uniform": np.ones(n_tasks), "size": totals / totals.sum(),
+           "explicit": np.array([0.7, 1.8, 1.1])}[task_weights]
+    given = tau if task_weights == "explicit" else task_weights
+    model = cls(**params, task_weights=given, fit_intercept=fit_intercept, tol=1e-10,
+                max_iter=100_000).fit(X, y, tasks=tasks, sample_weight=weights)
+    loss = "logistic" if logistic else "squared"
+    labels = np.where(y == 1, 1.0, -1.0) if logistic else y
+    common = {"sample_weight": weights, "task_scale": tau, "loss": loss}
+    optimum = reference_cvxpy.solve_reference(
+        family, X, labels, tasks, n_tasks, params, fit_intercept=fit_intercept, **common)
+    value = reference_cvxpy.objective_value(
+        family, X, labels, tasks, n_tasks, model.coef_, model.intercept_, params,
+        components=_components(model), **common)
+    assert value <= optimum["objective"] * (1 + 1e-6)
+    assert value >= optimum["objective"] * (1 - 1e-6)
+
+
+@pytest.mark.parametrize("cls, family, params", [CASES[3], CASES[4], CASES[5]],
+                         ids=["dirty", "dirty-logistic", "robust"])
+def test_cvxpy_solver_fits_the_parts(cls, family, params):
+    pytest.importorskip("cvxpy")
+    X, y, tasks, weights = routed(30, sizes=(20, 30, 25), d=4, binary=is_classifier(cls()))
+    exact = cls(**params, solver="cvxpy").fit(X, y, tasks=tasks, sample_weight=weights)
+    ours = cls(**params, tol=1e-10, max_iter=100_000).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    first, second = _components(exact)
+    np.testing.assert_allclose(first + second, exact.coef_, atol=1e-10)
+    np.testing.assert_allclose(exact.coef_, ours.coef_, atol=1e-4)
+    assert exact.n_iter_ == 1
+    assert exact.certificate_ < 1e-6
+
+
+# ------------------------------------------------------------- array API
+def _strict():
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported")
+    return pytest.importorskip("array_api_strict")
+
+
+@pytest.mark.parametrize("estimator, names", [
+    (IndependentLassoRegressor(alpha=0.05, tol=1e-12, max_iter=50_000), ["support_"]),
+    (DirtyRegressor(alpha_shared=0.06, alpha_task=0.05, tol=1e-12, max_iter=50_000),
+     ["joint_coef_", "task_coef_", "support_"]),
+    (RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.1, tol=1e-12, max_iter=50_000),
+     ["lowrank_coef_", "outlier_coef_"]),
+], ids=["lasso", "dirty", "robust"])
+def test_array_api_strict_matches_numpy(estimator, names):
+    xps = _strict()
+    X, y, tasks, weights = routed(10)
+    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks, sample_weight=weights)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(y), tasks=tasks,
+                                             sample_weight=xps.asarray(weights))
+        prediction = model.predict(xps.asarray(X), tasks=tasks)
+    for name in ["coef_", "intercept_", *names]:
+        value = getattr(model, name)
+        assert value.__array_namespace__() is xps, name
+        np.testing.assert_allclose(np.asarray(value), getattr(reference, name), rtol=1e-8,
+                                   atol=1e-8, err_msg=name)
+    np.testing.assert_allclose(np.asarray(prediction), reference.predict(X, tasks=tasks),
+                               rtol=1e-8, atol=1e-8)
+    if isinstance(estimator, RobustLowRankRegressor):
+        assert model.rank_ == reference.rank_
+        np.testing.assert_array_equal(np.asarray(model.outlier_tasks_), reference.outlier_tasks_)
+
+
+# ----------------------------------------------------- scikit-learn API
+@parametrize_with_checks([cls() for cls in ALL])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
