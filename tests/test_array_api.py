@@ -13,10 +13,15 @@ import sklearn
 from _namespaces import array_namespaces
 
 from skmtl import (
+    ClusteredRegressor,
+    DirtyRegressor,
     GraphRegularizedRegressor,
+    IndependentLassoRegressor,
     JointFeatureRegressor,
     MeanRegularizedRegressor,
+    RobustLowRankRegressor,
     SharedParameterRegressor,
+    TaskRelationshipRegressor,
     TraceNormRegressor,
 )
 
@@ -52,6 +57,17 @@ def estimators():
                      id="trace-l2"),
         pytest.param(JointFeatureRegressor(alpha=0.1, l2=0.05, tol=1e-12, max_iter=50_000),
                      id="joint_feature-l2"),
+        pytest.param(IndependentLassoRegressor(alpha=0.05, tol=1e-12, max_iter=50_000),
+                     id="lasso"),
+        pytest.param(DirtyRegressor(alpha_shared=0.06, alpha_task=0.05, tol=1e-12,
+                                    max_iter=50_000), id="dirty"),
+        pytest.param(RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.1, tol=1e-12,
+                                            max_iter=50_000), id="robust"),
+        pytest.param(ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, tol=1e-12,
+                                        random_state=0), id="clustered"),
+        pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="relationship"),
+        pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
+                     id="relationship-admm"),
     ]
 
 
@@ -61,6 +77,11 @@ FITTED_ARRAYS = {
     GraphRegularizedRegressor: [],
     TraceNormRegressor: [],
     JointFeatureRegressor: ["support_"],
+    IndependentLassoRegressor: ["support_"],
+    DirtyRegressor: ["joint_coef_", "task_coef_", "support_"],
+    RobustLowRankRegressor: ["lowrank_coef_", "outlier_coef_"],
+    TaskRelationshipRegressor: ["task_covariance_", "task_correlation_"],
+    ClusteredRegressor: ["task_similarity_", "cluster_labels_"],
 }
 
 
@@ -343,10 +364,13 @@ def test_many_features_shared_design_matches_numpy(library):
 def classifiers():
     """One classifier per family and solver path, tight tolerances."""
     from skmtl import (
+        DirtyClassifier,
         GraphRegularizedClassifier,
+        IndependentLassoClassifier,
         JointFeatureClassifier,
         MeanRegularizedClassifier,
         SharedParameterClassifier,
+        TaskRelationshipClassifier,
         TraceNormClassifier,
     )
 
@@ -361,6 +385,10 @@ def classifiers():
         pytest.param(TraceNormClassifier(alpha=0.02, tol=1e-11), id="trace"),
         pytest.param(JointFeatureClassifier(alpha=0.02, l2=0.01, tol=1e-11),
                      id="joint_feature"),
+        pytest.param(IndependentLassoClassifier(alpha=0.02, tol=1e-11), id="lasso"),
+        pytest.param(DirtyClassifier(alpha_shared=0.03, alpha_task=0.02, tol=1e-11,
+                                     max_iter=50_000), id="dirty"),
+        pytest.param(TaskRelationshipClassifier(alpha=0.5, tol=1e-12), id="relationship"),
     ]
 
 

@@ -3,31 +3,11 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmtl
-from skmtl import (
-    GraphRegularizedClassifier,
-    GraphRegularizedRegressor,
-    JointFeatureClassifier,
-    JointFeatureRegressor,
-    MeanRegularizedClassifier,
-    MeanRegularizedRegressor,
-    SharedParameterClassifier,
-    SharedParameterRegressor,
-    TraceNormClassifier,
-    TraceNormRegressor,
-)
 from skmtl.kernel import MultiTaskKernelRidge, MultiTaskSVC, MultiTaskSVR
 
 ESTIMATORS = [
-    SharedParameterRegressor(),
-    MeanRegularizedRegressor(),
-    GraphRegularizedRegressor(),
-    TraceNormRegressor(),
-    JointFeatureRegressor(),
-    SharedParameterClassifier(),
-    MeanRegularizedClassifier(),
-    GraphRegularizedClassifier(),
-    TraceNormClassifier(),
-    JointFeatureClassifier(),
+    # Every linear estimator with its default parameters.
+    *[getattr(skmtl, name)() for name in skmtl.__all__ if not name.endswith("CV")],
     MultiTaskKernelRidge(),
     MultiTaskKernelRidge(kernel="rbf", task_kernel="graph"),
     MultiTaskSVR(),

@@ -17,7 +17,6 @@ import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmtl.linear_model._relationship import (
     TaskRelationshipClassifier,
@@ -337,8 +336,3 @@ def test_array_api_strict_matches_numpy(estimator):
                                    atol=1e-8, err_msg=name)
     expected = (reference.decision_function if classify else reference.predict)(X, tasks=tasks)
     np.testing.assert_allclose(np.asarray(decision), expected, rtol=1e-8, atol=1e-8)
-
-
-@parametrize_with_checks([TaskRelationshipRegressor(), TaskRelationshipClassifier()])
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

@@ -15,7 +15,6 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmtl.datasets import make_multitask_regression
 from skmtl.linear_model import JointFeatureRegressor
@@ -392,9 +391,3 @@ def test_array_api_strict_matches_numpy(estimator, names):
     if isinstance(estimator, RobustLowRankRegressor):
         assert model.rank_ == reference.rank_
         np.testing.assert_array_equal(np.asarray(model.outlier_tasks_), reference.outlier_tasks_)
-
-
-# ----------------------------------------------------- scikit-learn API
-@parametrize_with_checks([cls() for cls in ALL])
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

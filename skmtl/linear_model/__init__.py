@@ -7,6 +7,7 @@ from ._classifiers import (
     SharedParameterClassifier,
     TraceNormClassifier,
 )
+from ._clustered import ClusteredClassifier, ClusteredRegressor
 from ._cv import (
     GraphRegularizedClassifierCV,
     GraphRegularizedRegressorCV,
@@ -36,6 +37,8 @@ from ._sparse import (
 )
 
 __all__ = [
+    "ClusteredClassifier",
+    "ClusteredRegressor",
     "DirtyClassifier",
     "DirtyRegressor",
     "GraphRegularizedClassifier",

@@ -1,0 +1,362 @@
+r"""The convex clustered multi-task models (Zhou, Chen & Ye 2011), squared or logistic loss.
+
+The penalty
+:math:`\Omega(W) = \min_M \alpha\eta(1 + \eta)\operatorname{tr}(W^\top(\eta I + M)^{-1}W)`
+(:mod:`skmtl.penalties.clustered`) is minimized by alternating minimization:
+with M fixed the penalty is the quadratic :math:`\tfrac12\operatorname{tr}(W^\top Q W)`,
+:math:`Q = 2\alpha\eta(1 + \eta)(\eta I + M)^{-1}`, and the W step is the quadratic
+families' problem (conjugate gradient for the squared loss, Newton's method for
+the logistic loss, warm-started from the previous W); with W fixed, M has a
+closed form.  Nesterov momentum, restarted whenever a step does not lower the
+objective, speeds up the alternation (:func:`alternate`).  The objective with M
+minimized out, :math:`g(W) = f(W) + \Omega(W)`, has the gradient of the W-step
+objective at M = M(W) (Danskin), so the certificate is the KKT residual the
+quadratic families report, for that Q.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.utils._param_validation import Interval
+
+from .._array_api import to_numpy
+from ..logistic_loss import PenalizedLogistic
+from ..penalties import OnFeatures
+from ..penalties.clustered import ClusteredPenalty
+from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
+from ..solvers.newton import newton
+from ._base import MultiTaskLinearRegressor
+from ._classifier_base import MultiTaskLinearClassifier
+from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
+from ._docstrings import document
+from ._families import _set_common_parameters, with_solvers
+from ._regressors import _ATTRIBUTES as _REGRESSOR_ATTRIBUTES
+
+#: Largest number of steps (conjugate gradient or Newton) of one W step.
+_INNER_MAX_ITER = 1000
+#: Consecutive plain steps that lower neither the objective nor the certificate
+#: after which the alternation stops.
+_STALLS = 5
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+
+
+def alternate(measure, step, start, tol, max_iter, rounding):
+    """Alternate W steps with M steps until the certificate reaches ``tol``, with momentum.
+
+    The W step with M = M(x) minimizes a majorizer of the objective g that
+    touches it at x (M(x) is feasible for every W), so plain alternation
+    decreases g monotonically but slowly when the penalty dominates.  Each
+    iteration takes the W step from the extrapolated point
+    :math:`x_k + \\beta_k(x_k - x_{k-1})` (Nesterov's weights, the M step taken
+    there); when that does not decrease g the momentum restarts and the plain
+    step from :math:`x_k` is taken instead.
+
+    Parameters
+    ----------
+    measure : callable
+        ``measure(x) -> (certificate, value, fixed)``: the certificate of x, g(x),
+        and the W-step problem for M = M(x) (the M step).
+    step : callable
+        ``step(x, fixed, inner_tol) -> x``: the W step from x, solved to a relative
+        residual of ``inner_tol``.
+    start : array
+    tol : float
+    max_iter : int
+        Largest number of W steps.
+    rounding : float
+        Relative rounding level of g: the solve ends when :data:`_STALLS` plain
+        steps in a row lower neither g by more than it nor the certificate.
+
+    Returns
+    -------
+    x, n_iter (W steps taken, at least 1), certificate
+    """
+    current = previous = start
+    certificate, value, fixed = measure(current)
+    momentum, n_iter, stalls = 1.0, 0, 0
+    while certificate > tol and n_iter < max_iter:
+        # Early W steps need not be exact; the last ones are solved below tol.
+        inner_tol = max(0.1 * tol, min(0.01 * certificate, 0.1))
+        following = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * momentum**2))
+        weight = (momentum - 1.0) / following
+        n_iter += 1
+        accepted = False
+        if weight > 0:
+            extrapolated = current + weight * (current - previous)
+            candidate = step(extrapolated, measure(extrapolated)[2], inner_tol)
+            measured = measure(candidate)
+            accepted = measured[1] < value
+            if not accepted:
+                if n_iter == max_iter:
+                    break
+                n_iter += 1
+        if not accepted:
+            candidate = step(current, fixed, inner_tol)
+            measured = measure(candidate)
+            stalled = measured[0] >= certificate and (
+                measured[1] >= value - rounding * abs(value))
+            stalls = stalls + 1 if stalled else 0
+            if stalls == _STALLS:
+                break  # plain steps no longer help: the floor the data type allows
+        momentum = following if accepted or weight == 0 else 1.0
+        previous, current = current, candidate
+        certificate, value, fixed = measured
+    return current, max(n_iter, 1), certificate
+
+
+def _rounding(values, xp):
+    """Relative rounding level of an objective computed in the dtype of ``values``."""
+    return 10.0 * float(xp.finfo(values.dtype).eps)
+
+
+class ClusteredFamily:
+    r""":math:`\min_M \alpha\eta(1 + \eta)\operatorname{tr}(W^\top(\eta I + M)^{-1}W)`."""
+
+    _family = "clustered"
+    _family_constraints = {
+        "alpha": _POSITIVE,
+        "l2": _POSITIVE,
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, alpha=1.0, l2=0.1, n_clusters=2, *, random_state=None,
+                 fit_intercept=True, task_weights="uniform", solver="auto", tol=1e-6,
+                 max_iter=1000, warm_start=False, task_column=None, verbose=0):
+        self.alpha = alpha
+        self.l2 = l2
+        self.n_clusters = n_clusters
+        self.random_state = random_state
+        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
+                               solver=solver, tol=tol, max_iter=max_iter,
+                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+
+    def _penalty(self, n_tasks):
+        return ClusteredPenalty(self.alpha, self.l2, self.n_clusters)
+
+    def _effective_penalty(self, n_tasks, coef, xp):
+        self._certificate_name = "KKT residual"
+        return self._penalty(n_tasks)
+
+    def _reference_params(self):
+        return {"alpha": self.alpha, "l2": self.l2, "n_clusters": self.n_clusters}
+
+    def _after_fit(self, xp):
+        similarity = self._penalty(self.coef_.shape[0]).similarity(self.coef_, xp)
+        self.task_similarity_ = similarity
+        labels = self._spectral_labels(to_numpy(similarity, xp))
+        self.cluster_labels_ = xp.asarray(labels, device=similarity.device)
+
+    def _spectral_labels(self, similarity):
+        """k-means on the rows of M's top-k eigenvectors, numbered by first appearance."""
+        n_tasks = similarity.shape[0]
+        k = min(self.n_clusters, n_tasks)
+        if k == 1:
+            return np.zeros(n_tasks, dtype=np.int64)
+        if k == n_tasks:
+            return np.arange(n_tasks, dtype=np.int64)
+        embedding = np.linalg.eigh(similarity)[1][:, -k:]
+        labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit_predict(
+            embedding)
+        _, first, numbered = np.unique(labels, return_index=True, return_inverse=True)
+        return np.argsort(np.argsort(first))[numbered].astype(np.int64)
+
+
+_SOLVER_DOC = (
+    "``'alternating'`` alternates the closed-form M step with the W step (with M\n"
+    "        fixed, a quadratic problem solved from the previous W by {inner}),\n"
+    "        with Nesterov momentum restarted whenever a step does not lower the\n"
+    "        objective, until the certificate reaches tol; ``'auto'`` is ``'alternating'``."
+)
+_CERTIFICATE = (
+    "the KKT residual of the objective with M minimized out. Its gradient at W is that "
+    "of the quadratic problem with M = M(W) fixed, and the residual is measured like the "
+    "quadratic families': :math:`\\sqrt{{r^\\top P r / c^\\top P c}}` with r that gradient, "
+    "c the gradient at W = 0 ({start}) and P the inverse of the per-task Hessian blocks "
+    "there, for that M."
+)
+_ITERATIONS = ("Outer iterations: the W steps taken, each a quadratic problem with M "
+               "fixed (at least 1).")
+_FAMILY_PARAMETERS = r"""alpha : float, default=1.0
+        :math:`\alpha > 0`, the strength of the clustering penalty.
+    l2 : float, default=0.1
+        :math:`l_2 > 0`; :math:`\eta = l_2/\alpha` sets how far the tasks are pulled
+        together within their clusters (small :math:`\eta`: strongly).
+    n_clusters : int, default=2
+        The number of clusters :math:`k \ge 1` (the trace of M).  It is taken as
+        :math:`\min(n_{{clusters}}, T)`: with :math:`k = T`, :math:`M = I` and the penalty
+        is :math:`l_2\|W\|_F^2`, independent ridge regressions (every task its own
+        cluster).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the k-means runs that give ``cluster_labels_``."""
+_FAMILY_ATTRIBUTES = r"""
+    task_similarity_ : array of shape (n_tasks, n_tasks)
+        The minimizing M for ``coef_``, in ``tasks_`` order: symmetric, eigenvalues
+        in [0, 1] summing to k.
+    cluster_labels_ : array of shape (n_tasks,)
+        Cluster of each task in ``tasks_`` order, numbered by first appearance:
+        k-means (``n_init=10``, ``random_state``) on the rows of the top-k
+        eigenvectors of ``task_similarity_`` (spectral clustering on M).  When the
+        k-th and (k+1)-th eigenvalues of M are equal, those eigenvectors and so the
+        labels are not unique."""
+
+
+class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):
+    r"""Convex clustered multi-task regression (Zhou, Chen & Ye 2011).
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \frac{{(y_i - x_i^\top w_t - b_t)^2}}{{2}}
+            + \min_{{M}}\ \alpha\eta(1 + \eta)
+              \operatorname{{tr}}\big(W^\top(\eta I + M)^{{-1}}W\big),
+
+    :math:`\eta = l_2/\alpha`, over :math:`\{{M : \operatorname{{tr}} M = k,\
+    0 \preceq M \preceq I\}}`, :math:`k = \min(n_{{clusters}}, T)`: the convex relaxation
+    of clustering the tasks into k groups whose coefficient vectors are close to
+    their group's mean.
+
+    Parameters
+    ----------
+    {family}
+    {common}
+    Attributes
+    ----------
+    {family_attributes}
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import ClusteredRegressor
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> X, y, tasks, _, clusters = make_multitask_regression(
+    ...     n_tasks=6, n_features=5, structure='clustered', n_clusters=2, noise=0.1,
+    ...     return_clusters=True, random_state=0)
+    >>> model = ClusteredRegressor(alpha=0.1, l2=0.01, n_clusters=2, random_state=0)
+    >>> model.fit(X, y, tasks=tasks).task_similarity_.shape
+    (6, 6)
+    >>> clusters.tolist(), model.cluster_labels_.tolist()
+    ([1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1])
+    """
+
+    _parameter_constraints = {
+        **with_solvers("auto", "alternating", "cvxpy"), **ClusteredFamily._family_constraints,
+    }
+
+    def _measure(self, loss, penalty, coef, xp):
+        """Certificate of W, g(W), and the W-step problem (Q, preconditioner) of M = M(W)."""
+        quadratic = penalty.quadratic_at(coef, xp)
+        precondition = self._preconditioner(loss, quadratic, xp, coef)
+        certificate = super()._certificate(loss, quadratic, coef, xp, precondition)
+        value = float(loss.value(coef) + quadratic.value(coef, xp))
+        return certificate, value, (quadratic, precondition)
+
+    def _solve_norm_penalized(self, loss, coef, xp, penalty):
+        """Alternating minimization (the base class sends every non-quadratic penalty here)."""
+        rhs = -loss.gradient(xp.zeros_like(coef))
+
+        def step(values, fixed, inner_tol):
+            quadratic, precondition = fixed
+
+            def matvec(direction):
+                return loss.hessian_matvec(direction) + quadratic.gradient(direction, xp)
+
+            return conjugate_gradient(
+                matvec, rhs, precondition, values, inner_tol, _INNER_MAX_ITER, xp)[0]
+
+        coef, n_iter, _ = alternate(
+            lambda values: self._measure(loss, penalty, values, xp), step, coef, self.tol,
+            self.max_iter, _rounding(coef, xp),
+        )
+        return coef, n_iter
+
+    def _certificate(self, loss, penalty, coef, xp, precondition):
+        return self._measure(loss, penalty, coef, xp)[0]
+
+
+class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
+    r"""Convex clustered multi-task logistic regression (Zhou, Chen & Ye 2011).
+
+    .. math::
+
+        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
+            \log(1 + e^{{-y_i (x_i^\top w_t + b_t)}})
+            + \min_{{M}}\ \alpha\eta(1 + \eta)
+              \operatorname{{tr}}\big(W^\top(\eta I + M)^{{-1}}W\big),
+
+    :math:`\eta = l_2/\alpha`, over :math:`\{{M : \operatorname{{tr}} M = k,\
+    0 \preceq M \preceq I\}}`, :math:`k = \min(n_{{clusters}}, T)`, with
+    :math:`y_i = +1` for ``classes_[1]`` and :math:`-1` for ``classes_[0]``.
+
+    Parameters
+    ----------
+    {family}
+    {common}
+    Attributes
+    ----------
+    {family_attributes}
+    {attributes}
+    Examples
+    --------
+    >>> from skmtl import ClusteredClassifier
+    >>> from skmtl.datasets import make_multitask_classification
+    >>> X, y, tasks, _, clusters = make_multitask_classification(
+    ...     n_tasks=4, structure='clustered', n_clusters=2, return_clusters=True, random_state=0)
+    >>> model = ClusteredClassifier(alpha=0.1, l2=0.01, random_state=0).fit(X, y, tasks=tasks)
+    >>> model.predict_proba(X[:2], tasks=tasks[:2]).shape
+    (2, 2)
+    >>> clusters.tolist(), model.cluster_labels_.tolist()
+    ([1, 0, 1, 0], [0, 1, 0, 1])
+    """
+
+    _parameter_constraints = {
+        **with_solvers("auto", "alternating", "cvxpy"), **ClusteredFamily._family_constraints,
+    }
+
+    def _certificate_functions(self, objective, penalty, start, n_features):
+        """The certificate of theta, and ``measure`` (in place of the base's KKT of a gradient).
+
+        ``measure(theta)`` gives the certificate, g(theta) and the W-step problem of
+        M = M(W): the logistic objective with that quadratic penalty and its KKT
+        residual, preconditioned at ``start`` (W = 0 and its best intercepts).
+        """
+        loss, xp = objective.loss, objective.loss.xp
+        reference = loss.value_and_gradient(start)[1]
+
+        def measure(theta):
+            quadratic = penalty.quadratic_at(theta[:, :n_features], xp)
+            fixed = PenalizedLogistic(loss, OnFeatures(quadratic, n_features))
+            precondition = fixed.newton_system(start)[1]
+
+            def kkt_of_gradient(gradient):
+                return relative_residual(reference, gradient, precondition, xp)
+
+            value, gradient = fixed.value_and_gradient(theta)
+            return kkt_of_gradient(gradient), float(value), (fixed, kkt_of_gradient)
+
+        return (lambda theta: measure(theta)[0]), measure
+
+    def _solve(self, objective, penalty, theta, certificate, measure, n_features, xp):
+        """Alternating minimization; ``measure`` comes from ``_certificate_functions``."""
+
+        def step(values, fixed, inner_tol):
+            fixed_objective, kkt_of_gradient = fixed
+            return newton(fixed_objective, values, kkt_of_gradient, inner_tol,
+                          _INNER_MAX_ITER, xp)[0]
+
+        theta, n_iter, _ = alternate(
+            measure, step, theta, self.tol, self.max_iter, _rounding(theta, xp))
+        return theta, n_iter
+
+
+for _cls, _inner, _start, _attributes in (
+    (ClusteredRegressor, "preconditioned conjugate gradient", "intercepts minimized out",
+     _REGRESSOR_ATTRIBUTES),
+    (ClusteredClassifier, "Newton's method", "with the best intercepts for it",
+     _CLASSIFIER_ATTRIBUTES),
+):
+    _cls.__doc__ = _cls.__doc__.replace("{family}", _FAMILY_PARAMETERS).replace(
+        "{family_attributes}", _FAMILY_ATTRIBUTES.lstrip())
+    document(_cls, "{'auto', 'alternating', 'cvxpy'}", _SOLVER_DOC.format(inner=_inner), 1000,
+             _CERTIFICATE.format(start=_start), _attributes, _ITERATIONS)

@@ -1,0 +1,145 @@
+r"""The convex clustered multi-task penalty (Zhou, Chen & Ye 2011) and its M step.
+
+The penalty on W (T, d) is a partial minimum over a task matrix M (T×T):
+
+.. math::
+
+    \Omega(W) = \min_{M \in \mathcal M_k}
+                c\,\operatorname{tr}\!\big(W^\top (\eta I + M)^{-1} W\big),
+    \qquad c = \alpha\eta(1 + \eta),\quad \eta = l_2/\alpha,
+
+    \mathcal M_k = \{M : \operatorname{tr} M = k,\ 0 \preceq M \preceq I\}.
+
+With :math:`WW^\top = U\operatorname{diag}(\sigma^2)U^\top` the minimizing M is
+:math:`U\operatorname{diag}(m)U^\top` where m minimizes
+:math:`\sum_i \sigma_i^2/(\eta + m_i)` over the capped simplex
+:math:`\{\sum_i m_i = k,\ 0 \le m_i \le 1\}` (:func:`capped_simplex_weights`).
+With M fixed the penalty is the quadratic :math:`\tfrac12\operatorname{tr}(W^\top Q W)`,
+:math:`Q = 2c(\eta I + M)^{-1}` (:func:`clustered_coupling`), whose gradient QW is,
+by Danskin's theorem, the gradient of :math:`\Omega` at W when M is the minimizer.
+"""
+
+from .._array_api import clean_eigh
+from . import QuadraticPenalty
+
+
+def capped_simplex_weights(singular, eta, k, xp):
+    r"""Minimize :math:`\sum_i \sigma_i^2/(\eta + m_i)` over the capped simplex.
+
+    The capped simplex is :math:`\{m : \sum_i m_i = k,\ 0 \le m_i \le 1\}`.
+
+    The optimality conditions give :math:`m_i = \operatorname{clip}(\sigma_i\theta - \eta, 0, 1)`
+    for one :math:`\theta = 1/\sqrt\nu \ge 0` (ν the multiplier of the sum).  The sum is
+    continuous, non-decreasing and piecewise linear in θ with knots
+    :math:`\eta/\sigma_i` and :math:`(1 + \eta)/\sigma_i`: it is evaluated at every
+    knot and θ interpolated exactly between the two knots that bracket k (ties
+    included).  When at most k of the :math:`\sigma_i` are positive, those get
+    :math:`m_i = 1` and the rest of the trace is spread evenly over the others,
+    which do not change the objective.
+
+    Parameters
+    ----------
+    singular : array of shape (T,)
+        :math:`\sigma_i \ge 0`.
+    eta : float
+        :math:`\eta > 0`.
+    k : int
+        The trace, :math:`1 \le k \le T`.
+    xp : namespace
+
+    Returns
+    -------
+    m : array of shape (T,)
+    """
+    n_tasks = singular.shape[0]
+    positive = singular > 0
+    count = int(xp.count_nonzero(positive))
+    if count <= k:
+        rest = (k - count) / (n_tasks - count) if n_tasks > count else 0.0
+        return xp.where(positive, xp.ones_like(singular), xp.full_like(singular, rest))
+    safe = xp.where(positive, singular, xp.ones_like(singular))
+    # Knots of zero singular values are put at 0, where the sum is 0 anyway.
+    lower = xp.where(positive, eta / safe, xp.zeros_like(singular))
+    upper = xp.where(positive, (1.0 + eta) / safe, xp.zeros_like(singular))
+    knots = xp.sort(xp.concat([lower, upper]))
+
+    def weights(theta):
+        return xp.clip(singular * theta - eta, min=0.0, max=1.0)
+
+    totals = xp.sum(weights(knots[:, None]), axis=1)
+    above = int(xp.count_nonzero(totals < k))  # the first knot whose total reaches k
+    low, high = float(knots[above - 1]), float(knots[above])
+    total_low, total_high = float(totals[above - 1]), float(totals[above])
+    theta = low + (k - total_low) * (high - low) / (total_high - total_low)
+    return weights(theta)
+
+
+def task_similarity(coef, eta, n_clusters, xp):
+    r"""The M step: the minimizing :math:`M \in \mathcal M_k`, :math:`k = \min(n_{clusters}, T)`.
+
+    Eigenvalues of :math:`WW^\top` below T·eps times the largest are rounding noise
+    and count as zero (at W = 0, :math:`M = (k/T) I`).
+
+    Parameters
+    ----------
+    coef : array of shape (T, d)
+    eta : float
+        :math:`\eta = l_2/\alpha > 0`.
+    n_clusters : int
+    xp : namespace
+
+    Returns
+    -------
+    similarity : array of shape (T, T)
+        M, symmetric with eigenvalues in [0, 1] summing to k.
+    """
+    n_tasks = coef.shape[0]
+    k = min(n_clusters, n_tasks)
+    squares, vectors = clean_eigh(coef @ xp.matrix_transpose(coef), xp)
+    weights = capped_simplex_weights(xp.sqrt(squares), eta, k, xp)
+    similarity = (vectors * weights) @ xp.matrix_transpose(vectors)
+    return 0.5 * (similarity + xp.matrix_transpose(similarity))
+
+
+def clustered_coupling(similarity, alpha, l2, xp):
+    r"""Q of the penalty with M fixed: :math:`Q = 2\alpha\eta(1 + \eta)(\eta I + M)^{-1}`.
+
+    So that :math:`\tfrac12\operatorname{tr}(W^\top Q W)
+    = \alpha\eta(1 + \eta)\operatorname{tr}(W^\top(\eta I + M)^{-1}W)`.
+    The eigenvalues of :math:`\eta I + M` lie in :math:`[\eta, 1 + \eta]`.
+    """
+    eta = l2 / alpha
+    n_tasks = similarity.shape[0]
+    eye = xp.eye(n_tasks, dtype=similarity.dtype, device=similarity.device)
+    coupling = 2.0 * alpha * eta * (1.0 + eta) * xp.linalg.inv(eta * eye + similarity)
+    return 0.5 * (coupling + xp.matrix_transpose(coupling))
+
+
+class ClusteredPenalty:
+    r"""The clustered penalty :math:`\Omega` as the quadratic it is for M = M(W).
+
+    Parameters
+    ----------
+    alpha, l2 : float
+        :math:`\alpha > 0`, :math:`l_2 > 0`.
+    n_clusters : int
+        k is :math:`\min(n_{clusters}, T)`.
+    """
+
+    def __init__(self, alpha, l2, n_clusters):
+        self.alpha = alpha
+        self.l2 = l2
+        self.n_clusters = n_clusters
+
+    @property
+    def eta(self):
+        return self.l2 / self.alpha
+
+    def similarity(self, coef, xp):
+        """M(W), the minimizing task matrix."""
+        return task_similarity(coef, self.eta, self.n_clusters, xp)
+
+    def quadratic_at(self, coef, xp):
+        """The QuadraticPenalty of M = M(W): its value and gradient at W are Ω(W) and ∇Ω(W)."""
+        coupling = clustered_coupling(self.similarity(coef, xp), self.alpha, self.l2, xp)
+        return QuadraticPenalty(coupling)
