@@ -223,3 +223,40 @@ class PerTaskLogisticRegression(ClassifierMixin, BaseEstimator):
         from sklearn.metrics import accuracy_score
 
         return float(accuracy_score(y, self.predict(X, tasks=tasks)))
+
+
+def parse_choice(text):
+    """``"alpha=0.1, l2=1"`` (a chosen-parameters cell) as ``{"alpha": 0.1, "l2": 1.0}``."""
+    if not text:
+        return {}
+    return {name: float(value) for name, value in (item.split("=") for item in text.split(", "))}
+
+
+def plot_task_correlation(correlation, path, title, task_names=None):
+    """Heat map of a learned task correlation matrix (-1 blue .. +1 red).
+
+    Tasks are ordered by their coordinate on the leading eigenvector of the
+    matrix, so that groups of positively correlated tasks sit together; with
+    ``task_names`` (at most 40 tasks) the axes are labelled.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    correlation = np.asarray(correlation, dtype=float)
+    order = np.argsort(np.linalg.eigh(correlation)[1][:, -1])
+    fig, ax = plt.subplots(figsize=(6, 5.2))
+    image = ax.imshow(correlation[np.ix_(order, order)], cmap="RdBu_r", vmin=-1.0, vmax=1.0)
+    if task_names is not None and len(order) <= 40:
+        names = [str(task_names[i]) for i in order]
+        ax.set_xticks(range(len(order)), names, fontsize=6, rotation=90)
+        ax.set_yticks(range(len(order)), names, fontsize=6)
+    else:
+        ax.set_xlabel("task (ordered by the leading eigenvector)")
+        ax.set_ylabel("task")
+    fig.colorbar(image, ax=ax, shrink=0.85, label="learned task correlation")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -24,12 +24,14 @@ repetitions:
 Models: independent logistic regression (one scikit-learn ``LogisticRegression``
 per field, one ``C`` chosen for all fields), pooled logistic regression (one
 ``LogisticRegression`` on all rows, fields ignored by the model but not by the
-scorer), the five skmtl classifiers with their default solvers under
+scorer), the skmtl classifiers with their default solvers under
 ``GridSearchCV``, and the five ``*ClassifierCV`` estimators.
 
-Writes ``landmine.md`` (tables and machine) and ``landmine.png`` (bar chart) to
-``--output-dir``. ``--quick`` runs 1 repetition per fraction with tiny grids and
-2 folds (for the tests).
+Writes ``landmine.md`` (tables and machine), ``landmine.png`` (bar chart) and
+``landmine_task_correlation.png`` (the task correlation that
+``TaskRelationshipClassifier`` learns on all rows, with its parameters most
+chosen at the largest training fraction) to ``--output-dir``. ``--quick`` runs 1
+repetition per fraction with tiny grids and 2 folds (for the tests).
 """
 
 import argparse
@@ -58,17 +60,23 @@ from _common import (  # noqa: E402
     PerTaskLogisticRegression,
     machine_header,
     markdown_table,
+    parse_choice,
+    plot_task_correlation,
 )
 
 from skmtl import (  # noqa: E402
+    ClusteredClassifier,
+    DirtyClassifier,
     GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
+    IndependentLassoClassifier,
     JointFeatureClassifier,
     JointFeatureClassifierCV,
     MeanRegularizedClassifier,
     MeanRegularizedClassifierCV,
     SharedParameterClassifier,
     SharedParameterClassifierCV,
+    TaskRelationshipClassifier,
     TraceNormClassifier,
     TraceNormClassifierCV,
 )
@@ -83,6 +91,7 @@ INDEPENDENT = "Independent logistic (LogisticRegression per field)"
 #: Length of the path of the *CV classifiers (and with --quick).
 CV_ALPHAS = 12
 CV_ALPHAS_QUICK = 3
+RELATIONSHIP = "TaskRelationshipClassifier"
 
 
 @dataclass
@@ -122,6 +131,10 @@ def build_models(quick):
         "graph": {"alpha": [3e-4, 1e-3, 3e-3, 1e-2, 3e-2], "l2": [1e-3]},
         "trace": {"alpha": [3e-3, 1e-2, 3e-2, 0.1, 0.2], "l2": [0.0]},
         "joint": {"alpha": [3e-3, 1e-2, 3e-2, 0.1, 0.2], "l2": [0.0]},
+        "lasso": {"alpha": [1e-3, 3e-3, 1e-2, 3e-2, 0.1], "l2": [0.0]},
+        "dirty": {"alpha_shared": [1e-2, 3e-2, 0.1], "alpha_task": [5e-3, 2e-2]},
+        "clustered": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_clusters": [2]},
+        "relationship": {"alpha": [1e-3, 1e-2, 0.1, 1.0], "l2": [1e-3]},
     }
     if quick:
         grids = {
@@ -132,6 +145,10 @@ def build_models(quick):
             "graph": {"alpha": [3e-4, 1e-3], "l2": [1e-3]},
             "trace": {"alpha": [3e-2, 0.1], "l2": [0.0]},
             "joint": {"alpha": [3e-2, 0.1], "l2": [0.0]},
+            "lasso": {"alpha": [1e-2, 3e-2], "l2": [0.0]},
+            "dirty": {"alpha_shared": [3e-2], "alpha_task": [5e-3, 2e-2]},
+            "clustered": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_clusters": [2]},
+            "relationship": {"alpha": [1e-2, 0.1], "l2": [1e-3]},
         }
     return [
         Model(INDEPENDENT, PerTaskLogisticRegression(), grids["independent"], True),
@@ -151,6 +168,11 @@ def build_models(quick):
         ),
         Model("TraceNormClassifier", TraceNormClassifier(), grids["trace"], True),
         Model("JointFeatureClassifier", JointFeatureClassifier(), grids["joint"], True),
+        Model("IndependentLassoClassifier", IndependentLassoClassifier(), grids["lasso"], True),
+        Model("DirtyClassifier", DirtyClassifier(), grids["dirty"], True),
+        Model("ClusteredClassifier", ClusteredClassifier(random_state=0), grids["clustered"],
+              True),
+        Model(RELATIONSHIP, TaskRelationshipClassifier(), grids["relationship"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,
                                 scoring="mean_task_roc_auc", **params), None, True)
@@ -384,6 +406,24 @@ def write_outputs(models, args, n_folds, wall_time):
     return tables
 
 
+def relationship_figure(models, X, y, tasks, path):
+    """Fit TaskRelationshipClassifier on all rows with the parameters most chosen at the
+    largest training fraction and draw the task correlation it learns."""
+    model = next(model for model in models if model.name == RELATIONSHIP)
+    parameters = {name: values[0] for name, values in model.grid.items()}
+    chosen = Counter(model.chosen[TRAIN_FRACTIONS[-1]]).most_common(1)[0][0]
+    parameters.update(parse_choice(chosen))
+    fitted = Pipeline([("scale", StandardScaler()),
+                       ("model", clone(model.estimator).set_params(**parameters))])
+    fitted.fit(X, y, tasks=tasks)
+    described = ", ".join(f"{name}={value:g}" for name, value in parameters.items())
+    plot_task_correlation(
+        fitted[-1].task_correlation_, path,
+        f"Landmine: task correlation learned by {RELATIONSHIP} ({described}), all rows",
+        task_names=fitted[-1].tasks_,
+    )
+
+
 def plot(models, path):
     import matplotlib
 
@@ -465,6 +505,8 @@ def main(argv=None):
                     )
                     run_model(model, fraction, split_data, cv, args.n_jobs)
                     progress.update()
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+        relationship_figure(models, X, y, tasks, args.output_dir / "landmine_task_correlation.png")
     wall_time = time.perf_counter() - start
     tables = write_outputs(models, args, n_folds, wall_time)
     for fraction, table in tables:

@@ -20,11 +20,13 @@ Protocol, for each of ``--splits`` random splits:
 
 Models: independent ridge (one scikit-learn ``Ridge`` per school, one alpha
 chosen for all schools), pooled ridge (one ``Ridge`` on all rows, schools
-ignored), the five skmtl families with their default solvers under
+ignored), the skmtl regressors with their default solvers under
 ``GridSearchCV``, and the five ``*RegressorCV`` estimators.
 
-Writes ``school.md`` (table and machine) and ``school.png`` (bar chart) to
-``--output-dir``. ``--quick`` runs 2 splits with tiny grids (for the tests).
+Writes ``school.md`` (table and machine), ``school.png`` (bar chart) and
+``school_task_correlation.png`` (the task correlation that
+``TaskRelationshipRegressor`` learns on all rows, with its most chosen
+parameters) to ``--output-dir``. ``--quick`` runs 2 splits with tiny grids (for the tests).
 ``--kernels`` adds the multi-task kernel models (``MultiTaskKernelRidge`` with an
 RBF kernel, ``MultiTaskSVR`` with linear and RBF kernels, all with the
 Evgeniou-Pontil task kernel): they factorize Gram matrices of all training
@@ -58,17 +60,24 @@ from _common import (  # noqa: E402
     PerTaskRidge,
     machine_header,
     markdown_table,
+    parse_choice,
+    plot_task_correlation,
 )
 
 from skmtl import (  # noqa: E402
+    ClusteredRegressor,
+    DirtyRegressor,
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
+    IndependentLassoRegressor,
     JointFeatureRegressor,
     JointFeatureRegressorCV,
     MeanRegularizedRegressor,
     MeanRegularizedRegressorCV,
+    RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
+    TaskRelationshipRegressor,
     TraceNormRegressor,
     TraceNormRegressorCV,
 )
@@ -87,6 +96,9 @@ TEST_SIZE = 0.25
 #: Length of the path of the *CV estimators (and with --quick).
 CV_ALPHAS = 20
 CV_ALPHAS_QUICK = 4
+CLUSTERED_GRID = {"alpha": [3.0, 10.0], "l2": [0.03, 0.3], "n_clusters": [3]}
+CLUSTERED_GRID_QUICK = {"alpha": [10.0], "l2": [1.0], "n_clusters": [3]}
+RELATIONSHIP = "TaskRelationshipRegressor"
 per_task_explained_variance = task_averaged(explained_variance_score)
 
 
@@ -146,6 +158,11 @@ def build_models(quick):
         "graph": {"alpha": [0.01, 0.03, 0.1, 0.3, 1.0]},
         "trace": {"alpha": [2.0, 5.0, 10.0, 20.0, 40.0]},
         "joint": {"alpha": [2.0, 5.0, 10.0, 20.0, 40.0]},
+        "lasso": {"alpha": [0.3, 1.0, 3.0, 10.0]},
+        "dirty": {"alpha_shared": [5.0, 10.0, 20.0], "alpha_task": [1.0, 3.0]},
+        "robust": {"alpha_lowrank": [5.0, 10.0, 20.0], "alpha_outlier": [3.0, 10.0]},
+        "clustered": CLUSTERED_GRID,
+        "relationship": {"alpha": [0.01, 0.03, 0.1, 0.3], "l2": [0.1, 1.0]},
     }
     if quick:
         grids = {
@@ -156,6 +173,11 @@ def build_models(quick):
             "graph": {"alpha": [0.03, 0.1]},
             "trace": {"alpha": [10.0, 20.0]},
             "joint": {"alpha": [10.0, 20.0]},
+            "lasso": {"alpha": [1.0, 3.0]},
+            "dirty": {"alpha_shared": [10.0], "alpha_task": [1.0, 3.0]},
+            "robust": {"alpha_lowrank": [10.0], "alpha_outlier": [3.0, 10.0]},
+            "clustered": CLUSTERED_GRID_QUICK,
+            "relationship": {"alpha": [0.03, 0.1]},
         }
     return [
         Model("Independent ridge (Ridge per school)", PerTaskRidge(), grids["independent"], True),
@@ -166,6 +188,12 @@ def build_models(quick):
               grids["graph"], True),
         Model("TraceNormRegressor", TraceNormRegressor(), grids["trace"], True),
         Model("JointFeatureRegressor", JointFeatureRegressor(), grids["joint"], True),
+        Model("IndependentLassoRegressor", IndependentLassoRegressor(), grids["lasso"], True),
+        Model("DirtyRegressor", DirtyRegressor(), grids["dirty"], True),
+        Model("RobustLowRankRegressor", RobustLowRankRegressor(), grids["robust"], True),
+        Model("ClusteredRegressor", ClusteredRegressor(random_state=0), grids["clustered"],
+              True),
+        Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS), None, True)
         for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,
@@ -311,6 +339,23 @@ def write_outputs(models, args, n_folds, wall_time):
     return table
 
 
+def relationship_figure(models, X, y, tasks, path):
+    """Fit TaskRelationshipRegressor on all rows with its most chosen parameters and draw
+    the task correlation it learns."""
+    model = next(model for model in models if model.name == RELATIONSHIP)
+    parameters = parse_choice(Counter(model.chosen).most_common(1)[0][0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fitted = Pipeline([("scale", StandardScaler()),
+                       ("model", clone(model.estimator).set_params(**parameters))])
+    fitted.fit(X, y, tasks=tasks)
+    correlation = fitted[-1].task_correlation_
+    described = ", ".join(f"{name}={value:g}" for name, value in parameters.items())
+    plot_task_correlation(
+        correlation, path,
+        f"School: task correlation learned by {RELATIONSHIP} ({described}), all rows",
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--splits", type=int, default=None,
@@ -346,6 +391,7 @@ def main(argv=None):
                 progress.set_postfix_str(f"split {split + 1}: {model.name.split(' (')[0]}")
                 run_model(model, split_data, cv, args.n_jobs)
                 progress.update()
+    relationship_figure(models, X, y, tasks, args.output_dir / "school_task_correlation.png")
     wall_time = time.perf_counter() - start
     table = write_outputs(models, args, n_folds, wall_time)
     print("\n".join(table))

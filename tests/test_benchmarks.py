@@ -25,6 +25,11 @@ SCHOOL_ROWS = [
     "GraphRegularizedRegressorCV",
     "TraceNormRegressorCV",
     "JointFeatureRegressorCV",
+    "IndependentLassoRegressor",
+    "DirtyRegressor",
+    "RobustLowRankRegressor",
+    "ClusteredRegressor",
+    "TaskRelationshipRegressor",
 ]
 
 LANDMINE_ROWS = [
@@ -40,6 +45,10 @@ LANDMINE_ROWS = [
     "GraphRegularizedClassifierCV",
     "TraceNormClassifierCV",
     "JointFeatureClassifierCV",
+    "IndependentLassoClassifier",
+    "DirtyClassifier",
+    "ClusteredClassifier",
+    "TaskRelationshipClassifier",
 ]
 
 SPEED_ROWS = [
@@ -48,6 +57,15 @@ SPEED_ROWS = [
     "GraphRegularizedRegressor",
     "TraceNormRegressor",
     "JointFeatureRegressor",
+    "IndependentLassoRegressor",
+    "DirtyRegressor",
+    "RobustLowRankRegressor",
+    "ClusteredRegressor",
+    "TaskRelationshipRegressor",
+    "IndependentLassoClassifier",
+    "DirtyClassifier",
+    "ClusteredClassifier",
+    "TaskRelationshipClassifier",
     "(b) n=",
     "(c) n=",
 ]
@@ -88,9 +106,8 @@ def test_school_quick(tmp_path):
             mean = float(cell.split("±")[0])
             assert 0.0 < mean < 1.0, f"explained variance out of range for {model!r}: {cell}"
     assert "Machine:" in report and "Command:" in report
-    png = tmp_path / "school.png"
-    assert png.stat().st_size > 0
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("school.png", "school_task_correlation.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_landmine_quick(tmp_path):
@@ -111,9 +128,8 @@ def test_landmine_quick(tmp_path):
             assert 0.6 < auc <= 1.0, f"mean per-task AUC out of range for {model!r}: {cells[1]}"
     assert "Machine:" in report and "Command:" in report
     assert "## 20% of every field" in report and "## 40% of every field" in report
-    png = tmp_path / "landmine.png"
-    assert png.stat().st_size > 0
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("landmine.png", "landmine_task_correlation.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_speed_quick(tmp_path):
@@ -129,9 +145,9 @@ def test_speed_quick(tmp_path):
             f"no row for {model!r} in speed.md:\n{report}"
         )
     assert "Machine:" in report and "Command:" in report
-    # Part (a) checks skmtl's objective against cvxpy's in its last column.
-    family_rows = [row for row in rows if row.startswith("| ") and "Regressor (" in row]
-    assert len(family_rows) == 5
+    # Parts (a), (d) and (g) check skmtl's objective against cvxpy's in their last column.
+    family_rows = [row for row in rows if "Regressor (" in row or "Classifier (" in row]
+    assert len(family_rows) == 5 + 9 + 5
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
 
 
