@@ -18,10 +18,10 @@ from ..penalties import JointFeatureNorm, OnFeatures, TraceNorm
 from ..penalties.sparse import L1Norm, SplitNorm, StackedLoss, TaskGroupNorm
 from ..solvers.fista import (
     accelerated_proximal_gradient,
-    fista,
     logistic_duality_gap,
     relative_duality_gap,
 )
+from ..solvers.norm_penalized import solve_norm_penalized
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
 from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
@@ -148,12 +148,19 @@ class RobustLowRankFamily(_SplitFamily):
 
 # ---------------------------------------------------------- split solvers
 class _SplitRegression:
-    """FISTA on the stacked parts for the squared loss, and its duality gap."""
+    """FISTA or ADMM on the stacked parts for the squared loss, and its duality gap."""
 
     def _solve_norm_penalized(self, loss, coef, xp, penalty):
+        """The norm families' solvers (:func:`~skmtl.solvers.norm_penalized.solve_norm_penalized`)
+        on the stacked parts; ADMM's W step comes from ``StackedLoss.proximal_step``."""
         stacked_loss = StackedLoss(loss, coef.shape[1], xp)
         start = stacked_loss.stack(self._start_of_first(coef, xp), coef)
-        stacked, n_iter, _ = fista(stacked_loss, penalty, 0.0, start, self.tol, self.max_iter, xp)
+        warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
+            self.coef_.shape) == tuple(coef.shape)
+        stacked, n_iter, _, self._admm_state = solve_norm_penalized(
+            stacked_loss, penalty, 0.0, start, self.tol, self.max_iter, xp, self.solver,
+            warm=warm, admm_state=getattr(self, "_admm_state", None) if warm else None,
+        )
         self._split = penalty.halves(stacked)
         return stacked_loss.collapse(stacked), n_iter
 
@@ -205,14 +212,20 @@ class _SplitClassification:
 # -------------------------------------------------------------- estimators
 _LASSO_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
 _LASSO_CLASSIFIER_CONSTRAINTS = with_solvers("auto", "proximal_newton", "fista", "cvxpy")
-_SPLIT_CONSTRAINTS = with_solvers("auto", "fista", "cvxpy")
+_SPLIT_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
 _SPLIT_SOLVERS = (
-    "``'fista'`` is accelerated proximal gradient with adaptive restart on the\n"
-    "        stacked parts (the loss of their sum), stopping on the duality gap;\n"
-    "        ``'auto'`` is ``'fista'``."
+    "Both work on the stacked parts (the loss of their sum). ``'admm'``\n"
+    "        alternates exact per-task solves on the sufficient statistics with the\n"
+    "        prox of the two norms; ``'fista'`` is accelerated proximal gradient with\n"
+    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs FISTA and,\n"
+    "        when per-task statistics are formed and it has not converged within 200\n"
+    "        iterations (badly scaled features), continues with ADMM."
 )
-_SPLIT_CLASSIFIER_SOLVERS = _SPLIT_SOLVERS.replace(
-    "adaptive restart", "backtracking and adaptive\n        restart"
+_SPLIT_CLASSIFIER_CONSTRAINTS = with_solvers("auto", "fista", "cvxpy")
+_SPLIT_CLASSIFIER_SOLVERS = (
+    "``'fista'`` is accelerated proximal gradient with backtracking and adaptive\n"
+    "        restart on the stacked parts (the loss of their sum), stopping on the\n"
+    "        duality gap; ``'auto'`` is ``'fista'``."
 )
 
 
@@ -402,7 +415,8 @@ class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifi
     (2, 2)
     """
 
-    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **DirtyFamily._family_constraints}
+    _parameter_constraints = {**_SPLIT_CLASSIFIER_CONSTRAINTS,
+                              **DirtyFamily._family_constraints}
 
 
 class RobustLowRankRegressor(RobustLowRankFamily, _SplitRegression, MultiTaskLinearRegressor):
@@ -468,7 +482,7 @@ document(IndependentLassoClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxp
          _CLASSIFIER_NORM_SOLVERS, 10000, _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES,
          _CLASSIFIER_ITERATIONS)
 for _cls in (DirtyRegressor, RobustLowRankRegressor):
-    document(_cls, "{'auto', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000, GAP, _ATTRIBUTES,
-             _ITERATIONS)
+    document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000, GAP,
+             _ATTRIBUTES, _ITERATIONS)
 document(DirtyClassifier, "{'auto', 'fista', 'cvxpy'}", _SPLIT_CLASSIFIER_SOLVERS, 10000,
          _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES, _CLASSIFIER_ITERATIONS)

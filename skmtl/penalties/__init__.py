@@ -151,29 +151,44 @@ class TraceNorm:
         return xp.sum(xp.clip(s - self.alpha, min=0.0) ** 2)
 
 
-class JointFeatureNorm:
-    r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks)."""
+class GroupNorm:
+    r""":math:`\alpha\sum_g \|W_g\|_2` over the groups of one axis; prox by group
+    soft thresholding.
+
+    ``axis = 0`` makes the columns the groups (one per feature, across tasks),
+    ``axis = 1`` the rows (one per task, across features).
+    """
+
+    axis = 0
 
     def __init__(self, alpha):
         self.alpha = alpha
 
+    def _norms(self, coef, xp):
+        return xp.linalg.vector_norm(coef, axis=self.axis)
+
     def value(self, coef, xp):
-        return self.alpha * xp.sum(xp.linalg.vector_norm(coef, axis=0))
+        return self.alpha * xp.sum(self._norms(coef, xp))
 
     def prox(self, coef, step, xp):
-        norms = xp.linalg.vector_norm(coef, axis=0)
+        norms = self._norms(coef, xp)
         threshold = step * self.alpha
         safe = xp.where(norms > threshold, norms, xp.ones_like(norms))
         scale = xp.where(norms > threshold, 1.0 - threshold / safe, xp.zeros_like(norms))
-        return coef * scale
+        return coef * xp.expand_dims(scale, axis=self.axis)
 
     def dual_norm(self, z, xp):
-        """Largest column norm, the dual of the L2,1 norm."""
-        return xp.max(xp.linalg.vector_norm(z, axis=0))
+        """Largest group norm, the dual of the group norm."""
+        return xp.max(self._norms(z, xp))
 
     def dual_ball_distance_squared(self, z, xp):
-        norms = xp.linalg.vector_norm(z, axis=0)
-        return xp.sum(xp.clip(norms - self.alpha, min=0.0) ** 2)
+        return xp.sum(xp.clip(self._norms(z, xp) - self.alpha, min=0.0) ** 2)
+
+
+class JointFeatureNorm(GroupNorm):
+    r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks)."""
+
+    axis = 0
 
 
 class OnFeatures:

@@ -20,6 +20,8 @@ gap of the problem in W, whose dual ball is the intersection of the two
 balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
 """
 
+from . import GroupNorm
+
 
 class L1Norm:
     r"""Entrywise L1 norm :math:`\alpha\sum_{t,j}|W_{tj}|`; prox by soft-thresholding."""
@@ -42,29 +44,10 @@ class L1Norm:
         return xp.sum(xp.clip(xp.abs(z) - self.alpha, min=0.0) ** 2)
 
 
-class TaskGroupNorm:
+class TaskGroupNorm(GroupNorm):
     r"""Row-group norm :math:`\alpha\sum_t \|W_{t,:}\|_2` (one group per task, across features)."""
 
-    def __init__(self, alpha):
-        self.alpha = alpha
-
-    def value(self, coef, xp):
-        return self.alpha * xp.sum(xp.linalg.vector_norm(coef, axis=1))
-
-    def prox(self, coef, step, xp):
-        norms = xp.linalg.vector_norm(coef, axis=1)
-        threshold = step * self.alpha
-        safe = xp.where(norms > threshold, norms, xp.ones_like(norms))
-        scale = xp.where(norms > threshold, 1.0 - threshold / safe, xp.zeros_like(norms))
-        return coef * scale[:, None]
-
-    def dual_norm(self, z, xp):
-        """Largest row norm, the dual of the row-group norm."""
-        return xp.max(xp.linalg.vector_norm(z, axis=1))
-
-    def dual_ball_distance_squared(self, z, xp):
-        norms = xp.linalg.vector_norm(z, axis=1)
-        return xp.sum(xp.clip(norms - self.alpha, min=0.0) ** 2)
+    axis = 1
 
 
 class SplitNorm:
@@ -175,6 +158,33 @@ class StackedLoss:
 
     def lipschitz(self):
         return 2.0 * self.loss.lipschitz()
+
+    # The statistics of a wrapped GramSquaredLoss, for ADMM (None for other losses).
+    @property
+    def gram(self):
+        return getattr(self.loss, "gram", None)
+
+    @property
+    def linear(self):
+        return self.loss.linear
+
+    @property
+    def task_scale(self):
+        return self.loss.task_scale
+
+    def proximal_step(self, solve, target, weight):
+        r"""The ADMM W step on the stacked parts, from the wrapped loss's own.
+
+        :math:`\min_{W_1, W_2} f(W_1 + W_2) + \tfrac w2\|[W_1 \mid W_2] - [A \mid B]\|^2`
+        separates in :math:`S = W_1 + W_2` and :math:`R = W_1 - W_2`:
+        :math:`R = A - B` and :math:`S` minimizes :math:`f(S) + \tfrac w4\|S - (A + B)\|^2`,
+        which is ``solve(A + B, w / 2)``.
+        """
+        d = self.n_features
+        first, second = target[:, :d], target[:, d:]
+        total = solve(first + second, 0.5 * weight)
+        difference = first - second
+        return self.xp.concat([0.5 * (total + difference), 0.5 * (total - difference)], axis=1)
 
     def residual_target_inner(self, stacked):
         return self.loss.residual_target_inner(self.collapse(stacked))

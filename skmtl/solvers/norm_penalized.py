@@ -12,7 +12,6 @@ start is, while ADMM with its adapted penalty and a dual started from the
 gradient needs few iterations from a nearby solution.
 """
 
-from ..losses import GramSquaredLoss
 from .admm import admm
 from .fista import fista
 
@@ -29,8 +28,8 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
 
     Parameters
     ----------
-    loss : GramSquaredLoss or SampleSquaredLoss
-    penalty : TraceNorm or JointFeatureNorm
+    loss : GramSquaredLoss, SampleSquaredLoss or a StackedLoss over one
+    penalty : TraceNorm, JointFeatureNorm or any norm with a prox
     l2 : float
     coef : array of shape (T, d)
         Starting point.
@@ -44,7 +43,8 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
     admm_state : AdmmState, default=None
         What a previous ADMM solve ended with, for a warm start.
     """
-    is_gram = isinstance(loss, GramSquaredLoss)
+    # Per-task statistics, held by a GramSquaredLoss or by the loss a StackedLoss wraps.
+    is_gram = getattr(loss, "gram", None) is not None
     if solver == "admm" and not is_gram:
         raise ValueError(
             "solver='admm' needs per-task statistics, which were not formed for tasks "
