@@ -419,7 +419,7 @@ def relationship_figure(models, X, y, tasks, path):
     described = ", ".join(f"{name}={value:g}" for name, value in parameters.items())
     plot_task_correlation(
         fitted[-1].task_correlation_, path,
-        f"Landmine: task correlation learned by {RELATIONSHIP} ({described}), all rows",
+        f"Landmine: task correlation learned by\n{RELATIONSHIP} ({described}), all rows",
         task_names=fitted[-1].tasks_,
     )
 

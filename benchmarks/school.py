@@ -96,7 +96,7 @@ TEST_SIZE = 0.25
 #: Length of the path of the *CV estimators (and with --quick).
 CV_ALPHAS = 20
 CV_ALPHAS_QUICK = 4
-CLUSTERED_GRID = {"alpha": [3.0, 10.0], "l2": [0.03, 0.3], "n_clusters": [3]}
+CLUSTERED_GRID = {"alpha": [30.0, 100.0], "l2": [0.1, 0.3], "n_clusters": [3]}
 CLUSTERED_GRID_QUICK = {"alpha": [10.0], "l2": [1.0], "n_clusters": [3]}
 RELATIONSHIP = "TaskRelationshipRegressor"
 per_task_explained_variance = task_averaged(explained_variance_score)
@@ -159,7 +159,7 @@ def build_models(quick):
         "trace": {"alpha": [2.0, 5.0, 10.0, 20.0, 40.0]},
         "joint": {"alpha": [2.0, 5.0, 10.0, 20.0, 40.0]},
         "lasso": {"alpha": [0.3, 1.0, 3.0, 10.0]},
-        "dirty": {"alpha_shared": [5.0, 10.0, 20.0], "alpha_task": [1.0, 3.0]},
+        "dirty": {"alpha_shared": [5.0, 10.0, 20.0], "alpha_task": [2.0, 4.0, 8.0]},
         "robust": {"alpha_lowrank": [5.0, 10.0, 20.0], "alpha_outlier": [3.0, 10.0]},
         "clustered": CLUSTERED_GRID,
         "relationship": {"alpha": [0.01, 0.03, 0.1, 0.3], "l2": [0.1, 1.0]},
@@ -352,7 +352,7 @@ def relationship_figure(models, X, y, tasks, path):
     described = ", ".join(f"{name}={value:g}" for name, value in parameters.items())
     plot_task_correlation(
         correlation, path,
-        f"School: task correlation learned by {RELATIONSHIP} ({described}), all rows",
+        f"School: task correlation learned by\n{RELATIONSHIP} ({described}), all rows",
     )
 
 
