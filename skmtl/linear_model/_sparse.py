@@ -27,10 +27,11 @@ from ._classifier_base import MultiTaskLinearClassifier
 from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
 from ._classifiers import _ITERATIONS as _CLASSIFIER_ITERATIONS
 from ._classifiers import _LOGISTIC_GAP
+from ._classifiers import _NORM_CONSTRAINTS as _CLASSIFIER_NORM_CONSTRAINTS
 from ._classifiers import _NORM_SOLVERS as _CLASSIFIER_NORM_SOLVERS
 from ._docstrings import GAP, document
 from ._families import _NormFamily, _set_common_parameters, with_solvers
-from ._regressors import _ATTRIBUTES, _ITERATIONS, _NORM_SOLVERS
+from ._regressors import _ATTRIBUTES, _ITERATIONS, _NORM_CONSTRAINTS, _NORM_SOLVERS
 
 _POSITIVE = [Interval(Real, 0, None, closed="neither")]
 
@@ -210,9 +211,6 @@ class _SplitClassification:
 
 
 # -------------------------------------------------------------- estimators
-_LASSO_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
-_LASSO_CLASSIFIER_CONSTRAINTS = with_solvers("auto", "proximal_newton", "fista", "cvxpy")
-_SPLIT_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
 _SPLIT_SOLVERS = (
     "Both work on the stacked parts (the loss of their sum). ``'admm'``\n"
     "        alternates exact per-task solves on the sufficient statistics with the\n"
@@ -268,7 +266,7 @@ class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor
     [3, 3, 3, 3]
     """
 
-    _parameter_constraints = {**_LASSO_CONSTRAINTS, **IndependentLassoFamily._family_constraints}
+    _parameter_constraints = {**_NORM_CONSTRAINTS, **IndependentLassoFamily._family_constraints}
 
 
 class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifier):
@@ -306,7 +304,7 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
     """
 
     _parameter_constraints = {
-        **_LASSO_CLASSIFIER_CONSTRAINTS, **IndependentLassoFamily._family_constraints,
+        **_CLASSIFIER_NORM_CONSTRAINTS, **IndependentLassoFamily._family_constraints,
     }
 
 
@@ -374,7 +372,7 @@ class DirtyRegressor(DirtyFamily, _SplitRegression, MultiTaskLinearRegressor):
     3
     """
 
-    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **DirtyFamily._family_constraints}
+    _parameter_constraints = {**_NORM_CONSTRAINTS, **DirtyFamily._family_constraints}
 
 
 class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifier):
@@ -471,7 +469,7 @@ class RobustLowRankRegressor(RobustLowRankFamily, _SplitRegression, MultiTaskLin
     []
     """
 
-    _parameter_constraints = {**_SPLIT_CONSTRAINTS, **RobustLowRankFamily._family_constraints}
+    _parameter_constraints = {**_NORM_CONSTRAINTS, **RobustLowRankFamily._family_constraints}
 
 
 for _cls in (DirtyRegressor, DirtyClassifier):
