@@ -86,6 +86,24 @@ def psd_inverse(matrices, xp):
     return (vectors * inverse[..., None, :]) @ xp.matrix_transpose(vectors)
 
 
+def block_inverse(matrices, definite, xp):
+    """Inverse of symmetric PSD blocks: ``inv`` when they are definite, else the
+    pseudo-inverse of :func:`psd_inverse`.
+
+    A block can be definite in exact arithmetic and singular in floating point (a
+    ridge of 0.1 next to a Gram block of 1e15, features of about 1e8): when ``inv``
+    fails or returns non-finite values, the pseudo-inverse is used too.
+    """
+    if definite:
+        try:
+            inverse = xp.linalg.inv(matrices)
+        except (np.linalg.LinAlgError, RuntimeError):  # RuntimeError: PyTorch's error
+            inverse = None
+        if inverse is not None and bool(xp.all(xp.isfinite(inverse))):
+            return inverse
+    return psd_inverse(matrices, xp)
+
+
 def largest_eigenvalue(matrices, xp, steps=30):
     """Estimate from above of the largest eigenvalue of each symmetric PSD matrix.
 

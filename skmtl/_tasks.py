@@ -131,7 +131,14 @@ def as_label_array(tasks, n_samples):
 def assign_tasks(tasks, n_samples):
     """Sorted distinct labels and the index of each row's task (for ``fit``)."""
     labels = as_label_array(tasks, n_samples)
-    distinct, index = np.unique(labels, return_inverse=True)
+    try:
+        distinct, index = np.unique(labels, return_inverse=True)
+    except TypeError as error:
+        kinds = sorted({type(label).__name__ for label in labels})
+        raise TypeError(
+            f"The task labels cannot be sorted: they mix the types {kinds}. "
+            "Give labels of one type (all strings or all numbers)."
+        ) from error
     return TaskAssignment(labels=distinct, index=index.astype(np.int64).reshape(-1))
 
 

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._array_api import batched_matvec, largest_eigenvalue, psd_inverse, to_numpy
+from ._array_api import batched_matvec, block_inverse, largest_eigenvalue, to_numpy
 from ._padding import pad, slab_index
 from .losses import task_bounds
 
@@ -314,7 +314,7 @@ class PenalizedLogistic:
         definite = float(xp.min(diagonal[:, :self.quadratic.n_features])) > 0 and (
             not loss.has_empty_tasks)
         full = blocks + diagonal[:, :, None] * eye
-        inverses = xp.linalg.inv(full) if definite else psd_inverse(full, xp)
+        inverses = block_inverse(full, definite, xp)
 
         def precondition(values):
             return batched_matvec(inverses, values, xp)

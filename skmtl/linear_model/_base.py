@@ -21,9 +21,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._array_api import (
     add_to_diagonal,
     batched_matvec,
+    block_inverse,
     get_namespace_and_device,
     positive_reciprocal,
-    psd_inverse,
     to_numpy,
 )
 from .._task_model import MultiTaskModel
@@ -313,7 +313,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         if isinstance(loss, GramSquaredLoss):
             blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
             definite = float(xp.min(diagonal)) > 0
-            inverses = xp.linalg.inv(blocks) if definite else psd_inverse(blocks, xp)
+            inverses = block_inverse(blocks, definite, xp)
             return lambda values: batched_matvec(inverses, values, xp)
         inverse = positive_reciprocal(loss.hessian_diagonal() + diagonal[:, None], xp)
         return lambda values: values * inverse
