@@ -395,3 +395,31 @@ def test_ridge_lost_to_rounding_next_to_huge_features(estimator, X, y):
     model = clone(estimator).fit(X, y, tasks=tasks)
     assert np.all(np.isfinite(model.coef_))
     assert np.all(np.isfinite(np.asarray(model.predict(X, tasks=tasks), dtype=float)))
+
+
+#: What cannot scale to 10^4 tasks: the clustered and relationship models hold T x T
+#: task matrices (800 MB at T = 10^4, and the clustered one eigendecomposes its matrix
+#: at every iteration); the kernel models factor the Gram matrix of all rows.
+NOT_FOR_MANY_TASKS = ("Clustered", "TaskRelationship")
+
+
+@pytest.mark.parametrize("name", [
+    name for name in skmtl.__all__
+    if not name.endswith("CV") and not name.startswith(NOT_FOR_MANY_TASKS)
+])
+def test_ten_thousand_tasks_of_two_rows(name):
+    """10^4 tasks of 2 rows each, 3 features (fewer rows than features in every task):
+    the fit works and predicts finite values for every task."""
+    rng = np.random.default_rng(0)
+    n_tasks = 10_000
+    X = rng.standard_normal((2 * n_tasks, 3))
+    tasks = np.repeat(np.arange(n_tasks), 2)
+    y = X @ np.array([1.0, 2.0, 3.0]) + rng.standard_normal(2 * n_tasks)
+    model = getattr(skmtl, name)()
+    if is_classifier(model):
+        y = (y > np.median(y)).astype(int)
+    model.fit(X, y, tasks=tasks)
+    assert model.coef_.shape == (n_tasks, 3)
+    assert np.all(np.isfinite(model.coef_))
+    prediction = model.predict(X, tasks=tasks)
+    assert np.all(np.isfinite(np.asarray(prediction, dtype=float)))
