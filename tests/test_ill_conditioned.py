@@ -68,30 +68,12 @@ def components(model):
     return None
 
 
-#: The split classifier has accelerated gradient only (no proximal Newton on the
-#: stacked parts): on columns scaled over 6 orders of magnitude its duality gap was
-#: still 0.37 after 100,000 iterations.
-KNOWN_LIMITS = {("DirtyClassifier", "scaled")}
-
-
-def cases():
-    for estimator in ESTIMATORS:
-        for problem in PROBLEMS:
-            name = type(estimator).__name__
-            marks = ()
-            if (name, problem) in KNOWN_LIMITS:
-                marks = pytest.mark.xfail(raises=ConvergenceWarning, strict=True,
-                                          reason="FISTA alone on badly scaled features")
-            yield pytest.param(estimator, problem, marks=marks, id=f"{name}-{problem}")
-
-
-@pytest.mark.parametrize("estimator, problem", cases())
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda model: type(model).__name__)
 def test_ill_conditioned_inputs_reach_cvxpy_optimum(estimator, problem):
     classify = is_classifier(estimator)
     X, y, tasks = ill_conditioned(problem, classify)
-    # A known limit stops early: it is only checked that it says so.
-    limited = (type(estimator).__name__, problem) in KNOWN_LIMITS
-    model = estimator.set_params(**{**TIGHT, "max_iter": 2000} if limited else TIGHT)
+    model = estimator.set_params(**TIGHT)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, y, tasks=tasks)

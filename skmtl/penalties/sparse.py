@@ -189,6 +189,18 @@ class StackedLoss:
     def residual_target_inner(self, stacked):
         return self.loss.residual_target_inner(self.collapse(stacked))
 
+    def curvature(self, stacked):
+        return self.loss.curvature(self.collapse(stacked))
+
+    def hessian_blocks(self, curvature):
+        r"""Per-task Hessian blocks in the stacked coordinates: :math:`A^\top B_t A`, where
+        A maps :math:`[W_1 \mid W_2 \mid b]` to :math:`[W_1 + W_2 \mid b]`."""
+        blocks = self.loss.hessian_blocks(curvature)
+        d, width = self.n_features, blocks.shape[-1]
+        index = self.xp.asarray([*range(d), *range(d), *range(d, width)],
+                                device=blocks.device)
+        return self.xp.take(self.xp.take(blocks, index, axis=1), index, axis=2)
+
     def dual_point(self, stacked, fit_intercept):
         return self.loss.dual_point(self.collapse(stacked), fit_intercept)
 
