@@ -325,13 +325,18 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         (penalty parameter; eigendecompositions when the data are the same), see
         :mod:`skmtl.solvers.norm_penalized`.
         """
+        return self._norm_solve(loss, penalty, self.l2, coef, tuple(coef.shape), xp)
+
+    def _norm_solve(self, loss, penalty, l2, start, shape, xp):
+        """:func:`solve_norm_penalized` from ``start``, warm when ``warm_start`` is set and
+        the previous ``coef_`` has ``shape``; keeps the ADMM state for the next fit."""
         warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
-            self.coef_.shape) == tuple(coef.shape)
-        coef, n_iter, _, self._admm_state = solve_norm_penalized(
-            loss, penalty, self.l2, coef, self.tol, self.max_iter, xp, self.solver, warm=warm,
+            self.coef_.shape) == shape
+        solution, n_iter, _, self._admm_state = solve_norm_penalized(
+            loss, penalty, l2, start, self.tol, self.max_iter, xp, self.solver, warm=warm,
             admm_state=getattr(self, "_admm_state", None) if warm else None,
         )
-        return coef, n_iter
+        return solution, n_iter
 
     def _certificate(self, loss, penalty, coef, xp, precondition):
         """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""

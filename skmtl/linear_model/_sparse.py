@@ -21,7 +21,6 @@ from ..solvers.fista import (
     logistic_duality_gap,
     relative_duality_gap,
 )
-from ..solvers.norm_penalized import solve_norm_penalized
 from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
@@ -157,12 +156,8 @@ class _SplitRegression:
         on the stacked parts; ADMM's W step comes from ``StackedLoss.proximal_step``."""
         stacked_loss = StackedLoss(loss, coef.shape[1], xp)
         start = stacked_loss.stack(self._start_of_first(coef, xp), coef)
-        warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
-            self.coef_.shape) == tuple(coef.shape)
-        stacked, n_iter, _, self._admm_state = solve_norm_penalized(
-            stacked_loss, penalty, 0.0, start, self.tol, self.max_iter, xp, self.solver,
-            warm=warm, admm_state=getattr(self, "_admm_state", None) if warm else None,
-        )
+        stacked, n_iter = self._norm_solve(stacked_loss, penalty, 0.0, start,
+                                           tuple(coef.shape), xp)
         self._split = penalty.halves(stacked)
         return stacked_loss.collapse(stacked), n_iter
 
