@@ -70,7 +70,7 @@ def test_capped_simplex_weights_against_cvxpy(case, k):
     elif case == "all_zero":
         singular[:] = 0.0
     eta = 0.2
-    m = capped_simplex_weights(singular, eta, k, np)
+    m, _ = capped_simplex_weights(singular, eta, k, np)
     assert m.sum() == pytest.approx(k, abs=1e-12)
     assert m.min() >= 0.0 and m.max() <= 1.0
     value = np.sum(singular**2 / (eta + m))
@@ -87,7 +87,7 @@ def test_m_step_minimizes_the_penalty(rank, n_clusters):
     W = rng.standard_normal((n_tasks, d))
     if rank is not None:
         W = rng.standard_normal((n_tasks, rank)) @ rng.standard_normal((rank, d))
-    M = task_similarity(W, eta, n_clusters, np)
+    M = task_similarity(W, eta, n_clusters, np).dense(np)
     k = min(n_clusters, n_tasks)
     eigenvalues = np.linalg.eigvalsh(M)
     assert np.allclose(M, M.T)
@@ -101,6 +101,34 @@ def test_m_step_minimizes_the_penalty(rank, n_clusters):
         cp.Minimize(cp.matrix_frac(W, eta * np.eye(n_tasks) + matrix)), constraints)
     problem.solve(solver="CLARABEL")
     assert value == pytest.approx(problem.value, rel=1e-7)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_capped_simplex_zeros_left_implicit(k):
+    """Zeros not given (the null space of WW' when T > d) get the weight of given zeros."""
+    singular = np.abs(np.random.default_rng(k).standard_normal(3))
+    full, _ = capped_simplex_weights(np.concatenate([singular, np.zeros(5)]), 0.2, k, np)
+    given, rest = capped_simplex_weights(singular, 0.2, k, np, n_tasks=8)
+    np.testing.assert_allclose(np.concatenate([given, np.full(5, rest)]), full, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_tasks", [3, 7])
+def test_spectral_task_matrix_equals_its_dense_form(n_tasks):
+    """Products, diagonal, eigenvalues and functions of M from its factors, against the
+    dense matrix; T = 7 > d = 3 leaves a null space that only ``rest`` describes."""
+    rng = np.random.default_rng(n_tasks)
+    W = rng.standard_normal((n_tasks, 3))
+    M = task_similarity(W, 0.3, 2, np)
+    dense = M.dense(np)
+    other = rng.standard_normal((n_tasks, 4))
+    np.testing.assert_allclose(M.matmul(other, np), dense @ other, atol=1e-12)
+    np.testing.assert_allclose(M.diagonal(np), np.diag(dense), atol=1e-12)
+    eigenvalues = np.linalg.eigvalsh(dense)
+    np.testing.assert_allclose(M.eigenvalue_range(), (eigenvalues[0], eigenvalues[-1]),
+                               atol=1e-12)
+    inverse = M.map(lambda value: 1.0 / (0.3 + value)).dense(np)
+    np.testing.assert_allclose(inverse, np.linalg.inv(0.3 * np.eye(n_tasks) + dense),
+                               atol=1e-12)
 
 
 # --------------------------------------------------------- against the reference

@@ -18,13 +18,16 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+from array_api_compat import array_namespace
 from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import to_numpy
 from ..logistic_loss import PenalizedLogistic
 from ..penalties import OnFeatures
-from ..penalties.clustered import ClusteredPenalty
+from ..penalties.clustered import ClusteredPenalty, SpectralTaskMatrix
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
 from ..solvers.newton import newton
 from ._base import MultiTaskLinearRegressor
@@ -144,21 +147,47 @@ class ClusteredFamily:
         return {"alpha": self.alpha, "l2": self.l2, "n_clusters": self.n_clusters}
 
     def _after_fit(self, xp):
+        # M is T x T; only its eigenvectors and eigenvalues are kept (O(T·d) numbers).
         similarity = self._penalty(self.coef_.shape[0]).similarity(self.coef_, xp)
-        self.task_similarity_ = similarity
-        labels = self._spectral_labels(to_numpy(similarity, xp))
-        self.cluster_labels_ = xp.asarray(labels, device=similarity.device)
+        self._similarity_vectors_ = similarity.vectors
+        self._similarity_values_ = similarity.values
+        self._similarity_rest_ = float(similarity.rest)
+        labels = self._spectral_labels(
+            to_numpy(similarity.vectors, xp), to_numpy(similarity.values, xp), similarity.rest)
+        self.cluster_labels_ = xp.asarray(labels, device=similarity.vectors.device)
 
-    def _spectral_labels(self, similarity):
-        """k-means on the rows of M's top-k eigenvectors, numbered by first appearance."""
-        n_tasks = similarity.shape[0]
+    @property
+    def task_similarity_(self):
+        check_is_fitted(self)
+        similarity = SpectralTaskMatrix(
+            self._similarity_vectors_, self._similarity_values_, self._similarity_rest_)
+        return similarity.dense(array_namespace(self._similarity_vectors_))
+
+    def _spectral_labels(self, vectors, values, rest):
+        """k-means on the rows of M's top-k eigenvectors, numbered by first appearance.
+
+        M's eigenvectors are U's columns (eigenvalues ``values``) and every vector
+        orthogonal to them (eigenvalue ``rest``); when fewer than k of U's columns
+        reach ``rest`` the top k are tied there, and the missing ones are taken
+        from the orthogonal complement (any choice is a top-k eigenbasis).
+        """
+        n_tasks, size = vectors.shape
         k = min(self.n_clusters, n_tasks)
         if k == 1:
             return np.zeros(n_tasks, dtype=np.int64)
         if k == n_tasks:
             return np.arange(n_tasks, dtype=np.int64)
-        embedding = np.linalg.eigh(similarity)[1][:, -k:]
-        labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit_predict(
+        order = np.argsort(-values, kind="stable")
+        if size < n_tasks:
+            order = order[values[order] >= rest]
+        embedding = vectors[:, order[:k]]
+        missing = k - embedding.shape[1]
+        random_state = check_random_state(self.random_state)
+        if missing > 0:
+            draws = random_state.standard_normal((n_tasks, missing))
+            draws -= vectors @ (vectors.T @ draws)
+            embedding = np.hstack([embedding, np.linalg.qr(draws)[0]])
+        labels = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(
             embedding)
         _, first, numbered = np.unique(labels, return_index=True, return_inverse=True)
         return np.argsort(np.argsort(first))[numbered].astype(np.int64)
@@ -194,7 +223,8 @@ _FAMILY_PARAMETERS = r"""alpha : float, default=1.0
 _FAMILY_ATTRIBUTES = r"""
     task_similarity_ : array of shape (n_tasks, n_tasks)
         The minimizing M for ``coef_``, in ``tasks_`` order: symmetric, eigenvalues
-        in [0, 1] summing to k.
+        in [0, 1] summing to k.  Built on access from its eigenvectors (a fit stores
+        O(T·d), not T², numbers).
     cluster_labels_ : array of shape (n_tasks,)
         Cluster of each task in ``tasks_`` order, numbered by first appearance:
         k-means (``n_init=10``, ``random_state``) on the rows of the top-k

@@ -6,7 +6,15 @@ The penalty learns a task covariance :math:`\Sigma` with W; minimizing over
 through its prox and its conjugate.
 """
 
-from ..penalties.relationship import SquaredTraceNorm, task_correlation, task_covariance
+from array_api_compat import array_namespace
+from sklearn.utils.validation import check_is_fitted
+
+from ..penalties.relationship import (
+    SquaredTraceNorm,
+    covariance_factors,
+    task_correlation,
+    task_covariance,
+)
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
 from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
@@ -40,8 +48,21 @@ class TaskRelationshipFamily:
         return {"alpha": self.alpha, "l2": self.l2}
 
     def _after_fit(self, xp):
-        self.task_covariance_ = task_covariance(self.coef_, xp)
-        self.task_correlation_ = task_correlation(self.task_covariance_, xp)
+        # Σ is T x T; only its factors are kept, so that many tasks cost no T² memory
+        # unless Σ is asked for.
+        self._covariance_vectors_, self._covariance_singular_ = covariance_factors(
+            self.coef_, xp)
+
+    @property
+    def task_covariance_(self):
+        check_is_fitted(self)
+        xp = array_namespace(self._covariance_vectors_)
+        return task_covariance(self._covariance_vectors_, self._covariance_singular_, xp)
+
+    @property
+    def task_correlation_(self):
+        covariance = self.task_covariance_
+        return task_correlation(covariance, array_namespace(covariance))
 
 
 _OBJECTIVE_NOTE = r"""
@@ -71,10 +92,11 @@ _COVARIANCE_ATTRIBUTES = r"""
     task_covariance_ : array of shape (n_tasks, n_tasks)
         The learned task covariance
         :math:`\Sigma = (WW^\top)^{{1/2}} / \operatorname{{tr}}(WW^\top)^{{1/2}}`
-        (:math:`I/T` when W = 0), in ``tasks_`` order.
+        (:math:`I/T` when W = 0), in ``tasks_`` order.  Built on access from the
+        singular vectors of ``coef_`` (a fit stores O(T·d), not T², numbers).
     task_correlation_ : array of shape (n_tasks, n_tasks)
         :math:`\Sigma_{{st}}/\sqrt{{\Sigma_{{ss}}\Sigma_{{tt}}}}`, 1 on the diagonal and 0
-        for a task whose variance is 0.
+        for a task whose variance is 0; built on access like ``task_covariance_``.
 """
 
 _REGRESSOR_SOLVERS = (

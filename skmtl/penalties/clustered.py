@@ -19,14 +19,15 @@ With M fixed the penalty is the quadratic :math:`\tfrac12\operatorname{tr}(W^\to
 by Danskin's theorem, the gradient of :math:`\Omega` at W when M is the minimizer.
 """
 
-from .._array_api import clean_eigh
 from . import QuadraticPenalty
 
 
-def capped_simplex_weights(singular, eta, k, xp):
+def capped_simplex_weights(singular, eta, k, xp, n_tasks=None):
     r"""Minimize :math:`\sum_i \sigma_i^2/(\eta + m_i)` over the capped simplex.
 
-    The capped simplex is :math:`\{m : \sum_i m_i = k,\ 0 \le m_i \le 1\}`.
+    The capped simplex is :math:`\{m : \sum_i m_i = k,\ 0 \le m_i \le 1\}`, over
+    ``n_tasks`` values of which the last ``n_tasks - len(singular)`` are zero and
+    not given (the null space of :math:`WW^\top` when T > d).
 
     The optimality conditions give :math:`m_i = \operatorname{clip}(\sigma_i\theta - \eta, 0, 1)`
     for one :math:`\theta = 1/\sqrt\nu \ge 0` (ν the multiplier of the sum).  The sum is
@@ -39,24 +40,29 @@ def capped_simplex_weights(singular, eta, k, xp):
 
     Parameters
     ----------
-    singular : array of shape (T,)
+    singular : array of shape (p,)
         :math:`\sigma_i \ge 0`.
     eta : float
         :math:`\eta > 0`.
     k : int
         The trace, :math:`1 \le k \le T`.
     xp : namespace
+    n_tasks : int, default=None
+        T, at least p (None: p).
 
     Returns
     -------
-    m : array of shape (T,)
+    m : array of shape (p,)
+    rest : float
+        The common weight of the ``n_tasks - p`` zero values not given.
     """
-    n_tasks = singular.shape[0]
+    size = singular.shape[0]
+    n_tasks = size if n_tasks is None else n_tasks
     positive = singular > 0
     count = int(xp.count_nonzero(positive))
     if count <= k:
         rest = (k - count) / (n_tasks - count) if n_tasks > count else 0.0
-        return xp.where(positive, xp.ones_like(singular), xp.full_like(singular, rest))
+        return xp.where(positive, xp.ones_like(singular), xp.full_like(singular, rest)), rest
     safe = xp.where(positive, singular, xp.ones_like(singular))
     # Knots of zero singular values are put at 0, where the sum is 0 anyway.
     lower = xp.where(positive, eta / safe, xp.zeros_like(singular))
@@ -71,14 +77,79 @@ def capped_simplex_weights(singular, eta, k, xp):
     low, high = float(knots[above - 1]), float(knots[above])
     total_low, total_high = float(totals[above - 1]), float(totals[above])
     theta = low + (k - total_low) * (high - low) / (total_high - total_low)
-    return weights(theta)
+    return weights(theta), 0.0
+
+
+class SpectralTaskMatrix:
+    r"""The symmetric T×T matrix :math:`U\operatorname{diag}(v)U^\top + r(I - UU^\top)`.
+
+    U (T, p) has orthonormal columns; every vector orthogonal to them is an
+    eigenvector for the eigenvalue r.  With p = min(T, d) it holds M and Q in
+    O(T·p) numbers, and a product with W (T, d) costs O(T·p·d): many tasks never
+    need a dense T×T matrix.
+
+    Parameters
+    ----------
+    vectors : array of shape (T, p)
+        U.
+    values : array of shape (p,)
+        v, the eigenvalues on U's columns.
+    rest : float
+        r, the eigenvalue on the orthogonal complement of U (unused when p = T).
+    """
+
+    def __init__(self, vectors, values, rest):
+        self.vectors = vectors
+        self.values = values
+        self.rest = rest
+
+    @property
+    def shape(self):
+        n_tasks = self.vectors.shape[0]
+        return (n_tasks, n_tasks)
+
+    def map(self, function):
+        """:math:`f(A)`, the same eigenvectors with f applied to every eigenvalue."""
+        return SpectralTaskMatrix(self.vectors, function(self.values), function(self.rest))
+
+    def on(self, xp, dtype, device):
+        """The same matrix with its arrays in namespace ``xp``."""
+        return SpectralTaskMatrix(xp.asarray(self.vectors, dtype=dtype, device=device),
+                                  xp.asarray(self.values, dtype=dtype, device=device),
+                                  self.rest)
+
+    def matmul(self, other, xp):
+        """The product with ``other`` of shape (T, d)."""
+        projected = xp.matrix_transpose(self.vectors) @ other
+        return self.rest * other + self.vectors @ ((self.values - self.rest)[:, None] * projected)
+
+    def diagonal(self, xp):
+        """The diagonal, shape (T,)."""
+        return self.rest + xp.sum(self.vectors**2 * (self.values - self.rest), axis=1)
+
+    def eigenvalue_range(self):
+        """Smallest and largest eigenvalue (floats)."""
+        values = [float(value) for value in self.values]
+        if self.vectors.shape[0] > self.vectors.shape[1]:
+            values.append(float(self.rest))
+        return min(values), max(values)
+
+    def dense(self, xp):
+        """The T×T array, symmetrized."""
+        n_tasks = self.vectors.shape[0]
+        vectors = self.vectors
+        matrix = (vectors * (self.values - self.rest)) @ xp.matrix_transpose(vectors)
+        matrix = matrix + self.rest * xp.eye(n_tasks, dtype=vectors.dtype, device=vectors.device)
+        return 0.5 * (matrix + xp.matrix_transpose(matrix))
 
 
 def task_similarity(coef, eta, n_clusters, xp):
     r"""The M step: the minimizing :math:`M \in \mathcal M_k`, :math:`k = \min(n_{clusters}, T)`.
 
-    Eigenvalues of :math:`WW^\top` below T·eps times the largest are rounding noise
-    and count as zero (at W = 0, :math:`M = (k/T) I`).
+    From the thin SVD :math:`W = U\operatorname{diag}(\sigma)V^\top`: M shares U with
+    :math:`WW^\top`, and all directions orthogonal to U (the null space when T > d)
+    get one weight.  Squared singular values below T·eps times the largest are
+    rounding noise and count as zero (at W = 0, :math:`M = (k/T) I`).
 
     Parameters
     ----------
@@ -90,18 +161,19 @@ def task_similarity(coef, eta, n_clusters, xp):
 
     Returns
     -------
-    similarity : array of shape (T, T)
+    similarity : SpectralTaskMatrix
         M, symmetric with eigenvalues in [0, 1] summing to k.
     """
     n_tasks = coef.shape[0]
     k = min(n_clusters, n_tasks)
-    squares, vectors = clean_eigh(coef @ xp.matrix_transpose(coef), xp)
-    weights = capped_simplex_weights(xp.sqrt(squares), eta, k, xp)
-    similarity = (vectors * weights) @ xp.matrix_transpose(vectors)
-    return 0.5 * (similarity + xp.matrix_transpose(similarity))
+    vectors, singular, _ = xp.linalg.svd(coef, full_matrices=False)
+    noise = n_tasks * float(xp.finfo(singular.dtype).eps) * float(xp.max(singular)) ** 2
+    singular = xp.where(singular**2 > noise, singular, xp.zeros_like(singular))
+    weights, rest = capped_simplex_weights(singular, eta, k, xp, n_tasks)
+    return SpectralTaskMatrix(vectors, weights, rest)
 
 
-def clustered_coupling(similarity, alpha, l2, xp):
+def clustered_coupling(similarity, alpha, l2):
     r"""Q of the penalty with M fixed: :math:`Q = 2\alpha\eta(1 + \eta)(\eta I + M)^{-1}`.
 
     So that :math:`\tfrac12\operatorname{tr}(W^\top Q W)
@@ -109,10 +181,8 @@ def clustered_coupling(similarity, alpha, l2, xp):
     The eigenvalues of :math:`\eta I + M` lie in :math:`[\eta, 1 + \eta]`.
     """
     eta = l2 / alpha
-    n_tasks = similarity.shape[0]
-    eye = xp.eye(n_tasks, dtype=similarity.dtype, device=similarity.device)
-    coupling = 2.0 * alpha * eta * (1.0 + eta) * xp.linalg.inv(eta * eye + similarity)
-    return 0.5 * (coupling + xp.matrix_transpose(coupling))
+    scale = 2.0 * alpha * eta * (1.0 + eta)
+    return similarity.map(lambda value: scale / (eta + value))
 
 
 class ClusteredPenalty:
@@ -141,5 +211,5 @@ class ClusteredPenalty:
 
     def quadratic_at(self, coef, xp):
         """The QuadraticPenalty of M = M(W): its value and gradient at W are Ω(W) and ∇Ω(W)."""
-        coupling = clustered_coupling(self.similarity(coef, xp), self.alpha, self.l2, xp)
-        return QuadraticPenalty(coupling)
+        coupling = clustered_coupling(self.similarity(coef, xp), self.alpha, self.l2)
+        return QuadraticPenalty(spectral=coupling)

@@ -93,17 +93,27 @@ class SquaredTraceNorm:
         return value
 
 
-def task_covariance(coef, xp):
+def covariance_factors(coef, xp):
+    r"""The left singular vectors U and singular values s of W, which give :math:`\Sigma`.
+
+    :math:`\Sigma = U\operatorname{diag}(s)U^\top / \sum_i s_i` (:func:`task_covariance`):
+    O(T·min(T, d)) numbers where :math:`\Sigma` itself has T² (800 MB at T = 10⁴).
+    """
+    u, s, _ = xp.linalg.svd(coef, full_matrices=False)
+    return u, s
+
+
+def task_covariance(vectors, singular, xp):
     r"""The minimizing :math:`\Sigma = (WW^\top)^{1/2} / \operatorname{tr}(WW^\top)^{1/2}`.
 
-    :math:`I/T` when W = 0, where every feasible :math:`\Sigma` is a minimizer.
+    From the factors of :func:`covariance_factors`; :math:`I/T` when W = 0, where
+    every feasible :math:`\Sigma` is a minimizer.
     """
-    n_tasks = coef.shape[0]
-    u, s, _ = xp.linalg.svd(coef, full_matrices=False)
-    total = float(xp.sum(s))
+    n_tasks = vectors.shape[0]
+    total = float(xp.sum(singular))
     if total == 0.0:
-        return xp.eye(n_tasks, dtype=coef.dtype, device=coef.device) / n_tasks
-    root = (u * s) @ xp.matrix_transpose(u)
+        return xp.eye(n_tasks, dtype=vectors.dtype, device=vectors.device) / n_tasks
+    root = (vectors * singular) @ xp.matrix_transpose(vectors)
     return 0.5 * (root + xp.matrix_transpose(root)) / total
 
 
