@@ -80,49 +80,75 @@ def graph_coupling(alpha, l2, task_graph):
     return alpha * laplacian + l2 * np.eye(laplacian.shape[0])
 
 
+def _centred(coef, xp):
+    """W minus its mean row."""
+    return coef - xp.mean(coef, axis=0, keepdims=True)
+
+
 class QuadraticPenalty:
     r""":math:`\tfrac12 \operatorname{tr}(W^\top Q W)` for a PSD coupling Q (T×T).
 
-    Built either from a dense Q (``coupling``, NumPy or any namespace) or, for
-    :math:`Q = aI - b\mathbf 1\mathbf 1^\top`, from ``rank_one=(a, b)`` alone, so
-    that many tasks never need a dense T×T matrix.
+    Built from exactly one of: a dense Q (``coupling``, NumPy or any namespace);
+    ``rank_one=(a, b)`` for :math:`Q = aI - b\mathbf 1\mathbf 1^\top`; or
+    ``spectral``, Q as its eigenvectors and eigenvalues
+    (:class:`~skmtl.penalties.clustered.SpectralTaskMatrix`).  The last two never
+    need a dense T×T matrix, so that many tasks stay cheap.
     """
 
-    def __init__(self, coupling=None, rank_one=None):
-        if (coupling is None) == (rank_one is None):
-            raise ValueError("Give exactly one of coupling and rank_one.")
+    def __init__(self, coupling=None, rank_one=None, spectral=None):
+        if sum(given is not None for given in (coupling, rank_one, spectral)) != 1:
+            raise ValueError("Give exactly one of coupling, rank_one and spectral.")
         self.coupling = coupling
         self.rank_one = rank_one
+        self.spectral = spectral
 
     def on(self, xp, dtype, device):
-        """The same penalty with a dense Q moved to namespace ``xp``."""
-        if self.coupling is None:
-            return self
-        return QuadraticPenalty(xp.asarray(self.coupling, dtype=dtype, device=device))
+        """The same penalty with its arrays moved to namespace ``xp``."""
+        if self.coupling is not None:
+            return QuadraticPenalty(xp.asarray(self.coupling, dtype=dtype, device=device))
+        if self.spectral is not None:
+            return QuadraticPenalty(spectral=self.spectral.on(xp, dtype, device))
+        return self
 
     def gradient(self, coef, xp):
         """:math:`QW`."""
-        if self.coupling is None:
-            a, b = self.rank_one
-            return a * coef - b * xp.sum(coef, axis=0, keepdims=True)
+        if self.rank_one is not None:
+            identity, centred = self._rank_one_parts(coef.shape[0])
+            return identity * coef + centred * _centred(coef, xp)
+        if self.spectral is not None:
+            return self.spectral.matmul(coef, xp)
         return self.coupling @ coef
 
     def value(self, coef, xp):
+        if self.rank_one is not None:
+            # Not W'QW: its two terms are about a·‖W‖² each and cancel when the tasks
+            # are pulled together, losing the value (and line searches) to rounding.
+            identity, centred = self._rank_one_parts(coef.shape[0])
+            return 0.5 * (identity * xp.sum(coef**2) + centred * xp.sum(_centred(coef, xp)**2))
         return 0.5 * xp.sum(coef * self.gradient(coef, xp))
+
+    def _rank_one_parts(self, n_tasks):
+        r""":math:`aI - b\mathbf 1\mathbf 1^\top = (a - bT) I + bT C`, C the centring projector."""
+        a, b = self.rank_one
+        return a - b * n_tasks, b * n_tasks
 
     def diagonal(self, n_tasks, xp, dtype, device):
         """The diagonal of Q, shape (T,)."""
-        if self.coupling is None:
+        if self.rank_one is not None:
             a, b = self.rank_one
             return xp.full((n_tasks,), a - b, dtype=dtype, device=device)
+        if self.spectral is not None:
+            return self.spectral.diagonal(xp)
         return xp.linalg.diagonal(self.coupling)
 
     def eigenvalue_range(self, n_tasks, xp):
         """Smallest and largest eigenvalue of Q (floats)."""
-        if self.coupling is None:
+        if self.rank_one is not None:
             a, b = self.rank_one
             values = (a - b * n_tasks, a) if n_tasks > 1 else (a - b,)
             return min(values), max(values)
+        if self.spectral is not None:
+            return self.spectral.eigenvalue_range()
         eigenvalues = xp.linalg.eigvalsh(self.coupling)
         return float(xp.min(eigenvalues)), float(xp.max(eigenvalues))
 
