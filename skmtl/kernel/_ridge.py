@@ -60,6 +60,12 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
     alpha_task=alpha/(1 - rho))``, ``'graph'`` is
     ``GraphRegularizedRegressor(alpha=alpha, l2=alpha*graph_ridge)``.
 
+    As for scikit-learn's :class:`~sklearn.kernel_ridge.KernelRidge`, the cost is set
+    by the n training rows, not by the tasks: the fit holds n×n matrices and
+    factorizes one (memory :math:`O(n^2)`, time :math:`O(n^3)`).  For many small
+    tasks with a linear kernel, the linear estimators it equals scale with the
+    tasks instead.
+
     Parameters
     ----------
     alpha : float > 0, default=1.0
@@ -92,7 +98,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
     tasks_ : ndarray of shape (n_tasks,)
         Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 
     Examples
     --------

@@ -183,7 +183,7 @@ _COMMON_SVM_DOC = """
     tasks_ : ndarray of shape (n_tasks,)
         Sorted task labels.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
 """
 
 
@@ -200,6 +200,8 @@ class MultiTaskSVR(RegressorMixin, _MultiTaskSVM):
 
     solved by scikit-learn's :class:`~sklearn.svm.SVR` (libsvm) on the
     precomputed multi-task Gram matrix, one model per group (CPU, NumPy only).
+    That Gram matrix is n×n for the n rows of a group: memory grows as
+    :math:`n^2` whatever the number of tasks.
 
     Parameters
     ----------
@@ -251,7 +253,9 @@ class MultiTaskSVC(ClassifierMixin, _MultiTaskSVM):
 
     by scikit-learn's :class:`~sklearn.svm.SVC` (libsvm; one-vs-one for more than
     two classes) on the precomputed multi-task Gram matrix, one model per group
-    (CPU, NumPy only).  Every group's training rows must hold every class.
+    (CPU, NumPy only).  Every group's training rows must hold every class.  The
+    Gram matrix is n×n for the n rows of a group: memory grows as :math:`n^2`
+    whatever the number of tasks.
 
     Parameters
     ----------

@@ -40,6 +40,14 @@ def task_kernel_matrix(task_kernel, n_tasks, *, task_similarity=0.5, task_graph=
     Returns
     -------
     B : ndarray of shape (T, T)
+
+    Examples
+    --------
+    >>> from skmtl.kernel import task_kernel_matrix
+    >>> task_kernel_matrix("mean", 3, task_similarity=0.25)
+    array([[1.  , 0.25, 0.25],
+           [0.25, 1.  , 0.25],
+           [0.25, 0.25, 1.  ]])
     """
     labels = f" {list(task_labels)[:20]}" if task_labels is not None else ""
     if isinstance(task_kernel, str):

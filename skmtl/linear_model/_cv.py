@@ -209,6 +209,15 @@ _COMMON_CV_ATTRIBUTES = """
 """
 
 
+def _objective(base):
+    """The ``.. math::`` block of ``base``'s docstring: its objective."""
+    lines = base.__doc__.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == ".. math::")
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].strip() and not lines[i].startswith(" " * 8)), len(lines))
+    return "\n".join(lines[start:end]).rstrip()
+
+
 def _document(cls):
     base = cls._base
     parameter = path_parameter(base())
@@ -219,7 +228,9 @@ def _document(cls):
                  "regressors).")
     default_score = "R² of all held-out rows" if loss_kind == "regressor" else "accuracy"
     cls.__doc__ = cls.__doc__.format(
-        base=base.__name__, parameter=parameter,
+        base=base.__name__, parameter=parameter, name=cls.__name__,
+        data="regression" if loss_kind == "regressor" else "classification",
+        objective=_objective(base),
         common_cv=_COMMON_CV_DOC.format(none=none, default_score=default_score).strip("\n"),
         attributes=_COMMON_CV_ATTRIBUTES.format(parameter=parameter,
                                                 base=base.__name__).strip("\n"),
@@ -230,9 +241,13 @@ def _document(cls):
 
 _TEMPLATE = """{base} with ``{parameter}`` chosen by cross-validation.
 
-    The objective is that of :class:`~skmtl.{base}`; ``{parameter}`` runs over
-    ``alphas`` (see :func:`~skmtl.model_selection.regularization_path`), the
-    other parameters are fixed.
+    The objective is that of :class:`~skmtl.{base}`,
+
+{objective}
+
+    where ``{parameter}`` runs over ``alphas`` (see
+    :func:`~skmtl.model_selection.regularization_path`) and the other parameters
+    are fixed.
 
     Parameters
     ----------
@@ -250,6 +265,15 @@ _TEMPLATE = """{base} with ``{parameter}`` chosen by cross-validation.
     Attributes
     ----------
 {attributes}
+
+    Examples
+    --------
+    >>> from skmtl import {name}
+    >>> from skmtl.datasets import make_multitask_{data}
+    >>> X, y, tasks, _ = make_multitask_{data}(n_tasks=3, n_features=5, random_state=0)
+    >>> model = {name}(alphas=4, cv=3).fit(X, y, tasks=tasks)
+    >>> model.cv_results_["mean_test_score"].shape
+    (4,)
 """
 
 _OWN_SHARED = """alpha_shared : float, default=0.1

@@ -46,7 +46,7 @@ COMMON_ATTRIBUTES = """
         solver: {certificate}
     n_features_in_ : int
         Number of features (the task column excluded).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names, when ``X`` is a DataFrame with string column names.
 """
 

@@ -135,6 +135,16 @@ def alpha_grid(estimator, X, y, *, tasks=None, sample_weight=None, n_alphas=30, 
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
+
+    Examples
+    --------
+    >>> from skmtl import TraceNormRegressor
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> from skmtl.model_selection import alpha_grid
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=3, random_state=0)
+    >>> alphas = alpha_grid(TraceNormRegressor(), X, y, tasks=tasks, n_alphas=5)
+    >>> alphas.shape, float(alphas[-1] / alphas[0])
+    ((5,), 0.001)
     """
     _check_grid_size(n_alphas, eps)
     probe, gradient, lipschitz = _data_term(estimator, X, y, tasks, sample_weight)
