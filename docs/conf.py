@@ -6,9 +6,7 @@ fetched from the network: no intersphinx inventories, no Binder links.
 """
 
 import os
-import re
 from importlib.metadata import version as _installed_version
-from pathlib import Path
 
 # Like the test suite: SciPy reads the array API switch when first imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
@@ -32,37 +30,12 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
-    "myst_parser",
 ]
 
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
 
-# The Markdown notes next to this file are built only when a toctree lists them;
-# otherwise they stay out of the build.  Toctree entries are taken to be the
-# indented lines of the .rst sources that hold just a page name (or "title <name>").
-_DOCS = Path(__file__).parent
-_SKIP = {"_build", "generated", "auto_examples"}
-
-
-def _toctree_entries():
-    entries = set()
-    for source in _DOCS.glob("**/*.rst"):
-        if _SKIP & set(source.relative_to(_DOCS).parts):
-            continue
-        text = source.read_text(encoding="utf-8")
-        for name in re.findall(r"^[ \t]+(?:.*<)?([\w./-]+?)(?:\.md)?>?[ \t]*$", text, re.MULTILINE):
-            base = _DOCS if name.startswith("/") else source.parent
-            entries.add(os.path.normpath(base / name.lstrip("/")))
-    return entries
-
-
-_ENTRIES = _toctree_entries()
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst"] + [
-    page.name for page in sorted(_DOCS.glob("*.md"))
-    if os.path.normpath(page.with_suffix("")) not in _ENTRIES
-]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst"]
 
 # -- API reference ----------------------------------------------------------
 autosummary_generate = True
@@ -75,9 +48,6 @@ numpydoc_xref_param_type = False
 
 # No inventories are downloaded at build time.
 intersphinx_mapping = {}
-
-# -- Markdown -----------------------------------------------------------------
-myst_heading_anchors = 3
 
 # -- Gallery ------------------------------------------------------------------
 sphinx_gallery_conf = {

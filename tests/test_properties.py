@@ -1,6 +1,6 @@
 """Invariances every linear family must satisfy, checked on data drawn by hypothesis.
 
-Each family minimizes (docs/objectives.md)
+Each family minimizes (docs/user_guide/objectives.rst)
 
     F(W, b) = sum_t tau_t / S_t sum_{i in t} s_i loss_i(w_t, b_t) + Omega(W),
 

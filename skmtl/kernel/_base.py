@@ -31,13 +31,13 @@ KERNEL_PARAMETERS_DOC = """
         Parameters of the named kernels (ignored by those that do not take them).
     kernel_params : dict, default=None
         Further keyword arguments of the kernel (of a callable kernel in particular).
-    task_kernel : {{'independent', 'pooled', 'mean', 'graph'}} or array-like of shape \
+    task_kernel : {'independent', 'pooled', 'mean', 'graph'} or array-like of shape \
 (n_tasks, n_tasks), default='mean'
-        The task similarity B of :math:`K((x, s), (z, t)) = B_{{st}} k(x, z)`:
+        The task similarity B of :math:`K((x, s), (z, t)) = B_{st} k(x, z)`:
         ``'independent'`` :math:`B = I` (one model per task), ``'pooled'``
         :math:`B = \\mathbf 1\\mathbf 1^\\top` (one model for all), ``'mean'``
         :math:`B = (1 - \\rho) I + \\rho\\mathbf 1\\mathbf 1^\\top` (Evgeniou & Pontil),
-        ``'graph'`` :math:`B = (L + \\lambda I)^{{-1}}` with L the Laplacian of
+        ``'graph'`` :math:`B = (L + \\lambda I)^{-1}` with L the Laplacian of
         ``task_graph``, or a symmetric positive semidefinite matrix in ``tasks_``
         order.
     task_similarity : float in [0, 1], default=0.5

@@ -47,8 +47,9 @@ _ATTRIBUTES = """
     intercept_ : array of shape (n_tasks,)
         :math:`b_t` (zeros when ``fit_intercept=False``).
 """
-_ITERATIONS = ("Iterations of the solver (for a direct solve, the conjugate-gradient steps\n"
-               "        that polish it; at least 1).")
+_ITERATIONS = ("Iterations of the solver: FISTA or ADMM steps, conjugate-gradient steps,\n"
+               "        or for a direct solve the conjugate-gradient steps that polish it (at\n"
+               "        least 1).")
 
 _QUADRATIC_CONSTRAINTS = with_solvers("auto", "closed_form", "cg", "cvxpy")
 _NORM_CONSTRAINTS = with_solvers("auto", "admm", "fista", "cvxpy")
