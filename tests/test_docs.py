@@ -97,3 +97,13 @@ def test_public_docstring_has_an_example(module, name):
     doc = inspect.cleandoc(getattr(module, name).__doc__ or "")
     section = re.search(r"^Examples\n-{8,}\n(.*)", doc, re.MULTILINE | re.DOTALL)
     assert section and ">>> " in section[1], f"{module.__name__}.{name} has no Examples"
+
+
+OBJECTIVES = API.parent / "user_guide" / "objectives.rst"
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_user_guide_states_the_docstring_objective(estimator):
+    """The objective formula of the docstring is, verbatim, one of the user guide's."""
+    objective = next(block for block in math_blocks(estimator.__doc__) if DATA_TERM in block)
+    assert objective in math_blocks(OBJECTIVES.read_text(encoding="utf-8"))

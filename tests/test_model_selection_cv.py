@@ -18,6 +18,8 @@ import skmtl
 from skmtl import (
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
+    IndependentLassoClassifier,
+    IndependentLassoRegressor,
     JointFeatureClassifier,
     JointFeatureClassifierCV,
     JointFeatureRegressor,
@@ -25,6 +27,7 @@ from skmtl import (
     MeanRegularizedClassifierCV,
     MeanRegularizedRegressor,
     MeanRegularizedRegressorCV,
+    RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
     TraceNormClassifier,
@@ -149,16 +152,24 @@ def test_leave_tasks_out_scores_the_population_model(routing):
 
 # -------------------------------------------------------------------- paths
 @pytest.mark.parametrize("estimator", [TraceNormRegressor(l2=0.1), JointFeatureRegressor(),
-                                       TraceNormClassifier(), JointFeatureClassifier(l2=0.05)],
+                                       TraceNormClassifier(), JointFeatureClassifier(l2=0.05),
+                                       IndependentLassoRegressor(l2=0.1),
+                                       IndependentLassoClassifier()],
                          ids=lambda e: type(e).__name__)
 def test_alpha_max_is_where_the_coefficients_vanish(estimator):
-    is_classifier = isinstance(estimator, (TraceNormClassifier, JointFeatureClassifier))
+    is_classifier = type(estimator).__name__.endswith("Classifier")
     X, y, tasks = classification() if is_classifier else regression()
     top = alpha_max(estimator, X, y, tasks=tasks)
     above = clone(estimator).set_params(alpha=top * 1.001, **TIGHT).fit(X, y, tasks=tasks)
     below = clone(estimator).set_params(alpha=top * 0.99, **TIGHT).fit(X, y, tasks=tasks)
     assert np.all(above.coef_ == 0)
     assert np.any(below.coef_ != 0)
+
+
+def test_a_path_needs_a_single_strength():
+    X, y, tasks = regression()
+    with pytest.raises(ValueError, match=r"no single strength.*alpha_lowrank"):
+        regularization_path(RobustLowRankRegressor(), X, y, tasks=tasks, alphas=3)
 
 
 def test_alpha_max_is_none_for_quadratic_families():

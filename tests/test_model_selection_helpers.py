@@ -183,6 +183,30 @@ def test_scorer_calls_predict_without_tasks_when_none_given():
     np.testing.assert_array_equal(est.calls_[1]["tasks"], tasks)
 
 
+@pytest.mark.parametrize("routing", [False, True])
+def test_scorer_gives_tasks_to_a_pipeline_only_when_a_step_takes_them(routing):
+    """A Pipeline's methods take **params: the labels go to it when routing sends them
+    to a step that consumes them (a task model), never to a pipeline of a single-task
+    model, which is scored on its predictions with the task-averaged metric."""
+    from sklearn.pipeline import make_pipeline
+
+    from skmtl import MeanRegularizedClassifier
+    from skmtl.datasets import make_multitask_classification
+
+    X, y, tasks, _ = make_multitask_classification(n_tasks=3, random_state=0)
+    scorer = make_task_scorer("mean_task_roc_auc")
+    metric = task_averaged(roc_auc_score)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        single = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+        expected = metric(y, single.decision_function(X), tasks=tasks)
+        assert scorer(single, X, y, tasks=tasks) == pytest.approx(expected)
+        if routing:
+            multi = make_pipeline(StandardScaler(), MeanRegularizedClassifier())
+            multi.fit(X, y, tasks=tasks)
+            expected = metric(y, multi.decision_function(X, tasks=tasks), tasks=tasks)
+            assert scorer(multi, X, y, tasks=tasks) == pytest.approx(expected)
+
+
 def test_scorer_sample_weight_and_kwargs_reach_the_metric():
     X, y, tasks = _make_data()
     est = PerTaskOffset().fit(X, y, tasks=tasks)

@@ -32,8 +32,23 @@ QUADRATIC_TOP = 10.0
 
 
 def path_parameter(estimator):
-    """The parameter a path varies: ``alpha_task`` for the shared-parameter family."""
-    return "alpha_task" if "alpha_task" in estimator.get_params() else "alpha"
+    """The parameter a path varies: ``alpha_task`` where there is one (the shared-parameter
+    and dirty families), else ``alpha``.
+
+    Raises
+    ------
+    ValueError
+        For an estimator with neither (the robust low-rank model's two strengths).
+    """
+    params = estimator.get_params()
+    for name in ("alpha_task", "alpha"):
+        if name in params:
+            return name
+    strengths = sorted(name for name in params if name.startswith("alpha"))
+    raise ValueError(
+        f"{type(estimator).__name__} has no single strength for a path to vary (it has "
+        f"{strengths}); search them with GridSearchCV instead."
+    )
 
 
 def _data_term(estimator, X, y, tasks, sample_weight):
@@ -49,14 +64,16 @@ def _alpha_max_of(probe, gradient):
         return float(np.linalg.norm(gradient, 2)) if gradient.size else 0.0
     if probe._family == "joint_feature":
         return float(np.max(np.linalg.norm(gradient, axis=0))) if gradient.size else 0.0
+    if probe._family == "lasso":
+        return float(np.max(np.abs(gradient))) if gradient.size else 0.0
     return None
 
 
 def alpha_max(estimator, X, y, *, tasks=None, sample_weight=None):
     """Smallest alpha whose fit has ``coef_ == 0``, or None where no alpha gives it.
 
-    Exists for the trace-norm and L2,1 families (any ``l2``); the quadratic
-    families shrink the tasks towards each other, never to zero.
+    Exists for the trace-norm, L2,1 and independent lasso families (any ``l2``); the
+    quadratic families shrink the tasks towards each other, never to zero.
 
     Parameters
     ----------

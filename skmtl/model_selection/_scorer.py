@@ -23,7 +23,11 @@ from sklearn.metrics import (
     roc_auc_score,
     root_mean_squared_error,
 )
-from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.utils.metadata_routing import (
+    MetadataRequest,
+    MetadataRouter,
+    get_routing_for_object,
+)
 
 __all__ = ["make_task_scorer", "task_averaged"]
 
@@ -231,6 +235,22 @@ def _accepts_param(func, name, *, via_var_keyword=True):
     return via_var_keyword and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
+def _method_takes_tasks(estimator, method_name, method):
+    """Whether ``estimator.<method_name>`` can be given ``tasks=``.
+
+    A method that names ``tasks``, or takes ``**kwargs`` on a plain estimator, can.
+    A meta-estimator (a Pipeline) passes its ``**params`` on by metadata routing:
+    only with routing enabled, and only to a step that consumes ``tasks``.
+    """
+    if not _accepts_param(method, "tasks"):
+        return False
+    routing = get_routing_for_object(estimator)
+    if _accepts_param(method, "tasks", via_var_keyword=False) or not isinstance(
+            routing, MetadataRouter):
+        return True
+    return _routing_enabled() and bool(routing.consumes(method_name, ["tasks"]))
+
+
 def _routing_enabled():
     return bool(get_config().get("enable_metadata_routing", False))
 
@@ -408,7 +428,7 @@ class _TaskScorer:
         """
         method_name, method = self._resolve_response_method(estimator)
         # A population method (predict_population) predicts without task labels.
-        takes_tasks = tasks is not None and _accepts_param(method, "tasks")
+        takes_tasks = tasks is not None and _method_takes_tasks(estimator, method_name, method)
         y_pred = method(X, tasks=tasks) if takes_tasks else method(X)
         y_pred = self._binary_response(estimator, method_name, y_true, y_pred)
 
