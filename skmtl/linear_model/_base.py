@@ -26,14 +26,16 @@ from .._array_api import (
     positive_reciprocal,
     to_numpy,
 )
+from .._dask import dask_predict, dask_statistics, is_dask_collection
 from .._task_model import MultiTaskModel
-from .._tasks import split_task_column
+from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
 from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
 from ..solvers.fista import relative_duality_gap
 from ..solvers.norm_penalized import solve_norm_penalized
+from ..statistics import TaskStatistics
 
 
 class MultiTaskLinearModel(MultiTaskModel):
@@ -173,7 +175,110 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         self : object
             Fitted estimator.
         """
+        self.__dict__.pop("statistics_", None)
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         return self._fit_prepared(self._prepare_fit(X, y, tasks, sample_weight))
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Statistics computed by dask in one pass over the chunks, then a local solve."""
+        statistics, names, shared = dask_statistics(X, y, tasks, sample_weight,
+                                                    self.task_column)
+        self.n_features_in_ = statistics.n_features
+        self.__dict__.pop("feature_names_in_", None)
+        if names is not None:
+            self.feature_names_in_ = names
+        return self._fit_statistics(statistics, shared)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, tasks=None, sample_weight=None):
+        """Add a batch of rows to the per-task statistics and refit from all rows seen.
+
+        The statistics (:class:`~skmtl.statistics.TaskStatistics`, ``statistics_``)
+        of the batches merge exactly, so after the last batch the model is the
+        one :meth:`fit` gives on all rows, up to rounding; each call solves from
+        the statistics, at a cost independent of the number of rows.  NumPy input;
+        the batches must keep one convention (labelled rows, or the shared design
+        with the same tasks).  :meth:`fit` starts afresh.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        first = not hasattr(self, "statistics_")
+        X, labels = self._split_input(X, tasks)
+        X, y = validate_data(self, X, y, reset=first, multi_output=True, y_numeric=True,
+                             dtype=[np.float64, np.float32])
+        X, y = to_numpy(X), to_numpy(y)
+        shared = None if labels is not None else y.ndim
+        batch = TaskStatistics.from_rows(X, y, labels, sample_weight)
+        if not first:
+            if shared != self._shared_design_ndim or (
+                    shared == 2 and batch.n_tasks != self.statistics_.n_tasks):
+                raise ValueError(
+                    "partial_fit batches must keep one task convention: labelled rows, or "
+                    "a shared-design y with the same number of tasks."
+                )
+            batch = self.statistics_.merge(batch)
+        return self._fit_statistics(batch, shared)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_statistics(self, statistics):
+        """Fit from per-task sufficient statistics instead of rows.
+
+        Parameters
+        ----------
+        statistics : TaskStatistics
+            Statistics of the training rows (:meth:`TaskStatistics.from_rows`,
+            merged from batches or from the chunks of a dask array).  Their tasks
+            are labelled rows: ``predict`` needs ``tasks=``.
+
+        Returns
+        -------
+        self : object
+        """
+        if not isinstance(statistics, TaskStatistics):
+            raise TypeError(
+                f"fit_statistics takes a TaskStatistics, got {type(statistics).__name__}.")
+        self.__dict__.pop("feature_names_in_", None)
+        self.n_features_in_ = statistics.n_features
+        return self._fit_statistics(statistics, None)
+
+    def _fit_statistics(self, statistics, shared_design_ndim):
+        """Build the squared loss from ``statistics`` and solve (NumPy, float64)."""
+        if self.solver == "cvxpy":
+            raise ValueError(
+                "solver='cvxpy' solves from the rows and cannot fit from statistics; "
+                "use another solver."
+            )
+        self._task_label_list = statistics.labels.tolist()
+        self._shared_design_ndim = shared_design_ndim
+        self._check_task_weights(statistics.weight)
+        totals = statistics.weight
+        task_scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
+        n_features = statistics.n_features
+        if self.fit_intercept:
+            gram, linear = statistics.gram, statistics.linear
+            target_square = statistics.target_square
+            x_offset, y_offset = statistics.x_mean, statistics.y_mean
+        else:
+            gram, linear, target_square = statistics.uncentred()
+            x_offset = np.zeros((statistics.n_tasks, n_features))
+            y_offset = np.zeros(statistics.n_tasks)
+        loss = GramSquaredLoss(gram / totals[:, None, None], linear / totals[:, None],
+                               target_square / totals, task_scale, np)
+        rows = np.empty((0, n_features))
+        self._set_tasks_attribute(rows, np)
+        self.statistics_ = statistics
+        return self._fit_prepared(
+            PreparedFit(rows, None, None, np, loss, x_offset, y_offset, task_scale, None))
 
     def _prepare_fit(self, X, y, tasks=None, sample_weight=None):
         """Validate the data and build the squared loss: what fits at other alphas reuse.
@@ -365,8 +470,12 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         -------
         y_pred : array of shape (n_samples,) or (n_samples, n_tasks)
             Per-row predictions, or one column per task for a model fitted on
-            a shared design with 2-D ``y`` and called without task labels.
+            a shared design with 2-D ``y`` and called without task labels.  For
+            a dask array or DataFrame ``X``, a lazy dask collection computed block
+            by block.
         """
+        if is_dask_collection(X):
+            return dask_predict(self, X, tasks)
         return self._decision(X, tasks, "predict")
 
     def score(self, X, y, tasks=None, sample_weight=None):

@@ -1,0 +1,225 @@
+r"""Per-task sufficient statistics of the squared loss, computed in pieces and merged.
+
+For the rows :math:`i \in t` of task t, with sample weights :math:`s_i`, the
+squared-loss families need only
+
+.. math::
+
+    S_t = \sum_{i \in t} s_i, \quad
+    \bar x_t = \frac{1}{S_t}\sum_{i \in t} s_i x_i, \quad
+    \bar y_t = \frac{1}{S_t}\sum_{i \in t} s_i y_i,
+
+    G_t = \sum_{i \in t} s_i (x_i - \bar x_t)(x_i - \bar x_t)^\top, \quad
+    c_t = \sum_{i \in t} s_i (x_i - \bar x_t)(y_i - \bar y_t), \quad
+    q_t = \sum_{i \in t} s_i (y_i - \bar y_t)^2,
+
+O(T·d²) numbers whatever the number of rows.  Statistics of two disjoint sets of
+rows merge exactly (Chan, Golub & LeVeque 1979): with :math:`S = S_a + S_b` and
+:math:`\delta = \bar x_b - \bar x_a`,
+:math:`G = G_a + G_b + \tfrac{S_a S_b}{S}\delta\delta^\top` (and alike for c and q),
+which stays accurate where accumulating raw sums :math:`\sum s_i x_i x_i^\top`
+would cancel.  So rows can be read in batches (``partial_fit``) or in the chunks
+of a dask array, and the fit runs from the merged statistics
+(``fit_statistics``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import _check_sample_weight
+
+from ._tasks import assign_tasks
+
+
+@dataclass(frozen=True)
+class TaskStatistics:
+    r"""Weighted per-task statistics of the squared loss (NumPy, float64).
+
+    Build them with :meth:`from_rows` and combine disjoint pieces with
+    :meth:`merge`; the squared-loss regressors fit from them with
+    ``fit_statistics``.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (T,)
+        Sorted task labels.
+    count : ndarray of shape (T,)
+        Rows of each task.
+    weight : ndarray of shape (T,)
+        :math:`S_t`, the sum of the sample weights.
+    x_mean : ndarray of shape (T, d)
+        :math:`\bar x_t` (0 where :math:`S_t = 0`).
+    y_mean : ndarray of shape (T,)
+        :math:`\bar y_t`.
+    gram : ndarray of shape (T, d, d)
+        :math:`G_t`, centred and not divided by :math:`S_t`.
+    linear : ndarray of shape (T, d)
+        :math:`c_t`.
+    target_square : ndarray of shape (T,)
+        :math:`q_t`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.statistics import TaskStatistics
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    >>> tasks = np.array([0, 0, 1, 1, 1, 0])
+    >>> whole = TaskStatistics.from_rows(X, y, tasks)
+    >>> parts = TaskStatistics.from_rows(X[:4], y[:4], tasks[:4]).merge(
+    ...     TaskStatistics.from_rows(X[4:], y[4:], tasks[4:]))
+    >>> whole.count.tolist(), bool(np.allclose(parts.gram, whole.gram))
+    ([3, 3], True)
+    """
+
+    labels: np.ndarray
+    count: np.ndarray
+    weight: np.ndarray
+    x_mean: np.ndarray
+    y_mean: np.ndarray
+    gram: np.ndarray
+    linear: np.ndarray
+    target_square: np.ndarray
+
+    @property
+    def n_tasks(self):
+        return self.labels.shape[0]
+
+    @property
+    def n_features(self):
+        return self.x_mean.shape[1]
+
+    @classmethod
+    def from_rows(cls, X, y, tasks=None, sample_weight=None):
+        """Statistics of labelled rows, or of the shared design.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets; a 2-D ``y`` without ``tasks`` is the shared design (column t
+            is task t, labelled t, on the same rows).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row (None: one task, or the shared design).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (1 by default).
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        X = check_array(X, dtype=np.float64, ensure_min_samples=0)
+        y = check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                       ensure_non_negative=True)
+        if tasks is None:
+            Y = y if y.ndim == 2 else y[:, None]
+            return cls._shared_design(X, Y, weights)
+        if y.ndim != 1:
+            raise ValueError(
+                f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
+        assignment = assign_tasks(tasks, X.shape[0])
+        order = np.argsort(assignment.index, kind="stable")
+        counts = np.bincount(assignment.index, minlength=len(assignment.labels))
+        stops = np.cumsum(counts)
+        groups = [
+            _group_statistics(X[rows], y[rows, None], weights[rows])
+            for rows in (order[start:stop] for start, stop in zip(stops - counts, stops,
+                                                                   strict=True))
+        ]
+        weight, x_mean, y_mean, gram, linear, target_square = (
+            np.stack(field) for field in zip(*groups, strict=True))
+        return cls(assignment.labels, counts, weight, x_mean, y_mean[:, 0], gram,
+                   linear[:, :, 0], target_square[:, 0])
+
+    @classmethod
+    def _shared_design(cls, X, Y, weights):
+        """Every column of Y a task on the same rows: one Gram matrix, copied per task."""
+        n_tasks = Y.shape[1]
+        weight, x_mean, y_mean, gram, linear, target_square = _group_statistics(X, Y, weights)
+        return cls(np.arange(n_tasks), np.full(n_tasks, X.shape[0]), np.full(n_tasks, weight),
+                   np.tile(x_mean, (n_tasks, 1)), y_mean,
+                   np.tile(gram, (n_tasks, 1, 1)), linear.T, target_square)
+
+    def merge(self, other):
+        """The statistics of the rows of both (disjoint) pieces.
+
+        Tasks are the union of both pieces' tasks; a task in one piece only keeps
+        its statistics.
+
+        Parameters
+        ----------
+        other : TaskStatistics
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        if other.n_features != self.n_features:
+            raise ValueError(
+                f"Statistics of {self.n_features} and {other.n_features} features cannot be "
+                "merged."
+            )
+        try:
+            labels = np.union1d(self.labels, other.labels)
+        except TypeError as error:
+            raise TypeError(
+                f"Task labels of types {self.labels.dtype} and {other.labels.dtype} cannot be "
+                "merged: use labels of one type."
+            ) from error
+        merged = [_spread(part, labels) for part in (self, other)]
+        (count_a, S_a, x_a, y_a, G_a, c_a, q_a), (count_b, S_b, x_b, y_b, G_b, c_b, q_b) = merged
+        S = S_a + S_b
+        share = np.divide(S_b, S, out=np.zeros_like(S), where=S > 0)
+        pooled = S_a * share  # S_a S_b / S
+        dx, dy = x_b - x_a, y_b - y_a
+        return TaskStatistics(
+            labels,
+            count_a + count_b,
+            S,
+            x_a + share[:, None] * dx,
+            y_a + share * dy,
+            G_a + G_b + pooled[:, None, None] * dx[:, :, None] * dx[:, None, :],
+            c_a + c_b + (pooled * dy)[:, None] * dx,
+            q_a + q_b + pooled * dy**2,
+        )
+
+    def uncentred(self):
+        r""":math:`(\sum s_i x_i x_i^\top, \sum s_i x_i y_i, \sum s_i y_i^2)` per task:
+        the statistics of a fit without intercepts."""
+        S = self.weight
+        gram = self.gram + S[:, None, None] * self.x_mean[:, :, None] * self.x_mean[:, None, :]
+        linear = self.linear + (S * self.y_mean)[:, None] * self.x_mean
+        return gram, linear, self.target_square + S * self.y_mean**2
+
+
+def _group_statistics(X, Y, weights):
+    """S, x̄ (d,), ȳ (k,), G (d, d), c (d, k) and q (k,) of rows X with targets Y (n, k)."""
+    total = weights.sum()
+    n_features, n_targets = X.shape[1], Y.shape[1]
+    if total == 0:
+        return (total, np.zeros(n_features), np.zeros(n_targets),
+                np.zeros((n_features, n_features)), np.zeros((n_features, n_targets)),
+                np.zeros(n_targets))
+    x_mean, y_mean = weights @ X / total, weights @ Y / total
+    centred_x, centred_y = X - x_mean, Y - y_mean
+    weighted = centred_x * weights[:, None]
+    return (total, x_mean, y_mean, weighted.T @ centred_x, weighted.T @ centred_y,
+            weights @ centred_y**2)
+
+
+def _spread(statistics, labels):
+    """The fields of ``statistics`` on the rows of ``labels`` (zeros for absent tasks)."""
+    position = np.searchsorted(labels, statistics.labels)
+    n_tasks, d = labels.shape[0], statistics.n_features
+    fields = [np.zeros(n_tasks, dtype=np.int64), np.zeros(n_tasks), np.zeros((n_tasks, d)),
+              np.zeros(n_tasks), np.zeros((n_tasks, d, d)), np.zeros((n_tasks, d)),
+              np.zeros(n_tasks)]
+    values = (statistics.count, statistics.weight, statistics.x_mean, statistics.y_mean,
+              statistics.gram, statistics.linear, statistics.target_square)
+    for field, value in zip(fields, values, strict=True):
+        field[position] = value
+    return fields
