@@ -16,6 +16,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils._array_api import check_same_namespace
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array_api import (
@@ -190,6 +191,10 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             self.feature_names_in_ = names
         return self._fit_statistics(statistics, shared)
 
+    #: Whether the estimator fits one model from statistics (not a cross-validation).
+    _fits_from_statistics = True
+
+    @available_if(lambda self: self._fits_from_statistics)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, tasks=None, sample_weight=None):
         """Add a batch of rows to the per-task statistics and refit from all rows seen.
@@ -229,6 +234,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             batch = self.statistics_.merge(batch)
         return self._fit_statistics(batch, shared)
 
+    @available_if(lambda self: self._fits_from_statistics)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_statistics(self, statistics):
         """Fit from per-task sufficient statistics instead of rows.

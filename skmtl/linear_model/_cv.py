@@ -63,6 +63,7 @@ class CrossValidatedFamily:
     """What every ``*CV`` estimator adds to its family (not public)."""
 
     _base = None
+    _fits_from_statistics = False
 
     @classmethod
     def _constraints(cls):
