@@ -43,12 +43,13 @@ def _as_rows_like(array, X, name):
     if array is None:
         return None
     if not is_dask_collection(array):
-        array = da.from_array(np.asarray(array), chunks=(X.chunks[0],) + (-1,) * (
-            np.ndim(array) - 1))
+        array = np.asarray(array)
     elif not isinstance(array, da.Array):
         array = array.to_dask_array(lengths=True)
     if array.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but {name} has {array.shape[0]}.")
+    if isinstance(array, np.ndarray):
+        array = da.from_array(array, chunks=(X.chunks[0],) + (-1,) * (array.ndim - 1))
     return array.rechunk({0: X.chunks[0], **({1: -1} if array.ndim == 2 else {})})
 
 

@@ -31,6 +31,8 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._tasks import assign_tasks
 
+__all__ = ["TaskStatistics"]
+
 
 @dataclass(frozen=True)
 class TaskStatistics:
@@ -163,7 +165,11 @@ class TaskStatistics:
                 f"Statistics of {self.n_features} and {other.n_features} features cannot be "
                 "merged."
             )
+        kinds = {self.labels.dtype.kind, other.labels.dtype.kind}
+        mixed = bool(kinds & set("biuf")) and bool(kinds & set("USO"))
         try:
+            if mixed:  # NumPy would turn the numbers into strings
+                raise TypeError
             labels = np.union1d(self.labels, other.labels)
         except TypeError as error:
             raise TypeError(

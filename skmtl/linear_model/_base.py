@@ -162,6 +162,10 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
             Training data; with ``task_column`` set, one column holds the task labels.
+            A dask array or DataFrame is not loaded: dask computes the per-task
+            statistics (:class:`~skmtl.statistics.TaskStatistics`) in one pass over
+            its chunks, and the model is fitted from them (``y``, ``tasks`` and
+            ``sample_weight`` then dask collections with the same rows, or arrays).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Targets.  A 2-D ``y`` without task labels is the shared design: column
             t is task t on the same rows.
