@@ -22,6 +22,16 @@ def is_dask_collection(value):
     return dask_is_collection(value)
 
 
+def reject_dask(estimator, X):
+    """A ``TypeError`` for dask input to an estimator that cannot fit from statistics."""
+    if is_dask_collection(X):
+        raise TypeError(
+            f"{type(estimator).__name__} does not fit on dask input, which would be loaded "
+            "whole into memory; the squared-loss regressors (not the *CV ones) fit from its "
+            "statistics. Call .compute() on small data."
+        )
+
+
 def _merge(first, second):
     return first.merge(second)
 

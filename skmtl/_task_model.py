@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._array_api import follow, get_namespace_and_device, to_numpy
+from ._dask import reject_dask
 from ._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 
 #: Constraints of the parameters that say how rows and tasks are weighted and found.
@@ -76,6 +77,7 @@ class MultiTaskModel(BaseEstimator):
         return X, tasks
 
     def _validate_fit_input(self, X, y, tasks, sample_weight, y_numeric=True):
+        reject_dask(self, X)
         X, labels = self._split_input(X, tasks)
         xp, _, device = get_namespace_and_device(X)
         y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)

@@ -134,12 +134,35 @@ def assign_tasks(tasks, n_samples):
     try:
         distinct, index = np.unique(labels, return_inverse=True)
     except TypeError as error:
-        kinds = sorted({type(label).__name__ for label in labels})
-        raise TypeError(
-            f"The task labels cannot be sorted: they mix the types {kinds}. "
-            "Give labels of one type (all strings or all numbers)."
-        ) from error
+        raise _mixed_types(labels) from error
     return TaskAssignment(labels=distinct, index=index.astype(np.int64).reshape(-1))
+
+
+def group_tasks(tasks, n_samples):
+    """Sorted distinct labels, their row counts, and a stable order that groups the rows
+    by task (one sort: the statistics need no per-row index)."""
+    labels = as_label_array(tasks, n_samples)
+    key = labels
+    if labels.dtype.kind in "iu" and n_samples:
+        low = labels.min()
+        if int(labels.max()) - int(low) < 2**16:
+            key = (labels - low).astype(np.uint16)  # NumPy radix-sorts 16-bit keys
+    try:
+        order = np.argsort(key, kind="stable")
+    except TypeError as error:
+        raise _mixed_types(labels) from error
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n_samples else (
+        np.zeros(0, dtype=np.int64))
+    return ordered[starts], np.diff(np.r_[starts, n_samples]), order
+
+
+def _mixed_types(labels):
+    kinds = sorted({type(label).__name__ for label in labels})
+    return TypeError(
+        f"The task labels cannot be sorted: they mix the types {kinds}. "
+        "Give labels of one type (all strings or all numbers)."
+    )
 
 
 def index_known_tasks(tasks, known_labels, n_samples):

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import check_array
-from sklearn.utils.validation import _check_sample_weight
 
-from ._tasks import assign_tasks
+from ._tasks import group_tasks
 
 __all__ = ["TaskStatistics"]
 
@@ -115,33 +114,41 @@ class TaskStatistics:
         y = check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                       ensure_non_negative=True)
+        weights = _piece_weights(sample_weight, X.shape[0])
         if tasks is None:
             Y = y if y.ndim == 2 else y[:, None]
-            return cls._shared_design(X, Y, weights)
+            return cls._shared_design(X, Y, weights, sample_weight is None)
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
-        assignment = assign_tasks(tasks, X.shape[0])
-        order = np.argsort(assignment.index, kind="stable")
-        counts = np.bincount(assignment.index, minlength=len(assignment.labels))
+        labels, counts, order = group_tasks(tasks, X.shape[0])
         stops = np.cumsum(counts)
-        groups = [
-            _group_statistics(X[rows], y[rows, None], weights[rows])
-            for rows in (order[start:stop] for start, stop in zip(stops - counts, stops,
-                                                                   strict=True))
-        ]
-        weight, x_mean, y_mean, gram, linear, target_square = (
-            np.stack(field) for field in zip(*groups, strict=True))
-        return cls(assignment.labels, counts, weight, x_mean, y_mean[:, 0], gram,
-                   linear[:, :, 0], target_square[:, 0])
+        # Each task's rows are gathered into one reused buffer (a fresh n x d copy would
+        # cost more in page faults than the products), then centred in place.
+        rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
+        target_buffer = np.empty((rows_buffer.shape[0], 1))
+        n_tasks, n_features = labels.shape[0], X.shape[1]
+        weight, y_mean, target_square = np.zeros(n_tasks), np.zeros(n_tasks), np.zeros(n_tasks)
+        x_mean, linear = np.zeros((n_tasks, n_features)), np.zeros((n_tasks, n_features))
+        gram = np.zeros((n_tasks, n_features, n_features))
+        for t, (start, stop) in enumerate(zip((stops - counts).tolist(), stops.tolist(),
+                                              strict=True)):
+            rows = order[start:stop]
+            task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start])
+            task_y = np.take(y, rows, out=target_buffer[:stop - start, 0])[:, None]
+            weight[t], x_mean[t], task_y_mean, gram[t], task_linear, task_square = (
+                _group_statistics(task_X, task_y, weights[rows], sample_weight is None,
+                                  overwrite=True))
+            y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
+                task_square[0])
+        return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
 
     @classmethod
-    def _shared_design(cls, X, Y, weights):
+    def _shared_design(cls, X, Y, weights, unit):
         """Every column of Y a task on the same rows: one Gram matrix, copied per task."""
         n_tasks = Y.shape[1]
-        weight, x_mean, y_mean, gram, linear, target_square = _group_statistics(X, Y, weights)
+        weight, x_mean, y_mean, gram, linear, target_square = _group_statistics(
+            X, Y, weights, unit)
         return cls(np.arange(n_tasks), np.full(n_tasks, X.shape[0]), np.full(n_tasks, weight),
                    np.tile(x_mean, (n_tasks, 1)), y_mean,
                    np.tile(gram, (n_tasks, 1, 1)), linear.T, target_square)
@@ -202,8 +209,28 @@ class TaskStatistics:
         return gram, linear, self.target_square + S * self.y_mean**2
 
 
-def _group_statistics(X, Y, weights):
-    """S, x̄ (d,), ȳ (k,), G (d, d), c (d, k) and q (k,) of rows X with targets Y (n, k)."""
+def _piece_weights(sample_weight, n_samples):
+    """Validated weights of a piece of rows: a piece may be empty or weigh nothing (a
+    chunk without rows of weight), unlike a whole training set."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weights = check_array(sample_weight, dtype=np.float64, ensure_2d=False,
+                          ensure_min_samples=0, input_name="sample_weight")
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {weights.shape}, expected ({n_samples},).")
+    if np.any(weights < 0):
+        raise ValueError("Negative values in data passed to sample_weight.")
+    return weights
+
+
+def _group_statistics(X, Y, weights, unit=False, overwrite=False):
+    r"""S, x̄ (d,), ȳ (k,), G (d, d), c (d, k) and q (k,) of rows X with targets Y (n, k).
+
+    The centred rows are scaled by :math:`\sqrt{s_i}` (not with ``unit`` weights), so
+    that G is one symmetric product (BLAS ``syrk``); ``overwrite`` lets X and Y be
+    centred in place.
+    """
     total = weights.sum()
     n_features, n_targets = X.shape[1], Y.shape[1]
     if total == 0:
@@ -211,10 +238,16 @@ def _group_statistics(X, Y, weights):
                 np.zeros((n_features, n_features)), np.zeros((n_features, n_targets)),
                 np.zeros(n_targets))
     x_mean, y_mean = weights @ X / total, weights @ Y / total
-    centred_x, centred_y = X - x_mean, Y - y_mean
-    weighted = centred_x * weights[:, None]
-    return (total, x_mean, y_mean, weighted.T @ centred_x, weighted.T @ centred_y,
-            weights @ centred_y**2)
+    if not overwrite:
+        X, Y = X.copy(), Y.copy()
+    X -= x_mean
+    Y -= y_mean
+    if not unit:
+        root = np.sqrt(weights)[:, None]
+        X *= root
+        Y *= root
+    transposed = X.T
+    return (total, x_mean, y_mean, transposed @ X, transposed @ Y, np.sum(Y**2, axis=0))
 
 
 def _spread(statistics, labels):

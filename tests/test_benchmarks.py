@@ -225,3 +225,28 @@ def test_gallery_quick(tmp_path):
     assert "Machine:" in report and "Command:" in report
     for name in images:
         assert f"({name})" in report and f"`{name}`" in report, f"{name} not in gallery.md"
+
+
+SCALE_ROWS = ["MeanRegularizedRegressor", "TraceNormRegressor", "JointFeatureRegressor"]
+
+
+def test_scale_quick(tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("dask.array")
+    pytest.importorskip("distributed")
+    run_script("scale.py", tmp_path)
+
+    # --quick writes its own report, never the full one.
+    assert not (tmp_path / "scale.md").exists()
+    report = (tmp_path / "scale_quick.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    rows = table_rows(report)
+    for model in SCALE_ROWS:
+        fits = [row for row in rows if row.startswith(f"| {model}(")]
+        assert len(fits) == 1, f"no single fit row for {model!r} in scale_quick.md:\n{report}"
+        checks = [row for row in rows if row.startswith(f"| {model} |")]
+        # One row in the cluster throughput table, one in the correctness check.
+        assert len(checks) == 2, report
+        assert checks[-1].rstrip(" |").endswith("yes"), checks[-1]
+    backends = [row for row in rows if row.startswith(("| dask |", "| default |"))]
+    assert len(backends) == 2, report

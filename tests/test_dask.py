@@ -76,6 +76,22 @@ def test_tasks_of_one_chunk_and_chunks_missing_tasks(client):
     assert_same_fit(fitted, expected)
 
 
+def test_empty_and_weightless_chunks(client):
+    """A chunk without rows (as a selection leaves) and a chunk whose rows all weigh 0
+    add nothing; the fit equals the in-memory fit of the rows with weight."""
+    X, y, tasks, weights = rows(5)
+    weights[37:187] = 0.0  # the whole second chunk
+    chunks = (37, 0, 150, 8, 205, 100)
+    fitted = skmtl.TraceNormRegressor(**TIGHT).fit(
+        da.from_array(X, chunks=(chunks, -1)), da.from_array(y, chunks=(chunks,)),
+        tasks=da.from_array(tasks, chunks=(chunks,)),
+        sample_weight=da.from_array(weights, chunks=(chunks,)))
+    kept = weights > 0
+    expected = skmtl.TraceNormRegressor(**TIGHT).fit(X[kept], y[kept], tasks=tasks[kept],
+                                                     sample_weight=weights[kept])
+    assert_same_fit(fitted, expected)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_dask_dataframe_with_a_task_column(client, fit_intercept):
     X, y, tasks, weights = rows(2)
@@ -123,3 +139,13 @@ def test_dask_input_errors(client):
     frame = dd.from_pandas(pd.DataFrame(X).assign(task=tasks), npartitions=3)
     with pytest.raises(ValueError, match="same 3 partitions"):
         skmtl.MeanRegularizedRegressor(task_column="task").fit(frame, da.from_array(y))
+
+
+@pytest.mark.parametrize("estimator", [skmtl.MeanRegularizedClassifier(),
+                                       skmtl.MeanRegularizedRegressorCV(alphas=3)],
+                         ids=lambda estimator: type(estimator).__name__)
+def test_estimators_without_statistics_refuse_dask_input(estimator):
+    """Rather than load the whole collection into memory."""
+    X, y, tasks, _ = rows(6)
+    with pytest.raises(TypeError, match=f"{type(estimator).__name__} does not fit on dask"):
+        estimator.fit(da.from_array(X, chunks=100), (y > 3).astype(int), tasks=tasks)

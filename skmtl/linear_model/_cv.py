@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import indexable
 
 from .._array_api import follow, get_namespace_and_device
+from .._dask import reject_dask
 from ..model_selection._cross_validation import (
     FixedPredictions,
     cross_validated_path_scores,
@@ -118,6 +119,7 @@ class CrossValidatedFamily:
         -------
         self : object
         """
+        reject_dask(self, X)
         base = self._base_estimator()
         if hasattr(X, "__array_namespace__"):  # targets and weights follow X's namespace
             xp, _, device = get_namespace_and_device(X)
