@@ -110,9 +110,12 @@ class TaskStatistics:
         -------
         statistics : TaskStatistics
         """
-        # Row-major: gathering a task's rows from a column-major X is 1000 times slower.
-        X = check_array(X, dtype=np.float64, order="C", ensure_min_samples=0)
-        y = check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0)
+        # Gathering a task's rows is 1000 times slower from a column-major X, or from one
+        # whose buffer is not aligned (as arrays unpickled on a dask worker can be).
+        X = np.require(check_array(X, dtype=np.float64, ensure_min_samples=0),
+                       requirements=["C", "A"])
+        y = np.require(check_array(y, dtype=np.float64, ensure_2d=False,
+                                   ensure_min_samples=0), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         weights = _piece_weights(sample_weight, X.shape[0])
@@ -223,7 +226,7 @@ def _piece_weights(sample_weight, n_samples):
             f"sample_weight.shape == {weights.shape}, expected ({n_samples},).")
     if np.any(weights < 0):
         raise ValueError("Negative values in data passed to sample_weight.")
-    return weights
+    return np.require(weights, requirements=["A"])
 
 
 def _group_statistics(X, Y, weights, unit=False, overwrite=False):
