@@ -6,6 +6,8 @@ setting: NumPy unless the user enabled dispatch and passed another library's
 arrays (CuPy, PyTorch, ``array_api_strict``).
 """
 
+import math
+
 import numpy as np
 from sklearn.utils._array_api import get_namespace_and_device as _sk_namespace_and_device
 from sklearn.utils._array_api import move_to as _sk_move_to
@@ -14,6 +16,21 @@ from sklearn.utils._array_api import move_to as _sk_move_to
 def get_namespace_and_device(*arrays):
     """Return ``(xp, is_array_api_compliant, device)`` for ``arrays``."""
     return _sk_namespace_and_device(*arrays)
+
+
+def check_magnitude(name, values, xp):
+    """Reject values so large that the sums of their products overflow their dtype."""
+    size = math.prod(values.shape)
+    if size == 0:
+        return
+    largest = float(xp.max(xp.abs(values)))
+    limit = math.sqrt(float(xp.finfo(values.dtype).max) / size)
+    if largest > limit:
+        raise ValueError(
+            f"{name} holds values as large as {largest:.3g} in absolute value: sums of "
+            f"products of them would overflow {values.dtype} (limit {limit:.3g} here). "
+            f"Rescale {name}, e.g. with sklearn.preprocessing.StandardScaler."
+        )
 
 
 def follow(array, xp, device):

@@ -7,7 +7,6 @@ each row's task and the task weights, and at prediction time finds each row's
 fitted task.
 """
 
-import math
 from numbers import Integral
 
 import numpy as np
@@ -16,7 +15,7 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._array_api import follow, get_namespace_and_device, to_numpy
+from ._array_api import check_magnitude, follow, get_namespace_and_device, to_numpy
 from ._dask import reject_dask
 from ._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 
@@ -26,21 +25,6 @@ TASK_CONSTRAINTS = {
     "task_weights": [StrOptions({"uniform", "size"}), "array-like"],
     "task_column": [None, str, Interval(Integral, None, None, closed="neither")],
 }
-
-
-def _check_magnitude(name, values, xp):
-    """Reject values so large that the sums of their products overflow their dtype."""
-    size = math.prod(values.shape)
-    if size == 0:
-        return
-    largest = float(xp.max(xp.abs(values)))
-    limit = math.sqrt(float(xp.finfo(values.dtype).max) / size)
-    if largest > limit:
-        raise ValueError(
-            f"{name} holds values as large as {largest:.3g} in absolute value: sums of "
-            f"products of them would overflow {values.dtype} (limit {limit:.3g} here). "
-            f"Rescale {name}, e.g. with sklearn.preprocessing.StandardScaler."
-        )
 
 
 class MultiTaskModel(BaseEstimator):
@@ -85,11 +69,11 @@ class MultiTaskModel(BaseEstimator):
             self, X, y, multi_output=True, y_numeric=y_numeric, dtype=[xp.float64, xp.float32]
         )
         xp, _, _ = get_namespace_and_device(X)
-        _check_magnitude("X", X, xp)
+        check_magnitude("X", X, xp)
         if y_numeric and y.dtype != X.dtype:
             y = xp.astype(y, X.dtype)
         if y_numeric:
-            _check_magnitude("y", y, xp)
+            check_magnitude("y", y, xp)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import check_array
 
+from ._array_api import check_magnitude
 from ._tasks import group_tasks
 
 __all__ = ["TaskStatistics"]
@@ -118,6 +119,8 @@ class TaskStatistics:
                                    ensure_min_samples=0), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+        check_magnitude("X", X, np)
+        check_magnitude("y", y, np)
         weights = _piece_weights(sample_weight, X.shape[0])
         if tasks is None:
             Y = y if y.ndim == 2 else y[:, None]

@@ -165,5 +165,7 @@ def test_fit_statistics_errors():
     zero = TaskStatistics.from_rows(X, y, tasks, np.where(tasks == 2, 0.0, weights))
     with pytest.raises(ValueError, match=r"task\(s\) \[2\] sum to zero"):
         skmtl.MeanRegularizedRegressor().fit_statistics(zero)
+    with pytest.raises(ValueError, match="would overflow"):  # as fit says
+        skmtl.MeanRegularizedRegressor().partial_fit(X * 1e200, y, tasks=tasks)
     assert not hasattr(skmtl.MeanRegularizedRegressorCV(), "partial_fit")
     assert not hasattr(skmtl.MeanRegularizedClassifier(), "partial_fit")
