@@ -27,7 +27,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._array_api import to_numpy
 from ..logistic_loss import PenalizedLogistic
 from ..penalties import OnFeatures
-from ..penalties.clustered import ClusteredPenalty, SpectralTaskMatrix
+from ..penalties.clustered import ClusteredPenalty
+from ..penalties.spectral import SpectralTaskMatrix
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
 from ..solvers.newton import newton
 from ._base import MultiTaskLinearRegressor

@@ -91,7 +91,7 @@ class QuadraticPenalty:
     Built from exactly one of: a dense Q (``coupling``, NumPy or any namespace);
     ``rank_one=(a, b)`` for :math:`Q = aI - b\mathbf 1\mathbf 1^\top`; or
     ``spectral``, Q as its eigenvectors and eigenvalues
-    (:class:`~skmtl.penalties.clustered.SpectralTaskMatrix`).  The last two never
+    (:class:`~skmtl.penalties.spectral.SpectralTaskMatrix`).  The last two never
     need a dense T×T matrix, so that many tasks stay cheap.
     """
 

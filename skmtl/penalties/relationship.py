@@ -30,6 +30,9 @@ a convex spectral penalty with a closed-form prox and conjugate
 """
 
 
+from .spectral import SpectralTaskMatrix
+
+
 def _threshold_level(values, scale, offset, xp):
     r"""The root S of :math:`\text{offset}\cdot S = \sum_i \max(v_i - \text{scale}\cdot S, 0)`.
 
@@ -113,8 +116,7 @@ def task_covariance(vectors, singular, xp):
     total = float(xp.sum(singular))
     if total == 0.0:
         return xp.eye(n_tasks, dtype=vectors.dtype, device=vectors.device) / n_tasks
-    root = (vectors * singular) @ xp.matrix_transpose(vectors)
-    return 0.5 * (root + xp.matrix_transpose(root)) / total
+    return SpectralTaskMatrix(vectors, singular / total, 0.0).dense(xp)
 
 
 def task_correlation(covariance, xp):
