@@ -43,7 +43,7 @@ class GramSquaredLoss:
     target_square : array of shape (T,)
         :math:`q_t`.
     task_scale : array of shape (T,)
-        :math:`\\tau_t`.
+        :math:`\tau_t`.
     xp : namespace
     """
 
@@ -175,6 +175,74 @@ class SampleSquaredLoss:
         return self._lipschitz
 
 
+class SharedSampleSquaredLoss:
+    r"""Squared loss of a shared design held as its centred rows, one column of Y per task.
+
+    Used when the design has more features than rows and its d×d Gram matrix would
+    be larger than the data.  Row i weighs :math:`\omega_{it} = \tau_t s_i / S`.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Centred rows.
+    Y : array of shape (n, T)
+        Centred targets.
+    row_weight : array of shape (n,)
+        :math:`s_i / S`.
+    task_scale : array of shape (T,)
+        :math:`\tau_t`.
+    xp : namespace
+    """
+
+    def __init__(self, X, Y, row_weight, task_scale, xp):
+        self.X = X
+        self.Y = Y
+        self.row_weight = row_weight
+        self.task_scale = task_scale
+        self.xp = xp
+        self._lipschitz = None
+
+    @property
+    def n_tasks(self):
+        return self.Y.shape[1]
+
+    def _weighted_correlation(self, rows):
+        r"""Rows :math:`\tau_t X^\top (\omega \cdot R_{:,t})` of a per-row, per-task R (n, T)."""
+        xp = self.xp
+        products = xp.matrix_transpose(self.row_weight[:, None] * rows) @ self.X
+        return self.task_scale[:, None] * products
+
+    def _residuals(self, coef):
+        return self.Y - self.X @ self.xp.matrix_transpose(coef)
+
+    def hessian_matvec(self, coef):
+        return self._weighted_correlation(self.X @ self.xp.matrix_transpose(coef))
+
+    def gradient(self, coef):
+        return -self._weighted_correlation(self._residuals(coef))
+
+    def value(self, coef):
+        xp = self.xp
+        return 0.5 * xp.sum(self.task_scale * (self.row_weight @ self._residuals(coef) ** 2))
+
+    def residual_target_inner(self, coef):
+        xp = self.xp
+        return xp.sum(self.task_scale * (self.row_weight @ (self._residuals(coef) * self.Y)))
+
+    def hessian_diagonal(self):
+        return self.task_scale[:, None] * (self.row_weight @ self.X**2)[None, :]
+
+    def lipschitz(self):
+        if self._lipschitz is None:
+            xp = self.xp
+            scaled = xp.sqrt(self.row_weight)[:, None] * self.X
+            largest = 0.0
+            if scaled.shape[0] and scaled.shape[1]:
+                largest = float(xp.linalg.svd(scaled, full_matrices=False)[1][0]) ** 2
+            self._lipschitz = float(xp.max(self.task_scale)) * largest
+        return self._lipschitz
+
+
 def task_bounds(task_index, n_tasks):
     """Stable order that sorts rows by task, and each task's row range in it."""
     order = np.argsort(task_index, kind="stable")
@@ -265,12 +333,34 @@ def _centred_rows(X, y, weights, fit_intercept, xp):
     return X - x_mean, y - y_mean, x_mean, y_mean, total
 
 
-def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp):
-    """Statistics of the shared design: one Gram matrix serves every task.
+#: A shared design keeps its rows instead of the d×d Gram matrix when it has more
+#: features than rows and more than this many features (a Gram matrix of 32 MB).
+SHARED_ROWS_FEATURES = 2000
+
+
+def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp, *,
+                       representation="auto"):
+    """Squared loss of the shared design: one Gram matrix serves every task.
+
+    ``representation`` is ``'gram'``, ``'samples'`` (:class:`SharedSampleSquaredLoss`)
+    or ``'auto'``: the rows when the design is wider than it is long and has more
+    than :data:`SHARED_ROWS_FEATURES` features, the Gram matrix otherwise.
 
     Returns the loss and the offsets ``(x_offset (1, d), y_offset (T,))`` that
     give the intercepts :math:`b_t = \bar y_t - \bar x^\top w_t`.
     """
+    n_samples, n_features = X.shape
+    if representation == "auto":
+        wide = n_features > max(n_samples, SHARED_ROWS_FEATURES)
+        representation = "samples" if wide else "gram"
+    if representation == "samples":
+        Xc, Yc, x_mean, y_mean, total = _centred_rows(X, Y, sample_weight, fit_intercept, xp)
+        if not fit_intercept:
+            y_mean = xp.zeros(Y.shape[1], dtype=X.dtype, device=X.device)
+        loss = SharedSampleSquaredLoss(Xc, Yc, sample_weight / total, task_scale, xp)
+        return loss, x_mean[None, :], y_mean
+    if representation != "gram":
+        raise ValueError(f"Unknown representation {representation!r}.")
     gram, linear, target_square, x_mean, y_mean = _statistics(
         X, Y, sample_weight, fit_intercept, xp
     )

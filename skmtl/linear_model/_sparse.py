@@ -31,7 +31,13 @@ from ._classifiers import _NORM_CONSTRAINTS as _CLASSIFIER_NORM_CONSTRAINTS
 from ._classifiers import _NORM_SOLVERS as _CLASSIFIER_NORM_SOLVERS
 from ._docstrings import GAP, document
 from ._families import _NormFamily, _set_common_parameters
-from ._regressors import _ATTRIBUTES, _ITERATIONS, _NORM_CONSTRAINTS, _NORM_SOLVERS
+from ._regressors import (
+    _ATTRIBUTES,
+    _ITERATIONS,
+    _NORM_CONSTRAINTS,
+    _SEPARABLE_CONSTRAINTS,
+    _SEPARABLE_SOLVERS,
+)
 
 _POSITIVE = [Interval(Real, 0, None, closed="neither")]
 
@@ -227,6 +233,12 @@ _SPLIT_SOLVERS = (
     "        when per-task statistics are formed and it has not converged within 200\n"
     "        iterations (badly scaled features), continues with ADMM."
 )
+_DIRTY_SOLVERS = (
+    "``'cd'`` is working-set block coordinate descent on the two parts, each\n"
+    "        feature column of each part a block (exact updates, gap-safe screening,\n"
+    "        Anderson extrapolation), NumPy input only; ``'auto'`` takes it on NumPy.\n"
+    "        " + _SPLIT_SOLVERS.replace("``'auto'`` runs", "Elsewhere ``'auto'`` runs")
+)
 _SPLIT_CLASSIFIER_SOLVERS = (
     "Both work on the stacked parts (the loss of their sum). ``'proximal_newton'``\n"
     "        minimizes, at each step, the split norm plus the second-order model of the\n"
@@ -276,7 +288,8 @@ class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor
     [3, 3, 3, 3]
     """
 
-    _parameter_constraints = {**_NORM_CONSTRAINTS, **IndependentLassoFamily._family_constraints}
+    _parameter_constraints = {**_SEPARABLE_CONSTRAINTS,
+                              **IndependentLassoFamily._family_constraints}
 
 
 class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifier):
@@ -382,7 +395,7 @@ class DirtyRegressor(DirtyFamily, _SplitRegression, MultiTaskLinearRegressor):
     3
     """
 
-    _parameter_constraints = {**_NORM_CONSTRAINTS, **DirtyFamily._family_constraints}
+    _parameter_constraints = {**_SEPARABLE_CONSTRAINTS, **DirtyFamily._family_constraints}
 
 
 class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifier):
@@ -484,14 +497,15 @@ class RobustLowRankRegressor(RobustLowRankFamily, _SplitRegression, MultiTaskLin
 
 for _cls in (DirtyRegressor, DirtyClassifier):
     _cls.__doc__ = _cls.__doc__.replace("{note}", _DIRTY_NOTE).replace("{range}", _DIRTY_RANGE)
-document(IndependentLassoRegressor, "{'auto', 'admm', 'fista', 'cvxpy'}", _NORM_SOLVERS, 10000,
-         GAP, _ATTRIBUTES, _ITERATIONS)
+document(IndependentLassoRegressor, "{'auto', 'cd', 'admm', 'fista', 'cvxpy'}",
+         _SEPARABLE_SOLVERS, 10000, GAP, _ATTRIBUTES, _ITERATIONS)
 document(IndependentLassoClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}",
          _CLASSIFIER_NORM_SOLVERS, 10000, _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES,
          _CLASSIFIER_ITERATIONS)
-for _cls in (DirtyRegressor, RobustLowRankRegressor):
-    document(_cls, "{'auto', 'admm', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000, GAP,
-             _ATTRIBUTES, _ITERATIONS)
+document(DirtyRegressor, "{'auto', 'cd', 'admm', 'fista', 'cvxpy'}", _DIRTY_SOLVERS, 10000, GAP,
+         _ATTRIBUTES, _ITERATIONS)
+document(RobustLowRankRegressor, "{'auto', 'admm', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000,
+         GAP, _ATTRIBUTES, _ITERATIONS)
 document(DirtyClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}",
          _SPLIT_CLASSIFIER_SOLVERS, 10000,
          _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES, _CLASSIFIER_ITERATIONS)

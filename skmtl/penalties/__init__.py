@@ -10,6 +10,8 @@ accelerated proximal gradient method and its duality gap need: ``value``,
 
 import numpy as np
 
+from .blocks import CoordinateBlocks
+
 
 def mean_coupling(alpha, l2, n_tasks):
     r"""Q of :math:`\tfrac\alpha2 \sum_t \|w_t - \bar w\|^2 + \tfrac{l_2}2 \|W\|_F^2`.
@@ -215,6 +217,10 @@ class JointFeatureNorm(GroupNorm):
     r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks)."""
 
     axis = 0
+
+    def coordinate_blocks(self, n_columns):
+        """One group block per column (:mod:`skmtl.solvers.coordinate_descent`)."""
+        return CoordinateBlocks.uniform(n_columns, group=self.alpha)
 
 
 class OnFeatures:

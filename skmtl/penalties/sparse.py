@@ -20,7 +20,10 @@ gap of the problem in W, whose dual ball is the intersection of the two
 balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
 """
 
+import numpy as np
+
 from . import GroupNorm
+from .blocks import CoordinateBlocks
 
 
 class L1Norm:
@@ -42,6 +45,10 @@ class L1Norm:
     def dual_ball_distance_squared(self, z, xp):
         r"""Squared distance of z to :math:`\{\max_{tj} |Z_{tj}| \le \alpha\}`."""
         return xp.sum(xp.clip(xp.abs(z) - self.alpha, min=0.0) ** 2)
+
+    def coordinate_blocks(self, n_columns):
+        """One L1 block per column (:mod:`skmtl.solvers.coordinate_descent`)."""
+        return CoordinateBlocks.uniform(n_columns, l1=self.alpha)
 
 
 class TaskGroupNorm(GroupNorm):
@@ -98,6 +105,15 @@ class SplitNorm:
         return (self.first.dual_ball_distance_squared(first, xp)
                 + self.second.dual_ball_distance_squared(second, xp))
 
+    def coordinate_blocks(self, n_columns):
+        """The blocks of both halves, the first's then the second's, when both separate
+        over columns (else None)."""
+        parts = [getattr(norm, "coordinate_blocks", lambda n: None)(n_columns // 2)
+                 for norm in (self.first, self.second)]
+        if any(part is None for part in parts):
+            return None
+        return CoordinateBlocks.concatenate(*parts)
+
 
 class StackedLoss:
     r"""A loss of :math:`\Theta = [W \mid b]` seen on :math:`[W_1 \mid W_2 \mid b]`.
@@ -139,6 +155,10 @@ class StackedLoss:
         if theta.shape[1] > d:
             parts.append(theta[:, d:])
         return self.xp.concat(parts, axis=1)
+
+    def column_features(self):
+        r"""The feature of W that each column of :math:`[W_1 \mid W_2]` enters."""
+        return np.tile(np.arange(self.n_features), 2)
 
     def expand(self, gradient):
         r""":math:`[G_W \mid G_W \mid G_b]`."""

@@ -12,7 +12,10 @@ start is, while ADMM with its adapted penalty and a dual started from the
 gradient needs few iterations from a nearby solution.
 """
 
+from sklearn.utils._array_api import _is_numpy_namespace
+
 from .admm import admm
+from .coordinate_descent import coordinate_descent, has_coordinate_blocks
 from .fista import fista
 
 #: Iterations FISTA gets before ``'auto'`` switches to ADMM.
@@ -37,12 +40,18 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
         Relative duality gap to reach.
     max_iter : int
     xp : namespace
-    solver : {'auto', 'fista', 'admm'}
+    solver : {'auto', 'cd', 'fista', 'admm'}
+        ``'cd'`` is working-set block coordinate descent
+        (:mod:`skmtl.solvers.coordinate_descent`), for a penalty that separates over
+        feature columns on NumPy; ``'auto'`` takes it there.
     warm : bool, default=False
         ``coef`` is a previous solution: with ``'auto'``, skip FISTA and start ADMM.
     admm_state : AdmmState, default=None
         What a previous ADMM solve ended with, for a warm start.
     """
+    if solver == "cd" or (solver == "auto" and _is_numpy_namespace(xp)
+                          and has_coordinate_blocks(penalty)):
+        return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp)
     # Per-task statistics, held by a GramSquaredLoss or by the loss a StackedLoss wraps.
     is_gram = getattr(loss, "gram", None) is not None
     if solver == "admm" and not is_gram:
@@ -58,3 +67,25 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
         return coef, n_iter, gap, None
     coef, more, gap, state = admm(loss, penalty, l2, coef, tol, max_iter - n_iter, xp)
     return coef, n_iter + more, gap, state
+
+
+def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp):
+    """Block coordinate descent on the penalty's blocks; a StackedLoss's parts are blocks
+    of their own (its wrapped loss is the data term)."""
+    if not _is_numpy_namespace(xp):
+        raise ValueError(
+            "solver='cd' runs on NumPy arrays only; use solver='fista' (or 'auto') with "
+            "other array namespaces."
+        )
+    if not has_coordinate_blocks(penalty):
+        raise ValueError(
+            f"solver='cd' needs a penalty that separates over feature columns; "
+            f"{type(penalty).__name__} does not. Use solver='fista' or 'admm'."
+        )
+    blocks = penalty.coordinate_blocks(coef.shape[1])
+    data_term = loss
+    if hasattr(loss, "column_features"):  # a StackedLoss: its parts share W's features
+        blocks = blocks._replace(feature=loss.column_features())
+        data_term = loss.loss
+    result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter)
+    return xp.asarray(result.V, dtype=coef.dtype), result.n_iter, result.relative_gap, None

@@ -1,0 +1,30 @@
+"""How a penalty that separates over feature columns describes itself to block
+coordinate descent (:mod:`skmtl.solvers.coordinate_descent`)."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class CoordinateBlocks(NamedTuple):
+    r"""A penalty separable over the columns of its variable V (T, B): column b is
+    penalized by :math:`\lambda_{1,b}\|V_{:,b}\|_1 + \lambda_{2,b}\|V_{:,b}\|_2` with
+    ``l1[b]`` and ``group[b]``, and enters the data term as feature ``feature[b]``
+    (b itself, unless the loss maps several columns to one feature: the split models)."""
+
+    feature: np.ndarray
+    l1: np.ndarray
+    group: np.ndarray
+
+    @classmethod
+    def uniform(cls, n_features, l1=0.0, group=0.0):
+        """One block per feature, all with the same weights."""
+        return cls(np.arange(n_features, dtype=np.int64), np.full(n_features, float(l1)),
+                   np.full(n_features, float(group)))
+
+    @classmethod
+    def concatenate(cls, first, second):
+        """The blocks of ``first`` then those of ``second``, on ``V = [V_1 | V_2]``."""
+        feature = np.concatenate([first.feature, second.feature + first.feature.shape[0]])
+        return cls(feature, np.concatenate([first.l1, second.l1]),
+                   np.concatenate([first.group, second.group]))
