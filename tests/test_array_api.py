@@ -50,17 +50,19 @@ def estimators():
         pytest.param(GraphRegularizedRegressor(alpha=0.4, l2=0.01, task_graph=CHAIN),
                      id="graph-chain"),
         pytest.param(TraceNormRegressor(alpha=0.1, tol=1e-12, max_iter=50_000), id="trace"),
-        pytest.param(JointFeatureRegressor(alpha=0.1, tol=1e-12, max_iter=50_000),
-                     id="joint_feature"),
+        # On NumPy 'auto' is coordinate descent, compiled and NumPy-only: these compare the
+        # namespace-generic solvers, and test_auto_reaches_numpy_objective the two 'auto's.
+        pytest.param(JointFeatureRegressor(alpha=0.1, tol=1e-12, max_iter=50_000,
+                                           solver="admm"), id="joint_feature"),
         pytest.param(TraceNormRegressor(alpha=0.0, l2=0.1), id="trace-alpha0"),
         pytest.param(TraceNormRegressor(alpha=0.1, l2=0.05, tol=1e-12, max_iter=50_000),
                      id="trace-l2"),
-        pytest.param(JointFeatureRegressor(alpha=0.1, l2=0.05, tol=1e-12, max_iter=50_000),
-                     id="joint_feature-l2"),
-        pytest.param(IndependentLassoRegressor(alpha=0.05, tol=1e-12, max_iter=50_000),
-                     id="lasso"),
+        pytest.param(JointFeatureRegressor(alpha=0.1, l2=0.05, tol=1e-12, max_iter=50_000,
+                                           solver="fista"), id="joint_feature-l2"),
+        pytest.param(IndependentLassoRegressor(alpha=0.05, tol=1e-12, max_iter=50_000,
+                                               solver="admm"), id="lasso"),
         pytest.param(DirtyRegressor(alpha_shared=0.06, alpha_task=0.05, tol=1e-12,
-                                    max_iter=50_000), id="dirty"),
+                                    max_iter=50_000, solver="admm"), id="dirty"),
         pytest.param(RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.1, tol=1e-12,
                                             max_iter=50_000), id="robust"),
         pytest.param(ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, tol=1e-12,
@@ -202,13 +204,15 @@ def test_one_dimensional_target_matches_numpy(estimator):
                                atol=TOL)
 
 
-@pytest.mark.parametrize("cls", [MeanRegularizedRegressor, JointFeatureRegressor])
-def test_integer_task_column_matches_numpy(cls):
+@pytest.mark.parametrize("estimator", [MeanRegularizedRegressor(),
+                                       JointFeatureRegressor(solver="fista")])
+def test_integer_task_column_matches_numpy(estimator):
     X, y, tasks, _ = routed_data(6)
     X_full = np.insert(X, 1, tasks, axis=1)
-    reference = cls(task_column=1).fit(X_full, y)
+    reference = sklearn.clone(estimator).set_params(task_column=1).fit(X_full, y)
     with sklearn.config_context(array_api_dispatch=True):
-        model = cls(task_column=1).fit(xps.asarray(X_full), xps.asarray(y))
+        model = sklearn.clone(estimator).set_params(task_column=1).fit(
+            xps.asarray(X_full), xps.asarray(y))
         prediction = model.predict(xps.asarray(X_full))
         check_namespace(model, [], None)
     assert model.n_features_in_ == X.shape[1]
@@ -253,7 +257,7 @@ def test_tasks_smaller_than_features_matches_numpy():
     X = rng.standard_normal((T * n_t, d))
     y = X[:, :3] @ np.array([1.0, -2.0, 0.5]) + tasks + 0.1 * rng.standard_normal(T * n_t)
     for estimator in (MeanRegularizedRegressor(alpha=0.5, l2=0.1, tol=1e-12),
-                      JointFeatureRegressor(alpha=0.3, tol=1e-8)):
+                      JointFeatureRegressor(alpha=0.3, tol=1e-8, solver="fista")):
         reference = sklearn.clone(estimator).fit(X, y, tasks=tasks)
         with sklearn.config_context(array_api_dispatch=True):
             model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(y), tasks=tasks)
@@ -383,11 +387,13 @@ def classifiers():
         pytest.param(GraphRegularizedClassifier(alpha=0.2, l2=0.05, task_graph=CHAIN,
                                                 tol=1e-12), id="graph-chain"),
         pytest.param(TraceNormClassifier(alpha=0.02, tol=1e-11), id="trace"),
-        pytest.param(JointFeatureClassifier(alpha=0.02, l2=0.01, tol=1e-11),
-                     id="joint_feature"),
-        pytest.param(IndependentLassoClassifier(alpha=0.02, tol=1e-11), id="lasso"),
+        # proximal Newton's inner solver is coordinate descent on NumPy only: see above
+        pytest.param(JointFeatureClassifier(alpha=0.02, l2=0.01, tol=1e-11, solver="fista",
+                                            max_iter=50_000), id="joint_feature"),
+        pytest.param(IndependentLassoClassifier(alpha=0.02, tol=1e-11, solver="fista",
+                                                max_iter=50_000), id="lasso"),
         pytest.param(DirtyClassifier(alpha_shared=0.03, alpha_task=0.02, tol=1e-11,
-                                     max_iter=50_000), id="dirty"),
+                                     max_iter=50_000, solver="fista"), id="dirty"),
         pytest.param(TaskRelationshipClassifier(alpha=0.5, tol=1e-12), id="relationship"),
     ]
 
@@ -501,3 +507,49 @@ def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
     assert expected.dtype == np.float32
     on_host = output.cpu().numpy() if hasattr(output, "cpu") else strict_to_numpy(output)
     np.testing.assert_allclose(on_host, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+
+
+def coordinate_descent_estimators():
+    from skmtl import DirtyClassifier, IndependentLassoClassifier, JointFeatureClassifier
+
+    return [
+        pytest.param(JointFeatureRegressor(alpha=0.1, l2=0.05), id="joint_feature-l2"),
+        pytest.param(JointFeatureRegressor(alpha=0.1), id="joint_feature"),
+        pytest.param(IndependentLassoRegressor(alpha=0.05), id="lasso"),
+        pytest.param(DirtyRegressor(alpha_shared=0.06, alpha_task=0.05), id="dirty"),
+        pytest.param(JointFeatureClassifier(alpha=0.02, l2=0.01), id="joint_feature-classifier"),
+        pytest.param(IndependentLassoClassifier(alpha=0.02), id="lasso-classifier"),
+        pytest.param(DirtyClassifier(alpha_shared=0.03, alpha_task=0.02),
+                     id="dirty-classifier"),
+    ]
+
+
+@pytest.mark.parametrize("estimator", coordinate_descent_estimators())
+def test_auto_reaches_the_numpy_objective(estimator):
+    """'auto' is coordinate descent on NumPy and FISTA/ADMM elsewhere (inside proximal
+    Newton for the classifiers): two algorithms, one objective, reached by both."""
+    from skmtl.solvers.reference_cvxpy import objective_value
+
+    classify = sklearn.base.is_classifier(estimator)
+    X, y, tasks, weights = (classification_data if classify else routed_data)(17)
+    estimator = sklearn.clone(estimator).set_params(tol=1e-12, max_iter=50_000)
+    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks, sample_weight=weights)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(y), tasks=tasks,
+                                             sample_weight=xps.asarray(weights))
+
+    def objective(fitted, to_numpy):
+        parts = None
+        if hasattr(fitted, "joint_coef_"):
+            parts = (to_numpy(fitted.joint_coef_), to_numpy(fitted.task_coef_))
+        return objective_value(
+            fitted._family, X, 2.0 * y - 1.0 if classify else y, tasks, 3,
+            to_numpy(fitted.coef_), to_numpy(fitted.intercept_), fitted._reference_params(),
+            sample_weight=weights, loss="logistic" if classify else "squared",
+            components=parts)
+
+    numpy_objective = objective(reference, np.asarray)
+    strict_objective = objective(model, strict_to_numpy)
+    assert abs(strict_objective - numpy_objective) <= 1e-10 * abs(numpy_objective)
+    assert reference.certificate_ <= 1e-12
+    assert model.certificate_ <= 1e-12

@@ -16,6 +16,7 @@ from skmtl.statistics import TaskStatistics
 
 REGRESSORS = [name for name in skmtl.__all__ if name.endswith("Regressor")]
 TIGHT = {"tol": 1e-12, "max_iter": 200000}
+COORDINATE_DESCENT = ("IndependentLassoRegressor", "JointFeatureRegressor", "DirtyRegressor")
 FIELDS = ("count", "weight", "x_mean", "y_mean", "gram", "linear", "target_square")
 
 
@@ -108,8 +109,12 @@ def test_partial_fit_over_batches_equals_fit(name, fit_intercept, task_weights):
     for rows in batches(len(y), 5, seed=len(name)):
         streamed.partial_fit(X[rows], y[rows], tasks=tasks[rows], sample_weight=weights[rows])
     np.testing.assert_array_equal(streamed.tasks_, full.tasks_)
-    np.testing.assert_allclose(streamed.coef_, full.coef_, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(streamed.intercept_, full.intercept_, rtol=0, atol=1e-10)
+    # Coordinate descent's working sets can take another path on statistics that differ
+    # by rounding; both stop within the same gap, which bounds the distance of the two
+    # solutions by about sqrt(gap / curvature), not by the rounding of the statistics.
+    atol = 1e-8 if name in COORDINATE_DESCENT else 1e-10
+    np.testing.assert_allclose(streamed.coef_, full.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(streamed.intercept_, full.intercept_, rtol=0, atol=atol)
     np.testing.assert_allclose(streamed.predict(X, tasks=tasks), full.predict(X, tasks=tasks),
                                rtol=0, atol=1e-9)
 

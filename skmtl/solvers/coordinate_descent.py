@@ -51,11 +51,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..penalties.blocks import CoordinateBlocks
-from ._coordinate_kernels import (
-    block_scores,
-    gram_epochs,
-    row_epochs,
-    shared_row_epochs,
+from ._coordinate_kernels import block_scores
+from ._coordinate_layouts import feature_count, layout_of
+from ._support_newton import (
+    POLISH_REDUCTION,
+    block_preconditioned,
+    free_pattern,
+    newton_step,
 )
 
 #: Smallest working set, in blocks.
@@ -64,6 +66,9 @@ FIRST_WORKING_SET = 10
 INNER_FRACTION = 0.3
 #: Epochs between two checks of the working set's gap, and between extrapolations.
 EPOCHS_PER_CHECK = 5
+#: The epochs are slow, and a Newton step on the support is tried, when a check finds
+#: the working set's gap above this fraction of the previous check's.
+SLOW = 0.1
 
 
 def has_coordinate_blocks(penalty):
@@ -77,157 +82,6 @@ def collapse(V, blocks, n_features):
     W = np.zeros((V.shape[0], n_features))
     np.add.at(W, (slice(None), blocks.feature), V)
     return W
-
-
-# ------------------------------------------------------------------ layouts
-class _GramLayout:
-    """Statistics :math:`G_t, c_t, q_t`; keeps :math:`H_t = G_t w_t`."""
-
-    def __init__(self, loss):
-        self.gram = np.ascontiguousarray(loss.gram, dtype=np.float64)
-        self.linear = np.ascontiguousarray(loss.linear, dtype=np.float64)
-        self.target_square = np.asarray(loss.target_square, dtype=np.float64)
-        self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
-        diagonal = np.diagonal(self.gram, axis1=1, axis2=2)
-        self.curvature = self.tau[:, None] * diagonal  # (T, d), broadcast when shared
-
-    def start(self, W):
-        self.W = np.ascontiguousarray(W, dtype=np.float64).copy()
-        self.HW = np.ascontiguousarray(np.einsum("tij,tj->ti", self.gram, self.W)
-                                       if self.gram.shape[0] > 1 else self.W @ self.gram[0])
-
-    def apply(self, change, columns):
-        """Add ``change`` (T, d), non-zero on ``columns`` only, to W."""
-        self.W += change
-        part = change[:, columns]
-        if self.gram.shape[0] == 1:
-            self.HW += part @ self.gram[0][columns]
-        else:
-            self.HW += np.einsum("tk,tkd->td", part, self.gram[:, columns])
-
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        gram_epochs(order, n_epochs, V, self.W, self.HW, self.gram, self.linear, self.tau,
-                    blocks.feature, blocks.l1, blocks.group, l2)
-
-    def gradient(self, features=None):
-        if features is None:
-            return self.tau[:, None] * (self.HW - self.linear)
-        return self.tau[:, None] * (self.HW[:, features] - self.linear[:, features])
-
-    def data_value(self):
-        per_task = np.sum(self.W * (0.5 * self.HW - self.linear), axis=1)
-        return float(np.sum(self.tau * (per_task + 0.5 * self.target_square)))
-
-    def target_inner(self):
-        return float(np.sum(self.tau * (self.target_square - np.sum(self.linear * self.W, 1))))
-
-    def value_at_zero(self):
-        return float(0.5 * np.sum(self.tau * self.target_square))
-
-    def largest_curvature(self):
-        return np.max(np.broadcast_to(self.curvature, (self.tau.shape[0],
-                                                       self.curvature.shape[1])), axis=0)
-
-
-class _RowLayout:
-    """Centred rows sorted by task, with row weights :math:`\\omega_i`; keeps the residuals."""
-
-    def __init__(self, loss):
-        self.X = np.asfortranarray(loss.X, dtype=np.float64)
-        self.y = np.ascontiguousarray(loss.y, dtype=np.float64)
-        self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
-        self.bounds = loss.bounds
-        self.starts = np.array([start for start, _ in loss.bounds] + [self.X.shape[0]],
-                               dtype=np.int64)
-        if loss.bounds:
-            self.starts[-1] = loss.bounds[-1][1]
-        self.curvature = np.stack([
-            self.weight[start:stop] @ self.X[start:stop] ** 2 for start, stop in self.bounds
-        ]) if self.bounds else np.zeros((0, self.X.shape[1]))
-
-    def start(self, W):
-        self.W_shape = W.shape
-        self.residual = self.y.copy()
-        for t, (start, stop) in enumerate(self.bounds):
-            nonzero = np.flatnonzero(W[t])
-            if nonzero.size:
-                self.residual[start:stop] -= self.X[start:stop, nonzero] @ W[t, nonzero]
-
-    def apply(self, change, columns):
-        for t, (start, stop) in enumerate(self.bounds):
-            self.residual[start:stop] -= self.X[start:stop, columns] @ change[t, columns]
-
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        row_epochs(order, n_epochs, V, self.X, self.starts, self.weight, self.residual,
-                   self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
-
-    def gradient(self, features=None):
-        weighted = self.weight * self.residual
-        columns = self.X if features is None else self.X[:, features]
-        return -np.stack([weighted[start:stop] @ columns[start:stop]
-                          for start, stop in self.bounds])
-
-    def data_value(self):
-        return float(0.5 * np.sum(self.weight * self.residual**2))
-
-    def target_inner(self):
-        return float(np.sum(self.weight * self.residual * self.y))
-
-    def value_at_zero(self):
-        return float(0.5 * np.sum(self.weight * self.y**2))
-
-    def largest_curvature(self):
-        return np.max(self.curvature, axis=0)
-
-
-class _SharedRowLayout:
-    """A shared design X (n, d) with targets Y (n, T); keeps the residual matrix."""
-
-    def __init__(self, loss):
-        self.X = np.asfortranarray(loss.X, dtype=np.float64)
-        self.Y = np.asfortranarray(loss.Y, dtype=np.float64)
-        self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
-        self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
-        self.column_curvature = self.weight @ self.X**2
-
-    def start(self, W):
-        self.residual = np.asfortranarray(self.Y - self.X @ W.T)
-
-    def apply(self, change, columns):
-        self.residual -= self.X[:, columns] @ change[:, columns].T
-
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        shared_row_epochs(order, n_epochs, V, self.X, self.weight, self.tau, self.residual,
-                          self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
-
-    def gradient(self, features=None):
-        columns = self.X if features is None else self.X[:, features]
-        return -self.tau[:, None] * ((self.weight[:, None] * self.residual).T @ columns)
-
-    def data_value(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.residual**2)))
-
-    def target_inner(self):
-        return float(np.sum(self.tau * (self.weight @ (self.residual * self.Y))))
-
-    def value_at_zero(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.Y**2)))
-
-    def largest_curvature(self):
-        return np.max(self.tau) * self.column_curvature
-
-
-def _feature_count(loss):
-    gram = getattr(loss, "gram", None)
-    return gram.shape[-1] if gram is not None else loss.X.shape[1]
-
-
-def _layout(loss):
-    if getattr(loss, "gram", None) is not None:
-        return _GramLayout(loss)
-    if getattr(loss, "Y", None) is not None:
-        return _SharedRowLayout(loss)
-    return _RowLayout(loss)
 
 
 # ------------------------------------------------------------ certificates
@@ -333,10 +187,10 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         ``n_iter`` counts epochs; ``discarded`` marks the blocks that screening
         proved zero at the optimum.
     """
-    layout = _layout(loss)
+    layout = layout_of(loss)
     V = np.array(start, dtype=np.float64, copy=True)
     n_blocks = V.shape[1]
-    n_features = _feature_count(loss)
+    n_features = feature_count(loss)
     layout.start(collapse(V, blocks, n_features) if n_blocks else V)
     scale = max(layout.value_at_zero(), 1e-300)
     radius_factor = np.sqrt(layout.largest_curvature()[blocks.feature]) / np.maximum(
@@ -346,9 +200,12 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     working = np.flatnonzero(np.any(V != 0, axis=0))
     n_iter = 0
     relative = np.inf
+    polish = _Polish()
     while True:
         full = _duality_gap(layout, V, blocks, l2)
         relative = max(full.gap / scale, 0.0)
+        if relative <= tol and polish.final(layout, V, blocks, l2):
+            relative = min(relative, max(_duality_gap(layout, V, blocks, l2).gap / scale, 0.0))
         if relative <= tol or n_iter >= max_iter or n_blocks == 0:
             break
         support = np.any(V != 0, axis=0)
@@ -363,25 +220,79 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         working = np.sort(np.argsort(-scores, kind="stable")[:working_size])
         working_size = min(2 * working_size, n_blocks)
         n_iter = _solve_working_set(layout, V, blocks, l2, working, INNER_FRACTION * full.gap,
-                                    n_iter, max_iter, anderson, n_features)
+                                    n_iter, max_iter, anderson, n_features, polish)
     return CoordinateDescentResult(V, n_iter, relative, discarded, working)
 
 
 def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter, anderson,
-                       n_features):
+                       n_features, polish):
     """Epochs on the blocks ``working`` until their gap is at most ``target``."""
     order = np.ascontiguousarray(working, dtype=np.int64)
+    previous = np.inf
     while n_iter < max_iter:
         history = [V[:, working].ravel()]
-        for _ in range(EPOCHS_PER_CHECK):
+        for _ in range(min(EPOCHS_PER_CHECK, max_iter - n_iter)):
             layout.epochs(order, 1, V, blocks, l2)
             n_iter += 1
             history.append(V[:, working].ravel())
-        if anderson:
+        if anderson and len(history) > 2:
             _try_extrapolation(layout, V, blocks, l2, working, np.array(history), n_features)
-        if _duality_gap(layout, V, blocks, l2, working).gap <= target:
+        gap = _duality_gap(layout, V, blocks, l2, working).gap
+        if gap <= target:
             break
+        if polish.step(layout, V, blocks, l2, slow=gap > SLOW * previous):
+            gap = _duality_gap(layout, V, blocks, l2, working).gap
+            if gap <= target:
+                break
+        previous = gap
     return n_iter
+
+
+@dataclass
+class _Polish:
+    """Newton steps on the support (:mod:`skmtl.solvers._support_newton`) when the epochs
+    are slow: tried once the pattern of free entries has held over one check and the
+    gap fell less than tenfold, and not again at a pattern where a step was rejected
+    (a flat or non-smooth model, left to the epochs)."""
+
+    pattern: np.ndarray = None
+    rejected: np.ndarray = None
+
+    def step(self, layout, V, blocks, l2, slow):
+        """Whether a Newton step was taken."""
+        every = np.arange(V.shape[1])
+        pattern = free_pattern(V, blocks, every)
+        stable = self.pattern is not None and np.array_equal(pattern, self.pattern)
+        self.pattern = pattern
+        if not (stable and slow) or (
+                self.rejected is not None and np.array_equal(pattern, self.rejected)):
+            return False
+        if newton_step(layout, V, blocks, l2, every, lambda: _objective(layout, V, blocks, l2)):
+            return True
+        self.rejected = pattern
+        return False
+
+    def final(self, layout, V, blocks, l2):
+        """A last Newton step on a converged support, when its per-task blocks are small
+        enough to factor: it takes the iterate from the tolerance to about the rounding
+        error, as the direct solves of the quadratic families are polished.  Kept only if
+        the duality gap does not grow; returns whether V changed."""
+        every = np.arange(V.shape[1])
+        pattern = free_pattern(V, blocks, every)
+        if not block_preconditioned(pattern) or (
+                self.rejected is not None and np.array_equal(pattern, self.rejected)):
+            return False
+        before = _duality_gap(layout, V, blocks, l2).gap
+        kept, saved = V.copy(), layout.snapshot()
+        if not newton_step(layout, V, blocks, l2, every,
+                           lambda: _objective(layout, V, blocks, l2), POLISH_REDUCTION):
+            self.rejected = pattern
+            return False
+        if _duality_gap(layout, V, blocks, l2).gap > before:
+            V[...] = kept
+            layout.restore(saved)
+            return False
+        return True
 
 
 def _objective(layout, V, blocks, l2):
@@ -393,6 +304,8 @@ def _try_extrapolation(layout, V, blocks, l2, working, iterates, n_features):
     extrapolated = _anderson(iterates)
     if extrapolated is None:
         return
+    # zeros of the last epoch stay exact zeros (a mix of iterates would leave round-off)
+    extrapolated[iterates[-1] == 0] = 0.0
     current = _objective(layout, V, blocks, l2)
     kept = V[:, working].copy()
     step = np.zeros_like(V)

@@ -1,0 +1,235 @@
+r"""The data of a squared loss as block coordinate descent keeps it up to date.
+
+Each layout holds the current W implicitly (statistics: :math:`H_t = G_t w_t`; rows:
+the residuals) and offers the same operations: run epochs of block updates
+(:mod:`skmtl.solvers._coordinate_kernels`), apply a change of W, the gradient in W,
+the data term's value, :math:`\langle r, y\rangle_\omega` (for the dual), products
+with the Hessian, and the per-feature curvatures.
+"""
+
+import numpy as np
+
+from ._coordinate_kernels import gram_epochs, row_epochs, shared_row_epochs
+
+
+class _GramLayout:
+    """Statistics :math:`G_t, c_t, q_t`; keeps :math:`H_t = G_t w_t`."""
+
+    def __init__(self, loss):
+        self.gram = np.ascontiguousarray(loss.gram, dtype=np.float64)
+        self.linear = np.ascontiguousarray(loss.linear, dtype=np.float64)
+        self.target_square = np.asarray(loss.target_square, dtype=np.float64)
+        self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
+        diagonal = np.diagonal(self.gram, axis1=1, axis2=2)
+        self.curvature = self.tau[:, None] * diagonal  # (T, d), broadcast when shared
+
+    def start(self, W):
+        self.W = np.ascontiguousarray(W, dtype=np.float64).copy()
+        self.HW = np.ascontiguousarray(np.einsum("tij,tj->ti", self.gram, self.W)
+                                       if self.gram.shape[0] > 1 else self.W @ self.gram[0])
+
+    def apply(self, change, columns):
+        """Add ``change`` (T, d), non-zero on ``columns`` only, to W."""
+        self.W += change
+        part = change[:, columns]
+        if self.gram.shape[0] == 1:
+            self.HW += part @ self.gram[0][columns]
+        else:
+            self.HW += np.einsum("tk,tkd->td", part, self.gram[:, columns])
+
+    def snapshot(self):
+        return self.W.copy(), self.HW.copy()
+
+    def restore(self, state):
+        self.W[...], self.HW[...] = state
+
+    def hessian_blocks(self, columns):
+        """Per-task blocks of the data term's Hessian on ``columns``, (T, k, k)."""
+        return self.gram[:, columns][:, :, columns] * self.tau[:, None, None]
+
+    def hessian_on(self, columns):
+        """The product with the data term's Hessian restricted to ``columns``:
+        a function of a change of W on them, (T, k) to (T, k)."""
+        if self.gram.shape[0] == 1:
+            block = self.gram[0][np.ix_(columns, columns)]
+            return lambda part: self.tau[:, None] * (part @ block)
+        scaled = self.hessian_blocks(columns)
+        return lambda part: np.einsum("tij,tj->ti", scaled, part)
+
+    def diagonal(self, columns):
+        """The Hessian's diagonal on ``columns``, (T, len(columns))."""
+        return np.broadcast_to(self.curvature, (self.tau.shape[0], self.curvature.shape[1]))[
+            :, columns]
+
+    def epochs(self, order, n_epochs, V, blocks, l2):
+        gram_epochs(order, n_epochs, V, self.W, self.HW, self.gram, self.linear, self.tau,
+                    blocks.feature, blocks.l1, blocks.group, l2)
+
+    def gradient(self, features=None):
+        if features is None:
+            return self.tau[:, None] * (self.HW - self.linear)
+        return self.tau[:, None] * (self.HW[:, features] - self.linear[:, features])
+
+    def data_value(self):
+        per_task = np.sum(self.W * (0.5 * self.HW - self.linear), axis=1)
+        return float(np.sum(self.tau * (per_task + 0.5 * self.target_square)))
+
+    def target_inner(self):
+        return float(np.sum(self.tau * (self.target_square - np.sum(self.linear * self.W, 1))))
+
+    def value_at_zero(self):
+        return float(0.5 * np.sum(self.tau * self.target_square))
+
+    def largest_curvature(self):
+        return np.max(np.broadcast_to(self.curvature, (self.tau.shape[0],
+                                                       self.curvature.shape[1])), axis=0)
+
+
+class _RowLayout:
+    """Centred rows sorted by task, with row weights :math:`\\omega_i`; keeps the residuals."""
+
+    def __init__(self, loss):
+        self.X = np.asfortranarray(loss.X, dtype=np.float64)
+        self.y = np.ascontiguousarray(loss.y, dtype=np.float64)
+        self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
+        self.bounds = loss.bounds
+        self.starts = np.array([start for start, _ in loss.bounds] + [self.X.shape[0]],
+                               dtype=np.int64)
+        if loss.bounds:
+            self.starts[-1] = loss.bounds[-1][1]
+        self.curvature = np.stack([
+            self.weight[start:stop] @ self.X[start:stop] ** 2 for start, stop in self.bounds
+        ]) if self.bounds else np.zeros((0, self.X.shape[1]))
+
+    def start(self, W):
+        self.W_shape = W.shape
+        self.residual = self.y.copy()
+        for t, (start, stop) in enumerate(self.bounds):
+            nonzero = np.flatnonzero(W[t])
+            if nonzero.size:
+                self.residual[start:stop] -= self.X[start:stop, nonzero] @ W[t, nonzero]
+
+    def apply(self, change, columns):
+        for t, (start, stop) in enumerate(self.bounds):
+            self.residual[start:stop] -= self.X[start:stop, columns] @ change[t, columns]
+
+    def snapshot(self):
+        return self.residual.copy()
+
+    def restore(self, state):
+        self.residual[...] = state
+
+    def hessian_blocks(self, columns):
+        part_x = self.X[:, columns]
+        weighted = self.weight[:, None] * part_x
+        return np.stack([weighted[start:stop].T @ part_x[start:stop]
+                         for start, stop in self.bounds])
+
+    def hessian_on(self, columns):
+        part_x = np.asfortranarray(self.X[:, columns])
+        weighted = self.weight[:, None] * part_x
+
+        def product(part):
+            return np.stack([weighted[start:stop].T @ (part_x[start:stop] @ part[t])
+                             for t, (start, stop) in enumerate(self.bounds)])
+
+        return product
+
+    def diagonal(self, columns):
+        return self.curvature[:, columns]
+
+    def epochs(self, order, n_epochs, V, blocks, l2):
+        row_epochs(order, n_epochs, V, self.X, self.starts, self.weight, self.residual,
+                   self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
+
+    def gradient(self, features=None):
+        weighted = self.weight * self.residual
+        columns = self.X if features is None else self.X[:, features]
+        return -np.stack([weighted[start:stop] @ columns[start:stop]
+                          for start, stop in self.bounds])
+
+    def data_value(self):
+        return float(0.5 * np.sum(self.weight * self.residual**2))
+
+    def target_inner(self):
+        return float(np.sum(self.weight * self.residual * self.y))
+
+    def value_at_zero(self):
+        return float(0.5 * np.sum(self.weight * self.y**2))
+
+    def largest_curvature(self):
+        return np.max(self.curvature, axis=0)
+
+
+class _SharedRowLayout:
+    """A shared design X (n, d) with targets Y (n, T); keeps the residual matrix."""
+
+    def __init__(self, loss):
+        self.X = np.asfortranarray(loss.X, dtype=np.float64)
+        self.Y = np.asfortranarray(loss.Y, dtype=np.float64)
+        self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
+        self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
+        self.column_curvature = self.weight @ self.X**2
+
+    def start(self, W):
+        self.residual = np.asfortranarray(self.Y - self.X @ W.T)
+
+    def apply(self, change, columns):
+        self.residual -= self.X[:, columns] @ change[:, columns].T
+
+    def snapshot(self):
+        return self.residual.copy()
+
+    def restore(self, state):
+        self.residual[...] = state
+
+    def hessian_blocks(self, columns):
+        part_x = self.X[:, columns]
+        return ((self.weight[:, None] * part_x).T @ part_x)[None] * self.tau[:, None, None]
+
+    def hessian_on(self, columns):
+        part_x = self.X[:, columns]
+
+        def product(part):
+            fitted = part_x @ part.T
+            return self.tau[:, None] * ((self.weight[:, None] * fitted).T @ part_x)
+
+        return product
+
+    def diagonal(self, columns):
+        return self.tau[:, None] * self.column_curvature[columns][None, :]
+
+    def epochs(self, order, n_epochs, V, blocks, l2):
+        shared_row_epochs(order, n_epochs, V, self.X, self.weight, self.tau, self.residual,
+                          self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
+
+    def gradient(self, features=None):
+        columns = self.X if features is None else self.X[:, features]
+        return -self.tau[:, None] * ((self.weight[:, None] * self.residual).T @ columns)
+
+    def data_value(self):
+        return float(0.5 * np.sum(self.tau * (self.weight @ self.residual**2)))
+
+    def target_inner(self):
+        return float(np.sum(self.tau * (self.weight @ (self.residual * self.Y))))
+
+    def value_at_zero(self):
+        return float(0.5 * np.sum(self.tau * (self.weight @ self.Y**2)))
+
+    def largest_curvature(self):
+        return np.max(self.tau) * self.column_curvature
+
+
+def feature_count(loss):
+    """d, the number of feature columns of a squared loss."""
+    gram = getattr(loss, "gram", None)
+    return gram.shape[-1] if gram is not None else loss.X.shape[1]
+
+
+def layout_of(loss):
+    """The layout that holds ``loss``'s data: statistics, task-sorted rows or a shared design."""
+    if getattr(loss, "gram", None) is not None:
+        return _GramLayout(loss)
+    if getattr(loss, "Y", None) is not None:
+        return _SharedRowLayout(loss)
+    return _RowLayout(loss)

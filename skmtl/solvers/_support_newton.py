@@ -1,0 +1,158 @@
+r"""Truncated Newton steps on the support, for block coordinate descent.
+
+Once the non-zero pattern of V stops changing, the objective restricted to it is
+smooth: each L1 term is linear (the signs are fixed, the zero entries of an L1 block
+stay zero) and each group norm is smooth away from zero, with Hessian
+:math:`\frac{\lambda_2}{\|v\|}(I - \hat v\hat v^\top)` along its block.  Coordinate
+descent crawls there when features are strongly correlated (the dummy columns of
+School's categorical variables are exactly collinear within every task); a Newton
+step converges in a few steps whatever the correlations.  Its system is solved by
+conjugate gradient, preconditioned by the per-task blocks of the Hessian (the data
+term's :math:`\tau_t G_t` on the support plus the penalty's diagonal, which captures
+the correlations within a task) where they are small enough to factor, else by the
+diagonal; conjugate gradient stops at a direction of (near) zero curvature, where
+the model is flat.  Entries of L1 blocks that would change sign stop at zero, and a
+backtracking line search on the true objective keeps only descent steps; coordinate
+descent and the duality gap of the full problem still decide when the solve ends.
+"""
+
+import numpy as np
+
+#: Conjugate-gradient steps per Newton step, and the residual it reduces by (in the
+#: final polish, down to rounding).
+CG_STEPS = 50
+CG_REDUCTION = 1e-4
+POLISH_REDUCTION = 1e-13
+#: Curvature, relative to the preconditioner's, below which a direction counts as flat.
+FLAT = 1e-10
+#: Armijo constant and halvings of the line search.
+SUFFICIENT_DECREASE = 1e-4
+HALVINGS = 12
+#: Largest T·k³ (k blocks on the support) for which the per-task blocks are factored.
+BLOCK_PRECONDITIONER_WORK = 5e7
+
+
+def free_pattern(V, blocks, working):
+    """Entries of ``V[:, working]`` a Newton step may move: all of a non-zero group-only
+    block, the non-zero entries of a block with an L1 weight."""
+    values = V[:, working]
+    nonzero_block = np.any(values != 0, axis=0)
+    return ((values != 0) | (blocks.l1[working] == 0)[None, :]) & nonzero_block[None, :]
+
+
+def block_preconditioned(pattern):
+    """Whether the per-task blocks of a support with free entries ``pattern`` are factored."""
+    return pattern.shape[0] * int(np.count_nonzero(np.any(pattern, axis=0))) ** 3 <= (
+        BLOCK_PRECONDITIONER_WORK)
+
+
+def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTION):
+    """One Newton step on the free entries of ``V[:, working]``; returns whether it was
+    accepted (V and the layout then hold the new point, else they are unchanged).
+    ``reduction`` is the relative residual of the Newton system's solution."""
+    free_all = free_pattern(V, blocks, working)
+    nonzero = np.any(free_all, axis=0)
+    active = working[nonzero]
+    if active.size == 0:
+        return False
+    free = free_all[:, nonzero]
+    values = V[:, active]
+    l1, group, feature = blocks.l1[active], blocks.group[active], blocks.feature[active]
+    norms = np.linalg.norm(values, axis=0)
+    unit = values / norms
+    bend = group / norms
+    columns, position = np.unique(feature, return_inverse=True)
+    duplicated = columns.size < feature.size
+    n_tasks = V.shape[0]
+    data_hessian = layout.hessian_on(columns)
+
+    def lifted(direction):
+        """The change of W (on ``columns``) that a change of the active blocks makes."""
+        if not duplicated:
+            return direction
+        part = np.zeros((n_tasks, columns.size))
+        np.add.at(part, (slice(None), position), direction)
+        return part
+
+    def hessian(direction):
+        data = data_hessian(lifted(direction))
+        data = data[:, position] if duplicated else data
+        along = bend * (direction - unit * np.sum(unit * direction, axis=0))
+        return (data + l2 * direction + along) * free
+
+    gradient = layout.gradient(columns)
+    gradient = (gradient[:, position] if duplicated else gradient) + l2 * values
+    gradient = (gradient + l1 * np.sign(values) + bend * values) * free
+    penalty_diagonal = l2 + bend * (1.0 - unit**2)
+    precondition = _preconditioner(layout, columns, position, penalty_diagonal, free)
+    direction = _conjugate_gradient(hessian, -gradient, precondition, reduction)
+    slope = float(np.sum(gradient * direction))
+    if not slope < 0:
+        return False
+    current = objective()
+    saved = layout.snapshot()
+    step = 1.0
+    for _ in range(HALVINGS):
+        trial = values + step * direction
+        trial[(l1[None, :] > 0) & (np.sign(trial) != np.sign(values))] = 0.0
+        change = np.zeros((n_tasks, int(blocks.feature.max()) + 1))
+        np.add.at(change, (slice(None), feature), trial - values)
+        V[:, active] = trial
+        layout.apply(change, columns)
+        if objective() <= current + SUFFICIENT_DECREASE * step * slope:
+            return True
+        V[:, active] = values
+        layout.restore(saved)
+        step *= 0.5
+    return False
+
+
+def _preconditioner(layout, columns, position, penalty_diagonal, free):
+    """Solve with the per-task blocks of the Hessian on the free entries, or divide by
+    its diagonal when the blocks are too large to factor."""
+    k = free.shape[1]
+    if block_preconditioned(free):
+        blocks = layout.hessian_blocks(columns)[:, position][:, :, position]
+        blocks = blocks * (free[:, :, None] & free[:, None, :])
+        index = np.arange(k)
+        blocks[:, index, index] += np.where(free, penalty_diagonal, 1.0)
+        scale = np.maximum(np.trace(blocks, axis1=1, axis2=2) / k, 1e-300)
+        blocks[:, index, index] += FLAT * scale[:, None]
+        try:
+            inverses = np.linalg.inv(blocks)
+        except np.linalg.LinAlgError:
+            inverses = None
+        if inverses is not None and np.all(np.isfinite(inverses)):
+            return lambda residual: np.einsum("tij,tj->ti", inverses, residual) * free
+    diagonal = layout.diagonal(columns)[:, position] + penalty_diagonal
+    diagonal = np.where(free & (diagonal > 0), diagonal, 1.0)
+    return lambda residual: residual / diagonal
+
+
+def _conjugate_gradient(matvec, rhs, precondition, reduction):
+    """Preconditioned conjugate gradient for ``matvec(x) = rhs`` from zero, to a residual
+    of ``reduction`` times the right-hand side's, stopped at a direction of (near) zero
+    curvature."""
+    solution = np.zeros_like(rhs)
+    residual = rhs.copy()
+    target = reduction * np.linalg.norm(rhs)
+    preconditioned = precondition(residual)
+    direction = preconditioned.copy()
+    inner = float(np.sum(residual * preconditioned))
+    for _ in range(CG_STEPS):
+        if inner <= 0:
+            break
+        product = matvec(direction)
+        curvature = float(np.sum(direction * product))
+        if curvature <= FLAT * inner:
+            break
+        length = inner / curvature
+        solution += length * direction
+        residual -= length * product
+        if np.linalg.norm(residual) <= target:
+            break
+        preconditioned = precondition(residual)
+        following = float(np.sum(residual * preconditioned))
+        direction = preconditioned + (following / inner) * direction
+        inner = following
+    return solution
