@@ -10,7 +10,8 @@ class CoordinateBlocks(NamedTuple):
     r"""A penalty separable over the columns of its variable V (T, B): column b is
     penalized by :math:`\lambda_{1,b}\|V_{:,b}\|_1 + \lambda_{2,b}\|V_{:,b}\|_2` with
     ``l1[b]`` and ``group[b]``, and enters the data term as feature ``feature[b]``
-    (b itself, unless the loss maps several columns to one feature: the split models)."""
+    (b itself, unless the loss maps two columns to one feature: the split models; at most
+    two blocks share a feature)."""
 
     feature: np.ndarray
     l1: np.ndarray

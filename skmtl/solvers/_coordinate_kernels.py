@@ -123,31 +123,85 @@ def block_gauge(z, l1, group):
     return high
 
 
+#: Alternations between the two blocks of one feature (the dirty model's parts).
+_PAIR_ROUNDS = 30
+
+
 @njit(cache=True)
-def gram_epochs(order, n_epochs, V, W, HW, gram, linear, tau, feature, l1, group, l2):
+def update_feature(b, partner, V, h, gradient, l1, group, l2, rhs, curvature, new, change):
+    r"""Update block b, or blocks b and ``partner`` (two parts of one feature), on the data
+    term's exact model along feature column f: :math:`\sum_t h_t/2\,\delta_t^2 + g_t\delta_t`
+    for a change :math:`\delta` of :math:`W_{:,f}`.  Two blocks of one feature are
+    minimized jointly by alternating between them (each step exact).  Writes V and the
+    change of :math:`W_{:,f}` into ``change``; returns whether anything moved."""
+    n_tasks = V.shape[0]
+    for t in range(n_tasks):
+        curvature[t] = h[t] + l2
+    if partner < 0:
+        for t in range(n_tasks):
+            rhs[t] = h[t] * V[t, b] - gradient[t]
+        block_minimize(rhs, curvature, l1[b], group[b], new)
+        moved = False
+        for t in range(n_tasks):
+            change[t] = new[t] - V[t, b]
+            if change[t] != 0.0:
+                moved = True
+                V[t, b] = new[t]
+        return moved
+    for t in range(n_tasks):
+        change[t] = V[t, b] + V[t, partner]  # the column before, for now
+    for _ in range(_PAIR_ROUNDS):
+        still = True
+        for first, second in ((b, partner), (partner, b)):
+            for t in range(n_tasks):
+                rhs[t] = h[t] * (change[t] - V[t, second]) - gradient[t]
+            block_minimize(rhs, curvature, l1[first], group[first], new)
+            for t in range(n_tasks):
+                if new[t] != V[t, first]:
+                    if abs(new[t] - V[t, first]) > 1e-15 * abs(new[t]):
+                        still = False
+                    V[t, first] = new[t]
+        if still:
+            break
+    moved = False
+    for t in range(n_tasks):
+        change[t] = V[t, b] + V[t, partner] - change[t]
+        if change[t] != 0.0:
+            moved = True
+    return moved
+
+
+@njit(cache=True)
+def gram_epochs(order, partner, n_epochs, V, W, HW, gram, linear, tau, feature, l1, group, l2):
     r"""Epochs over the blocks ``order`` on statistics; keeps W and :math:`H_t = G_t w_t`.
 
-    ``gram`` is (T, d, d), or (1, d, d) shared by every task.
+    ``gram`` is (T, d, d), or (1, d, d) shared by every task.  ``partner[b]`` is the
+    other block of b's feature to update with it, -1 for none, -2 to skip b (updated
+    with its partner).
     """
     n_tasks, n_features = W.shape
     shared = gram.shape[0] == 1
+    h = np.empty(n_tasks)
+    gradient = np.empty(n_tasks)
     rhs = np.empty(n_tasks)
     curvature = np.empty(n_tasks)
     new = np.empty(n_tasks)
+    change = np.empty(n_tasks)
     for _ in range(n_epochs):
         for b in order:
+            if partner[b] == -2:
+                continue
             f = feature[b]
             for t in range(n_tasks):
                 g = 0 if shared else t
-                h = tau[t] * gram[g, f, f]
-                gradient = tau[t] * (HW[t, f] - linear[t, f])
-                curvature[t] = h + l2
-                rhs[t] = h * V[t, b] - gradient
-            block_minimize(rhs, curvature, l1[b], group[b], new)
+                h[t] = tau[t] * gram[g, f, f]
+                gradient[t] = tau[t] * (HW[t, f] - linear[t, f])
+            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                                  curvature, new, change):
+                continue
             for t in range(n_tasks):
-                delta = new[t] - V[t, b]
+                delta = change[t]
                 if delta != 0.0:
-                    V[t, b] = new[t]
                     W[t, f] += delta
                     g = 0 if shared else t
                     for k in range(n_features):
@@ -155,69 +209,79 @@ def gram_epochs(order, n_epochs, V, W, HW, gram, linear, tau, feature, l1, group
 
 
 @njit(cache=True)
-def row_epochs(order, n_epochs, V, X, starts, weight, residual, curvature_table, feature, l1,
-               group, l2):
+def row_epochs(order, partner, n_epochs, V, X, starts, weight, residual, curvature_table,
+               feature, l1, group, l2):
     r"""Epochs over ``order`` on rows sorted by task; keeps the residuals.
 
     X is Fortran-ordered (n, d); task t owns rows ``starts[t]:starts[t+1]``;
     ``weight`` holds :math:`\omega_i = \tau_t s_i / S_t`; ``curvature_table[t, f]``
-    is :math:`\sum_{i \in t}\omega_i x_{if}^2`.
+    is :math:`\sum_{i \in t}\omega_i x_{if}^2`.  ``partner`` as in :func:`gram_epochs`.
     """
     n_tasks = V.shape[0]
+    h = np.empty(n_tasks)
+    gradient = np.empty(n_tasks)
     rhs = np.empty(n_tasks)
     curvature = np.empty(n_tasks)
     new = np.empty(n_tasks)
+    change = np.empty(n_tasks)
     weighted_residual = weight * residual
     for _ in range(n_epochs):
         for b in order:
+            if partner[b] == -2:
+                continue
             f = feature[b]
             column = X[:, f]
             for t in range(n_tasks):
                 start, stop = starts[t], starts[t + 1]
-                correlation = np.dot(weighted_residual[start:stop], column[start:stop])
-                h = curvature_table[t, f]
-                curvature[t] = h + l2
-                rhs[t] = h * V[t, b] + correlation
-            block_minimize(rhs, curvature, l1[b], group[b], new)
+                gradient[t] = -np.dot(weighted_residual[start:stop], column[start:stop])
+                h[t] = curvature_table[t, f]
+            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                                  curvature, new, change):
+                continue
             for t in range(n_tasks):
-                delta = new[t] - V[t, b]
+                delta = change[t]
                 if delta != 0.0:
-                    V[t, b] = new[t]
                     for i in range(starts[t], starts[t + 1]):
                         residual[i] -= delta * column[i]
                         weighted_residual[i] = weight[i] * residual[i]
 
 
 @njit(cache=True)
-def shared_row_epochs(order, n_epochs, V, X, weight, tau, residual, column_curvature, feature,
-                      l1, group, l2):
+def shared_row_epochs(order, partner, n_epochs, V, X, weight, tau, residual, column_curvature,
+                      feature, l1, group, l2):
     r"""Epochs over ``order`` on a shared design; keeps the residual matrix R (n, T).
 
     X and R are Fortran-ordered; ``weight`` holds :math:`s_i / S`, task t's rows
     weigh :math:`\tau_t s_i / S`; ``column_curvature[f]`` is :math:`\sum_i s_i x_{if}^2 / S`.
+    ``partner`` as in :func:`gram_epochs`.
     """
     n_samples = X.shape[0]
     n_tasks = V.shape[0]
+    h = np.empty(n_tasks)
+    gradient = np.empty(n_tasks)
     rhs = np.empty(n_tasks)
     curvature = np.empty(n_tasks)
     new = np.empty(n_tasks)
+    change = np.empty(n_tasks)
     weighted = np.empty(n_samples)
     for _ in range(n_epochs):
         for b in order:
+            if partner[b] == -2:
+                continue
             f = feature[b]
             column = X[:, f]
             for i in range(n_samples):
                 weighted[i] = weight[i] * column[i]
             correlations = np.dot(weighted, residual)
             for t in range(n_tasks):
-                h = tau[t] * column_curvature[f]
-                curvature[t] = h + l2
-                rhs[t] = h * V[t, b] + tau[t] * correlations[t]
-            block_minimize(rhs, curvature, l1[b], group[b], new)
+                h[t] = tau[t] * column_curvature[f]
+                gradient[t] = -tau[t] * correlations[t]
+            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                                  curvature, new, change):
+                continue
             for t in range(n_tasks):
-                delta = new[t] - V[t, b]
+                delta = change[t]
                 if delta != 0.0:
-                    V[t, b] = new[t]
                     for i in range(n_samples):
                         residual[i, t] -= delta * column[i]
 

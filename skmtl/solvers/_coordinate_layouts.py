@@ -61,8 +61,8 @@ class _GramLayout:
         return np.broadcast_to(self.curvature, (self.tau.shape[0], self.curvature.shape[1]))[
             :, columns]
 
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        gram_epochs(order, n_epochs, V, self.W, self.HW, self.gram, self.linear, self.tau,
+    def epochs(self, order, partner, n_epochs, V, blocks, l2):
+        gram_epochs(order, partner, n_epochs, V, self.W, self.HW, self.gram, self.linear, self.tau,
                     blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):
@@ -138,8 +138,8 @@ class _RowLayout:
     def diagonal(self, columns):
         return self.curvature[:, columns]
 
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        row_epochs(order, n_epochs, V, self.X, self.starts, self.weight, self.residual,
+    def epochs(self, order, partner, n_epochs, V, blocks, l2):
+        row_epochs(order, partner, n_epochs, V, self.X, self.starts, self.weight, self.residual,
                    self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):
@@ -199,8 +199,8 @@ class _SharedRowLayout:
     def diagonal(self, columns):
         return self.tau[:, None] * self.column_curvature[columns][None, :]
 
-    def epochs(self, order, n_epochs, V, blocks, l2):
-        shared_row_epochs(order, n_epochs, V, self.X, self.weight, self.tau, self.residual,
+    def epochs(self, order, partner, n_epochs, V, blocks, l2):
+        shared_row_epochs(order, partner, n_epochs, V, self.X, self.weight, self.tau, self.residual,
                           self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):

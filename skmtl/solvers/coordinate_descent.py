@@ -228,11 +228,12 @@ def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter,
                        n_features, polish):
     """Epochs on the blocks ``working`` until their gap is at most ``target``."""
     order = np.ascontiguousarray(working, dtype=np.int64)
+    partner = _partners(blocks, working)
     previous = np.inf
     while n_iter < max_iter:
         history = [V[:, working].ravel()]
         for _ in range(min(EPOCHS_PER_CHECK, max_iter - n_iter)):
-            layout.epochs(order, 1, V, blocks, l2)
+            layout.epochs(order, partner, 1, V, blocks, l2)
             n_iter += 1
             history.append(V[:, working].ravel())
         if anderson and len(history) > 2:
@@ -246,6 +247,18 @@ def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter,
                 break
         previous = gap
     return n_iter
+
+
+def _partners(blocks, working):
+    """For each block, the other block of its feature in ``working`` that an epoch updates
+    with it (-1: none; -2: skipped, updated with its partner)."""
+    partner = np.full(blocks.feature.shape[0], -1, dtype=np.int64)
+    features = blocks.feature[working]
+    order = np.argsort(features, kind="stable")
+    for i in np.flatnonzero(features[order][1:] == features[order][:-1]):
+        first, second = working[order[i]], working[order[i + 1]]
+        partner[first], partner[second] = second, -2
+    return partner
 
 
 @dataclass
