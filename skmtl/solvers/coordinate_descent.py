@@ -163,7 +163,7 @@ class CoordinateDescentResult:
 
 
 def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
-                       anderson=True):
+                       anderson=True, polish=True):
     r"""Minimize :math:`f(W(V)) + \tfrac{l_2}2\|V\|^2 + \sum_b` (block penalty) over V (T, B).
 
     Parameters
@@ -180,6 +180,8 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         Largest number of epochs (passes over a working set).
     screening, anderson : bool
         Gap-safe screening and Anderson extrapolation.
+    polish : bool
+        End with a Newton step on the support, when it is cheap (see ``_SupportNewton.final``).
 
     Returns
     -------
@@ -200,11 +202,11 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     working = np.flatnonzero(np.any(V != 0, axis=0))
     n_iter = 0
     relative = np.inf
-    polish = _Polish()
+    newton = _SupportNewton()
     while True:
         full = _duality_gap(layout, V, blocks, l2)
         relative = max(full.gap / scale, 0.0)
-        if relative <= tol and polish.final(layout, V, blocks, l2):
+        if relative <= tol and polish and newton.final(layout, V, blocks, l2):
             relative = min(relative, max(_duality_gap(layout, V, blocks, l2).gap / scale, 0.0))
         if relative <= tol or n_iter >= max_iter or n_blocks == 0:
             break
@@ -220,12 +222,12 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         working = np.sort(np.argsort(-scores, kind="stable")[:working_size])
         working_size = min(2 * working_size, n_blocks)
         n_iter = _solve_working_set(layout, V, blocks, l2, working, INNER_FRACTION * full.gap,
-                                    n_iter, max_iter, anderson, n_features, polish)
+                                    n_iter, max_iter, anderson, n_features, newton)
     return CoordinateDescentResult(V, n_iter, relative, discarded, working)
 
 
 def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter, anderson,
-                       n_features, polish):
+                       n_features, newton):
     """Epochs on the blocks ``working`` until their gap is at most ``target``."""
     order = np.ascontiguousarray(working, dtype=np.int64)
     partner = _partners(blocks, working)
@@ -241,7 +243,7 @@ def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter,
         gap = _duality_gap(layout, V, blocks, l2, working).gap
         if gap <= target:
             break
-        if polish.step(layout, V, blocks, l2, slow=gap > SLOW * previous):
+        if newton.step(layout, V, blocks, l2, slow=gap > SLOW * previous):
             gap = _duality_gap(layout, V, blocks, l2, working).gap
             if gap <= target:
                 break
@@ -262,7 +264,7 @@ def _partners(blocks, working):
 
 
 @dataclass
-class _Polish:
+class _SupportNewton:
     """Newton steps on the support (:mod:`skmtl.solvers._support_newton`) when the epochs
     are slow: tried once the pattern of free entries has held over one check and the
     gap fell less than tenfold, and not again at a pattern where a step was rejected

@@ -23,7 +23,7 @@ FISTA_BUDGET = 200
 
 
 def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto",
-                         warm=False, admm_state=None):
+                         warm=False, admm_state=None, polish=True):
     """Minimize the squared loss plus ``l2/2·||W||² + penalty``.
 
     Returns coef, n_iter, the relative duality gap, and the
@@ -48,10 +48,13 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
         ``coef`` is a previous solution: with ``'auto'``, skip FISTA and start ADMM.
     admm_state : AdmmState, default=None
         What a previous ADMM solve ended with, for a warm start.
+    polish : bool, default=True
+        Let coordinate descent end with a Newton step on the support (an inexact
+        subproblem, as proximal Newton's, does not need it).
     """
     if solver == "cd" or (solver == "auto" and _is_numpy_namespace(xp)
                           and has_coordinate_blocks(penalty)):
-        return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp)
+        return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish)
     # Per-task statistics, held by a GramSquaredLoss or by the loss a StackedLoss wraps.
     is_gram = getattr(loss, "gram", None) is not None
     if solver == "admm" and not is_gram:
@@ -69,7 +72,7 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
     return coef, n_iter + more, gap, state
 
 
-def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp):
+def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish):
     """Block coordinate descent on the penalty's blocks; a StackedLoss's parts are blocks
     of their own (its wrapped loss is the data term)."""
     if not _is_numpy_namespace(xp):
@@ -87,5 +90,5 @@ def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp):
     if hasattr(loss, "column_features"):  # a StackedLoss: its parts share W's features
         blocks = blocks._replace(feature=loss.column_features())
         data_term = loss.loss
-    result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter)
+    result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter, polish=polish)
     return xp.asarray(result.V, dtype=coef.dtype), result.n_iter, result.relative_gap, None

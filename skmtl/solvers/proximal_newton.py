@@ -106,7 +106,7 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
                         _INNER_FLOOR * tol)
         coef, _, _, _ = solve_norm_penalized(
-            model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver
+            model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False
         )
         if fit_intercept:
             intercept = _intercepts(coef, recover, theta[:, n_features], xp)
