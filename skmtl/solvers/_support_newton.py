@@ -7,24 +7,29 @@ stay zero) and each group norm is smooth away from zero, with Hessian
 descent crawls there when features are strongly correlated (the dummy columns of
 School's categorical variables are exactly collinear within every task); a Newton
 step converges in a few steps whatever the correlations.  Its system is solved by
-conjugate gradient, preconditioned by the per-task blocks of the Hessian (the data
-term's :math:`\tau_t G_t` on the support plus the penalty's diagonal, which captures
-the correlations within a task) where they are small enough to factor, else by the
-diagonal; conjugate gradient stops at a direction of (near) zero curvature, where
-the model is flat.  Entries of L1 blocks that would change sign stop at zero, and a
+conjugate gradient, preconditioned by the Hessian's exact inverse where its per-task
+blocks are small enough to factor (see :func:`_preconditioner`), else by its
+diagonal; conjugate gradient stops at a direction of (near) zero curvature, where the
+model is flat.  Entries of L1 blocks that would change sign stop at zero, and a
 backtracking line search on the true objective keeps only descent steps; coordinate
 descent and the duality gap of the full problem still decide when the solve ends.
 """
 
 import numpy as np
 
-#: Conjugate-gradient steps per Newton step, and the residual it reduces by (in the
-#: final polish, down to rounding).
+#: Conjugate-gradient steps per Newton step, and the residual the Newton system is
+#: solved to (in the final polish, down to rounding).
 CG_STEPS = 50
 CG_REDUCTION = 1e-4
+#: Refinement steps of an exact solve.
+REFINEMENTS = 5
 POLISH_REDUCTION = 1e-13
 #: Curvature, relative to the preconditioner's, below which a direction counts as flat.
 FLAT = 1e-10
+#: Levenberg–Marquardt damping, relative to the Hessian's diagonal: collinear columns
+#: leave directions of almost no curvature, where the Newton step would be huge and
+#: its solve inaccurate; the damped system is solved instead.
+DAMPING = 1e-8
 #: Armijo constant and halvings of the line search.
 SUFFICIENT_DECREASE = 1e-4
 HALVINGS = 12
@@ -74,18 +79,22 @@ def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTIO
         np.add.at(part, (slice(None), position), direction)
         return part
 
+    diagonal = layout.diagonal(columns)[:, position] + l2 + bend * (1.0 - unit**2)
+    damping = DAMPING * np.where(free, diagonal, 0.0)
+
     def hessian(direction):
         data = data_hessian(lifted(direction))
         data = data[:, position] if duplicated else data
         along = bend * (direction - unit * np.sum(unit * direction, axis=0))
-        return (data + l2 * direction + along) * free
+        return (data + (l2 + damping) * direction + along) * free
 
     gradient = layout.gradient(columns)
     gradient = (gradient[:, position] if duplicated else gradient) + l2 * values
     gradient = (gradient + l1 * np.sign(values) + bend * values) * free
-    penalty_diagonal = l2 + bend * (1.0 - unit**2)
-    precondition = _preconditioner(layout, columns, position, penalty_diagonal, free)
-    direction = _conjugate_gradient(hessian, -gradient, precondition, reduction)
+    inverse, exact = _preconditioner(layout, columns, position, l2 + damping, bend, unit, free,
+                                     diagonal)
+    solver = _refined_solve if exact else _conjugate_gradient
+    direction = solver(hessian, -gradient, inverse, reduction)
     slope = float(np.sum(gradient * direction))
     if not slope < 0:
         return False
@@ -107,26 +116,73 @@ def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTIO
     return False
 
 
-def _preconditioner(layout, columns, position, penalty_diagonal, free):
-    """Solve with the per-task blocks of the Hessian on the free entries, or divide by
-    its diagonal when the blocks are too large to factor."""
+def _preconditioner(layout, columns, position, ridge, bend, unit, free, diagonal):
+    r"""Solve with the Hessian on the free entries, exactly when its per-task blocks are
+    small enough to factor, else divide by its diagonal; and whether the solve is exact.
+
+    The Hessian is :math:`P - U B U^\top`: P block diagonal over the tasks (the data
+    term's :math:`\tau_t G_t` plus ``ridge`` (:math:`l_2` and the damping) and :math:`b_j`
+    on the diagonal, with
+    :math:`b_j = \lambda_{2,j}/\|v_j\|`), and for each group block j the rank-one
+    coupling of its tasks :math:`b_j \hat v_j \hat v_j^\top`.  The Woodbury identity
+    :math:`(P - UBU^\top)^{-1} = P^{-1} + P^{-1}U(B^{-1} - U^\top P^{-1}U)^{-1}U^\top P^{-1}`
+    needs the T inverses of P's blocks and one system of the size of the support.
+    """
     k = free.shape[1]
     if block_preconditioned(free):
         blocks = layout.hessian_blocks(columns)[:, position][:, :, position]
         blocks = blocks * (free[:, :, None] & free[:, None, :])
         index = np.arange(k)
-        blocks[:, index, index] += np.where(free, penalty_diagonal, 1.0)
-        scale = np.maximum(np.trace(blocks, axis1=1, axis2=2) / k, 1e-300)
-        blocks[:, index, index] += FLAT * scale[:, None]
+        blocks[:, index, index] += np.where(free, ridge + bend, 1.0)
         try:
             inverses = np.linalg.inv(blocks)
         except np.linalg.LinAlgError:
             inverses = None
         if inverses is not None and np.all(np.isfinite(inverses)):
-            return lambda residual: np.einsum("tij,tj->ti", inverses, residual) * free
-    diagonal = layout.diagonal(columns)[:, position] + penalty_diagonal
+            return _woodbury(inverses, bend, unit * free, free), True
     diagonal = np.where(free & (diagonal > 0), diagonal, 1.0)
-    return lambda residual: residual / diagonal
+    return (lambda residual: residual / diagonal), False
+
+
+def _woodbury(inverses, bend, unit, free):
+    """The solve of :func:`_preconditioner` from the inverses of P's blocks."""
+    coupled = np.flatnonzero(bend > 0)
+    if coupled.size == 0:
+        return lambda residual: np.einsum("tij,tj->ti", inverses, residual) * free
+    # P^{-1}U, task by task: the columns ``coupled`` of each inverse scaled by the units
+    spread = inverses[:, :, coupled] * unit[:, None, coupled]
+    small = -np.einsum("tj,tjk->jk", unit[:, coupled], spread[:, coupled, :])
+    small[np.diag_indices_from(small)] += 1.0 / bend[coupled]
+    try:
+        small_inverse = np.linalg.inv(small)
+    except np.linalg.LinAlgError:
+        small_inverse = np.linalg.pinv(small)
+
+    def solve(residual):
+        first = np.einsum("tij,tj->ti", inverses, residual)
+        weights = small_inverse @ np.sum(unit[:, coupled] * first[:, coupled], axis=0)
+        return (first + np.einsum("tjk,k->tj", spread, weights)) * free
+
+    return solve
+
+
+def _refined_solve(matvec, rhs, inverse, reduction):
+    """``inverse(rhs)`` improved by iterative refinement, keeping the iterate of least
+    residual: the inverse is exact up to the rounding that near-collinear columns
+    amplify."""
+    target = reduction * np.linalg.norm(rhs)
+    best, best_norm = np.zeros_like(rhs), np.linalg.norm(rhs)
+    solution = inverse(rhs)
+    for _ in range(REFINEMENTS):
+        residual = rhs - matvec(solution)
+        norm = np.linalg.norm(residual)
+        if not norm < best_norm:
+            break
+        best, best_norm = solution, norm
+        if norm <= target:
+            break
+        solution = solution + inverse(residual)
+    return best
 
 
 def _conjugate_gradient(matvec, rhs, precondition, reduction):

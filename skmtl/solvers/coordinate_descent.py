@@ -66,6 +66,9 @@ FIRST_WORKING_SET = 10
 INNER_FRACTION = 0.3
 #: Epochs between two checks of the working set's gap, and between extrapolations.
 EPOCHS_PER_CHECK = 5
+#: A tolerance at most this asks for about the rounding error: the solve then ends with a
+#: Newton step on the support (see ``_SupportNewton.final``).
+POLISH_BELOW = 1e-10
 #: The epochs are slow, and a Newton step on the support is tried, when a check finds
 #: the working set's gap above this fraction of the previous check's.
 SLOW = 0.1
@@ -181,7 +184,8 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     screening, anderson : bool
         Gap-safe screening and Anderson extrapolation.
     polish : bool
-        End with a Newton step on the support, when it is cheap (see ``_SupportNewton.final``).
+        End with a Newton step on the support when ``tol <= POLISH_BELOW`` and the step
+        is cheap (see ``_SupportNewton.final``).
 
     Returns
     -------
@@ -206,7 +210,8 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     while True:
         full = _duality_gap(layout, V, blocks, l2)
         relative = max(full.gap / scale, 0.0)
-        if relative <= tol and polish and newton.final(layout, V, blocks, l2):
+        if relative <= tol and polish and tol <= POLISH_BELOW and newton.final(
+                layout, V, blocks, l2):
             relative = min(relative, max(_duality_gap(layout, V, blocks, l2).gap / scale, 0.0))
         if relative <= tol or n_iter >= max_iter or n_blocks == 0:
             break
