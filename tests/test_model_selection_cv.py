@@ -312,8 +312,12 @@ def test_cv_parallel_folds_give_the_same_scores():
     X, y, tasks = regression()
     serial = JointFeatureRegressorCV(alphas=5, cv=3).fit(X, y, tasks=tasks)
     parallel = JointFeatureRegressorCV(alphas=5, cv=3, n_jobs=2).fit(X, y, tasks=tasks)
-    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
-                                  parallel.cv_results_["mean_test_score"])
+    # joblib's workers run BLAS on fewer threads, so their statistics differ from the
+    # main process's by rounding, and coordinate descent's discrete choices (working
+    # sets, when to stop) may then differ: the fits agree within their tolerance (1e-6).
+    np.testing.assert_allclose(serial.cv_results_["mean_test_score"],
+                               parallel.cv_results_["mean_test_score"], rtol=1e-6)
+    assert serial.alpha_ == parallel.alpha_
 
 
 def test_every_cv_estimator_is_exported_and_documents_its_grid():

@@ -172,6 +172,13 @@ def update_feature(b, partner, V, h, gradient, l1, group, l2, rhs, curvature, ne
 
 
 @njit(cache=True)
+def _work_arrays(n_tasks):
+    """Per-task scratch of a block update: h, gradient, rhs, curvature, new, change."""
+    return (np.empty(n_tasks), np.empty(n_tasks), np.empty(n_tasks), np.empty(n_tasks),
+            np.empty(n_tasks), np.empty(n_tasks))
+
+
+@njit(cache=True)
 def gram_epochs(order, partner, n_epochs, V, W, HW, gram, linear, tau, feature, l1, group, l2):
     r"""Epochs over the blocks ``order`` on statistics; keeps W and :math:`H_t = G_t w_t`.
 
@@ -181,12 +188,7 @@ def gram_epochs(order, partner, n_epochs, V, W, HW, gram, linear, tau, feature, 
     """
     n_tasks, n_features = W.shape
     shared = gram.shape[0] == 1
-    h = np.empty(n_tasks)
-    gradient = np.empty(n_tasks)
-    rhs = np.empty(n_tasks)
-    curvature = np.empty(n_tasks)
-    new = np.empty(n_tasks)
-    change = np.empty(n_tasks)
+    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
     for _ in range(n_epochs):
         for b in order:
             if partner[b] == -2:
@@ -218,12 +220,7 @@ def row_epochs(order, partner, n_epochs, V, X, starts, weight, residual, curvatu
     is :math:`\sum_{i \in t}\omega_i x_{if}^2`.  ``partner`` as in :func:`gram_epochs`.
     """
     n_tasks = V.shape[0]
-    h = np.empty(n_tasks)
-    gradient = np.empty(n_tasks)
-    rhs = np.empty(n_tasks)
-    curvature = np.empty(n_tasks)
-    new = np.empty(n_tasks)
-    change = np.empty(n_tasks)
+    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
     weighted_residual = weight * residual
     for _ in range(n_epochs):
         for b in order:
@@ -247,32 +244,25 @@ def row_epochs(order, partner, n_epochs, V, X, starts, weight, residual, curvatu
 
 
 @njit(cache=True)
-def shared_row_epochs(order, partner, n_epochs, V, X, weight, tau, residual, column_curvature,
-                      feature, l1, group, l2):
+def shared_row_epochs(order, partner, n_epochs, V, X, weighted_X, tau, residual,
+                      column_curvature, feature, l1, group, l2):
     r"""Epochs over ``order`` on a shared design; keeps the residual matrix R (n, T).
 
-    X and R are Fortran-ordered; ``weight`` holds :math:`s_i / S`, task t's rows
-    weigh :math:`\tau_t s_i / S`; ``column_curvature[f]`` is :math:`\sum_i s_i x_{if}^2 / S`.
+    X, ``weighted_X`` (its rows times :math:`s_i / S`) and R are Fortran-ordered;
+    task t's rows weigh :math:`\tau_t s_i / S`; ``column_curvature[f]`` is
+    :math:`\sum_i s_i x_{if}^2 / S`.
     ``partner`` as in :func:`gram_epochs`.
     """
     n_samples = X.shape[0]
     n_tasks = V.shape[0]
-    h = np.empty(n_tasks)
-    gradient = np.empty(n_tasks)
-    rhs = np.empty(n_tasks)
-    curvature = np.empty(n_tasks)
-    new = np.empty(n_tasks)
-    change = np.empty(n_tasks)
-    weighted = np.empty(n_samples)
+    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
     for _ in range(n_epochs):
         for b in order:
             if partner[b] == -2:
                 continue
             f = feature[b]
             column = X[:, f]
-            for i in range(n_samples):
-                weighted[i] = weight[i] * column[i]
-            correlations = np.dot(weighted, residual)
+            correlations = np.dot(weighted_X[:, f], residual)
             for t in range(n_tasks):
                 h[t] = tau[t] * column_curvature[f]
                 gradient[t] = -tau[t] * correlations[t]

@@ -169,7 +169,8 @@ class _SharedRowLayout:
         self.Y = np.asfortranarray(loss.Y, dtype=np.float64)
         self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
         self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
-        self.column_curvature = self.weight @ self.X**2
+        self.weighted_X = np.asfortranarray(self.weight[:, None] * self.X)
+        self.column_curvature = np.einsum("ij,ij->j", self.weighted_X, self.X)
 
     def start(self, W):
         self.residual = np.asfortranarray(self.Y - self.X @ W.T)
@@ -200,8 +201,9 @@ class _SharedRowLayout:
         return self.tau[:, None] * self.column_curvature[columns][None, :]
 
     def epochs(self, order, partner, n_epochs, V, blocks, l2):
-        shared_row_epochs(order, partner, n_epochs, V, self.X, self.weight, self.tau, self.residual,
-                          self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
+        shared_row_epochs(order, partner, n_epochs, V, self.X, self.weighted_X, self.tau,
+                          self.residual, self.column_curvature, blocks.feature, blocks.l1,
+                          blocks.group, l2)
 
     def gradient(self, features=None):
         columns = self.X if features is None else self.X[:, features]

@@ -197,17 +197,18 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     V = np.array(start, dtype=np.float64, copy=True)
     n_blocks = V.shape[1]
     n_features = feature_count(loss)
-    layout.start(collapse(V, blocks, n_features) if n_blocks else V)
     scale = max(layout.value_at_zero(), 1e-300)
     radius_factor = np.sqrt(layout.largest_curvature()[blocks.feature]) / np.maximum(
         blocks.l1 + blocks.group, 1e-300)
     discarded = np.zeros(n_blocks, dtype=bool)
-    working_size = FIRST_WORKING_SET
     working = np.flatnonzero(np.any(V != 0, axis=0))
     n_iter = 0
     relative = np.inf
     newton = _SupportNewton()
     while True:
+        # the incremental updates of the layout drift by rounding: the certificate is
+        # computed on a fresh one
+        layout.start(collapse(V, blocks, n_features))
         full = _duality_gap(layout, V, blocks, l2)
         relative = max(full.gap / scale, 0.0)
         if relative <= tol and polish and tol <= POLISH_BELOW and newton.final(
@@ -223,9 +224,8 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         scores = np.where(support, np.inf, full.gauges)
         scores[discarded] = -np.inf
         candidates = int(np.count_nonzero(~discarded))
-        working_size = min(candidates, max(working_size, 2 * int(support.sum())))
+        working_size = min(candidates, max(FIRST_WORKING_SET, 2 * int(support.sum())))
         working = np.sort(np.argsort(-scores, kind="stable")[:working_size])
-        working_size = min(2 * working_size, n_blocks)
         n_iter = _solve_working_set(layout, V, blocks, l2, working, INNER_FRACTION * full.gap,
                                     n_iter, max_iter, anderson, n_features, newton)
     return CoordinateDescentResult(V, n_iter, relative, discarded, working)
@@ -243,11 +243,11 @@ def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter,
             layout.epochs(order, partner, 1, V, blocks, l2)
             n_iter += 1
             history.append(V[:, working].ravel())
-        if anderson and len(history) > 2:
-            _try_extrapolation(layout, V, blocks, l2, working, np.array(history), n_features)
         gap = _duality_gap(layout, V, blocks, l2, working).gap
         if gap <= target:
             break
+        if anderson and len(history) > 2:
+            _try_extrapolation(layout, V, blocks, l2, working, np.array(history), n_features)
         if newton.step(layout, V, blocks, l2, slow=gap > SLOW * previous):
             gap = _duality_gap(layout, V, blocks, l2, working).gap
             if gap <= target:
