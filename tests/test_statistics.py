@@ -7,6 +7,7 @@ statistics from the rows) on every squared-loss regressor.
 
 import numpy as np
 import pytest
+from _same_fit import same_fit_atol
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -16,7 +17,6 @@ from skmtl.statistics import TaskStatistics
 
 REGRESSORS = [name for name in skmtl.__all__ if name.endswith("Regressor")]
 TIGHT = {"tol": 1e-12, "max_iter": 200000}
-COORDINATE_DESCENT = ("IndependentLassoRegressor", "JointFeatureRegressor", "DirtyRegressor")
 FIELDS = ("count", "weight", "x_mean", "y_mean", "gram", "linear", "target_square")
 
 
@@ -109,10 +109,7 @@ def test_partial_fit_over_batches_equals_fit(name, fit_intercept, task_weights):
     for rows in batches(len(y), 5, seed=len(name)):
         streamed.partial_fit(X[rows], y[rows], tasks=tasks[rows], sample_weight=weights[rows])
     np.testing.assert_array_equal(streamed.tasks_, full.tasks_)
-    # Coordinate descent's working sets can take another path on statistics that differ
-    # by rounding; both stop within the same gap, which bounds the distance of the two
-    # solutions by about sqrt(gap / curvature), not by the rounding of the statistics.
-    atol = 1e-8 if name in COORDINATE_DESCENT else 1e-10
+    atol = same_fit_atol(name)
     np.testing.assert_allclose(streamed.coef_, full.coef_, rtol=0, atol=atol)
     np.testing.assert_allclose(streamed.intercept_, full.intercept_, rtol=0, atol=atol)
     np.testing.assert_allclose(streamed.predict(X, tasks=tasks), full.predict(X, tasks=tasks),
@@ -143,7 +140,8 @@ def test_partial_fit_on_the_shared_design_and_a_task_column():
     streamed = skmtl.JointFeatureRegressor(**TIGHT)
     for rows in np.array_split(np.arange(120), 3):
         streamed.partial_fit(X[rows], Y[rows])
-    np.testing.assert_allclose(streamed.coef_, full.coef_, atol=1e-10)
+    np.testing.assert_allclose(streamed.coef_, full.coef_,
+                               atol=same_fit_atol("JointFeatureRegressor"))
     assert streamed.predict(X).shape == (120, 4)
     with pytest.raises(ValueError, match="one task convention"):
         streamed.partial_fit(X, Y[:, 0], tasks=np.zeros(120))
