@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 from .._array_api import batched_matvec, clean_eigh
+from .anderson import AndersonMixing
 from .fista import gap_scale, relative_duality_gap
 
 #: Residual balancing: rho changes by STEP when one residual exceeds the other BALANCE
@@ -55,6 +56,11 @@ class AdmmState:
         return (self.eigenvalues, self.vectors) if same else None
 
 
+def _flat(split, dual, xp):
+    """The iterate (split Z, scaled dual U) as one flat array."""
+    return xp.concat([xp.reshape(split, (-1,)), xp.reshape(dual, (-1,))])
+
+
 def _balancing_direction(primal_residual, dual_residual):
     """+1 (raise rho), -1 (lower it) or 0, by residual balancing."""
     if primal_residual > BALANCE * dual_residual:
@@ -64,7 +70,7 @@ def _balancing_direction(primal_residual, dual_residual):
     return 0
 
 
-def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None):
+def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None, memory=0):
     """Solve the norm-penalized problem on a :class:`~skmtl.losses.GramSquaredLoss`.
 
     Parameters
@@ -87,6 +93,11 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None)
         and its eigendecompositions when the statistics are the same.  None: the
         penalty parameter starts at the geometric mean of the largest and the mean
         curvature.
+    memory : int, default=0
+        Positive: Anderson acceleration
+        (:class:`~skmtl.solvers.anderson.AndersonMixing`) of the iteration on the
+        split and scaled dual variables, with this memory, restarted whenever the
+        penalty parameter changes.  0: plain ADMM.
 
     Returns
     -------
@@ -116,12 +127,19 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None)
     dual = -(loss.gradient(split) + l2 * split) / rho
     relative_gap = math.inf
     n_iter = last_direction = reversals = 0
+    mixing = AndersonMixing(memory, xp) if memory > 0 else None
+    shape, size = tuple(split.shape), math.prod(split.shape)
+    point = (split, dual)  # the iterate; with mixing, an extrapolation of (split, dual)
     for n_iter in range(1, max_iter + 1):
-        target = split - dual
+        previous, previous_dual = point
+        target = previous - previous_dual
         primal = solve(target, rho) if stacked_step is None else stacked_step(solve, target, rho)
-        previous = split
-        split = penalty.prox(primal + dual, 1.0 / rho, xp)
-        dual = dual + primal - split
+        split = penalty.prox(primal + previous_dual, 1.0 / rho, xp)
+        dual = previous_dual + primal - split
+        point = (split, dual)
+        if mixing is not None:
+            mixed = mixing(_flat(previous, previous_dual, xp), _flat(split, dual, xp))
+            point = (xp.reshape(mixed[:size], shape), xp.reshape(mixed[size:], shape))
         if n_iter % check_every == 0 or n_iter == max_iter:
             relative_gap = relative_duality_gap(loss, penalty, l2, split, xp, scale_of_gap)
             if relative_gap <= tol:
@@ -135,4 +153,7 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None)
                 reversals += direction == -last_direction
                 factor = STEP**direction
                 rho, dual, last_direction = factor * rho, dual / factor, direction
+                point = (split, dual)
+                if mixing is not None:
+                    mixing.reset()
     return split, n_iter, relative_gap, AdmmState(rho, loss.gram, eigenvalues, vectors)
