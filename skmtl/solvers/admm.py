@@ -48,7 +48,7 @@ REVERSALS = 30
 RHO_SIZE = 20.0
 #: Where the starting rho of the trace norm is searched.
 RHO_RANGE = (1e-12, 1e12)
-#: Memory of the (safeguarded) Anderson acceleration.
+#: Memory of the (safeguarded) Anderson acceleration, see :func:`accelerated`.
 MEMORY = 5
 
 
@@ -85,7 +85,7 @@ def _balancing_direction(primal_residual, dual_residual):
     return 0
 
 
-def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None, memory=MEMORY):
+def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None, memory=None):
     """Solve the norm-penalized problem on a :class:`~skmtl.losses.GramSquaredLoss`.
 
     Parameters
@@ -111,11 +111,12 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None,
         parameter is :data:`RHO_SIZE` alpha / ||W||_F, from ``coef`` or
         (``coef`` = 0) from a ridge solution (:func:`_trace_norm_rho`), and follows
         the size of the iterate Z where it moves by more than :data:`STEP`.
-    memory : int, default=0
+    memory : int, default=None
         Positive: Anderson acceleration
         (:class:`~skmtl.solvers.anderson.AndersonMixing`) of the iteration on the
         split and scaled dual variables, with this memory, restarted whenever the
-        penalty parameter changes.  0: plain ADMM.
+        penalty parameter changes.  0: plain ADMM.  None: :data:`MEMORY` for the
+        trace norm and for a stacked loss (where it was measured), else 0.
 
     Returns
     -------
@@ -130,6 +131,8 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None,
     stacked_step = getattr(loss, "proximal_step", None)
     # The trace norm on a plain loss sets rho from the size of W (see _trace_norm_rho).
     by_size = stacked_step is None and isinstance(penalty, TraceNorm) and penalty.alpha > 0
+    if memory is None:
+        memory = MEMORY if accelerated(loss, penalty) else 0
     top = float(xp.max(curvature))
     rho = math.sqrt(top * float(xp.mean(curvature[curvature > 0]))) if top > 0 else 1.0
     ceiling = rho  # the curvature's scale bounds the trace norm's rho
@@ -187,6 +190,12 @@ def admm(loss, penalty, l2, coef, tol, max_iter, xp, check_every=10, state=None,
                 if mixing is not None:
                     mixing.reset()
     return split, n_iter, relative_gap, AdmmState(rho, loss.gram, eigenvalues, vectors)
+
+
+def accelerated(loss, penalty):
+    """Whether ADMM is accelerated by default, and preferred to a FISTA start: the trace
+    norm, and the stacked losses of the split models."""
+    return isinstance(penalty, TraceNorm) or hasattr(loss, "proximal_step")
 
 
 def _trace_norm_rho(alpha, coef, curvature, rotated_data, l2, fallback, xp):

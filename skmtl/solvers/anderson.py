@@ -26,7 +26,8 @@ plain one by this merit, at the cost of one evaluation of :math:`g` per rejectio
 
 import math
 
-#: Regularization of the least-squares problem, relative to ``||ΔF||_F²``.
+#: Regularization of the least-squares problem, relative to ``||ΔF||_F²`` (at least ten
+#: times the memory times the precision of the dtype).
 REGULARIZATION = 1e-10
 
 
@@ -78,9 +79,15 @@ class AndersonMixing:
         gram = changes @ xp.matrix_transpose(changes)
         size = gram.shape[0]
         identity = xp.eye(size, dtype=gram.dtype, device=getattr(gram, "device", None))
-        gram = gram + (REGULARIZATION * float(xp.linalg.trace(gram)) + 1e-300) * identity
-        weights = xp.linalg.solve(gram, changes @ residual)
-        if not bool(xp.all(xp.isfinite(weights))):
+        finfo = xp.finfo(gram.dtype)
+        relative = max(REGULARIZATION, 10.0 * size * float(finfo.eps))
+        shift = relative * float(xp.linalg.trace(gram)) + float(finfo.smallest_normal)
+        gram = gram + shift * identity
+        try:
+            weights = xp.linalg.solve(gram, changes @ residual)
+        except (ArithmeticError, ValueError, RuntimeError):  # a singular system
+            weights = None
+        if weights is None or not bool(xp.all(xp.isfinite(weights))):
             self.reset()
             return image
         self._fallback = (image, norm)
