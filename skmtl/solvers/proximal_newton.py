@@ -25,7 +25,7 @@ from .._array_api import batched_matvec, psd_inverse
 from ..losses import GramSquaredLoss
 from .fista import relative_duality_gap
 from .newton import _STALL, backtrack
-from .norm_penalized import solve_norm_penalized
+from .norm_penalized import FISTA_BUDGET, solve_norm_penalized
 
 #: The subproblem's relative gap: this factor times the outer certificate (at most
 #: 0.1), and at least this floor times tol.
@@ -106,7 +106,8 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
                         _INNER_FLOOR * tol)
         coef, _, _, _ = solve_norm_penalized(
-            model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False
+            model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False,
+            head_start=FISTA_BUDGET,
         )
         if fit_intercept:
             intercept = _intercepts(coef, recover, theta[:, n_features], xp)
