@@ -34,11 +34,11 @@ _QUADRATIC_SOLVERS = (
 _NORM_SOLVERS = (
     "``'admm'`` alternates exact per-task solves on the sufficient statistics with\n"
     "        the prox of the norm; ``'fista'`` is accelerated proximal gradient with\n"
-    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs FISTA and,\n"
-    "        when per-task statistics are formed and it has not converged within 200\n"
-    "        iterations (badly scaled features), continues with ADMM, whose iteration\n"
-    "        count does not grow with their conditioning. ``alpha=0`` is solved in\n"
-    "        closed form."
+    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs ADMM when\n"
+    "        per-task statistics are formed (its iteration count does not grow with the\n"
+    "        conditioning of the features), with Anderson acceleration and a penalty\n"
+    "        parameter set from alpha and the size of W; FISTA otherwise. ``alpha=0`` is\n"
+    "        solved in closed form."
 )
 
 _SEPARABLE_SOLVERS = (

@@ -229,15 +229,15 @@ _SPLIT_SOLVERS = (
     "Both work on the stacked parts (the loss of their sum). ``'admm'``\n"
     "        alternates exact per-task solves on the sufficient statistics with the\n"
     "        prox of the two norms; ``'fista'`` is accelerated proximal gradient with\n"
-    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs FISTA and,\n"
-    "        when per-task statistics are formed and it has not converged within 200\n"
-    "        iterations (badly scaled features), continues with ADMM."
+    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs ADMM with\n"
+    "        Anderson acceleration when per-task statistics are formed, FISTA otherwise."
 )
 _DIRTY_SOLVERS = (
     "``'cd'`` is working-set block coordinate descent on the two parts, each\n"
     "        feature column of each part a block (exact updates, gap-safe screening,\n"
     "        Anderson extrapolation), NumPy input only; ``'auto'`` takes it on NumPy.\n"
-    "        " + _SPLIT_SOLVERS.replace("``'auto'`` runs", "Elsewhere ``'auto'`` runs")
+    "        " + _SPLIT_SOLVERS.replace("Both work", "``'admm'`` and ``'fista'`` work", 1)
+    .replace("``'auto'`` runs", "Elsewhere ``'auto'`` runs")
 )
 _SPLIT_CLASSIFIER_SOLVERS = (
     "Both work on the stacked parts (the loss of their sum). ``'proximal_newton'``\n"
