@@ -44,6 +44,11 @@ is zero at the optimum and is discarded for good.
 
 **Anderson extrapolation** (Bertrand & Massias 2021) of the last epochs' iterates
 on the working set is kept only when it lowers the objective.
+
+**Newton steps on the support** (:mod:`skmtl.solvers._support_newton`) take over
+where the epochs are slow once the pattern of non-zeros has settled (strongly
+correlated columns), and polish the solution when ``tol`` asks for about the
+rounding error.
 """
 
 from dataclasses import dataclass, field
