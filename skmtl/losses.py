@@ -43,7 +43,7 @@ class GramSquaredLoss:
     target_square : array of shape (T,)
         :math:`q_t`.
     task_scale : array of shape (T,)
-        :math:`\tau_t`.
+        :math:`\\tau_t`.
     xp : namespace
     """
 
