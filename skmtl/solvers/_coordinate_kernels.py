@@ -179,8 +179,8 @@ def _work_arrays(n_tasks):
 
 
 @njit(cache=True)
-def gram_epochs(order, partner, n_epochs, V, W, HW, gram, linear, tau, feature, l1, group, l2):
-    r"""Epochs over the blocks ``order`` on statistics; keeps W and :math:`H_t = G_t w_t`.
+def gram_epoch(order, partner, V, W, HW, gram, linear, tau, feature, l1, group, l2):
+    r"""One epoch over the blocks ``order`` on statistics; keeps W and :math:`H_t = G_t w_t`.
 
     ``gram`` is (T, d, d), or (1, d, d) shared by every task.  ``partner[b]`` is the
     other block of b's feature to update with it, -1 for none, -2 to skip b (updated
@@ -189,101 +189,97 @@ def gram_epochs(order, partner, n_epochs, V, W, HW, gram, linear, tau, feature, 
     n_tasks, n_features = W.shape
     shared = gram.shape[0] == 1
     h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
-    for _ in range(n_epochs):
-        for b in order:
-            if partner[b] == -2:
-                continue
-            f = feature[b]
-            for t in range(n_tasks):
+    for b in order:
+        if partner[b] == -2:
+            continue
+        f = feature[b]
+        for t in range(n_tasks):
+            g = 0 if shared else t
+            h[t] = tau[t] * gram[g, f, f]
+            gradient[t] = tau[t] * (HW[t, f] - linear[t, f])
+        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                              curvature, new, change):
+            continue
+        for t in range(n_tasks):
+            delta = change[t]
+            if delta != 0.0:
+                W[t, f] += delta
                 g = 0 if shared else t
-                h[t] = tau[t] * gram[g, f, f]
-                gradient[t] = tau[t] * (HW[t, f] - linear[t, f])
-            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                                  curvature, new, change):
-                continue
-            for t in range(n_tasks):
-                delta = change[t]
-                if delta != 0.0:
-                    W[t, f] += delta
-                    g = 0 if shared else t
-                    for k in range(n_features):
-                        HW[t, k] += delta * gram[g, f, k]
+                for k in range(n_features):
+                    HW[t, k] += delta * gram[g, f, k]
 
 
 @njit(cache=True)
-def row_epochs(order, partner, n_epochs, V, X, starts, weight, residual, curvature_table,
+def row_epoch(order, partner, V, X, starts, weight, residual, curvature_table,
                feature, l1, group, l2):
-    r"""Epochs over ``order`` on rows sorted by task; keeps the residuals.
+    r"""One epoch over ``order`` on rows sorted by task; keeps the residuals.
 
     X is Fortran-ordered (n, d); task t owns rows ``starts[t]:starts[t+1]``;
     ``weight`` holds :math:`\omega_i = \tau_t s_i / S_t`; ``curvature_table[t, f]``
-    is :math:`\sum_{i \in t}\omega_i x_{if}^2`.  ``partner`` as in :func:`gram_epochs`.
+    is :math:`\sum_{i \in t}\omega_i x_{if}^2`.  ``partner`` as in :func:`gram_epoch`.
     """
     n_tasks = V.shape[0]
     h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
     weighted_residual = weight * residual
-    for _ in range(n_epochs):
-        for b in order:
-            if partner[b] == -2:
-                continue
-            f = feature[b]
-            column = X[:, f]
-            for t in range(n_tasks):
-                start, stop = starts[t], starts[t + 1]
-                gradient[t] = -np.dot(weighted_residual[start:stop], column[start:stop])
-                h[t] = curvature_table[t, f]
-            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                                  curvature, new, change):
-                continue
-            for t in range(n_tasks):
-                delta = change[t]
-                if delta != 0.0:
-                    for i in range(starts[t], starts[t + 1]):
-                        residual[i] -= delta * column[i]
-                        weighted_residual[i] = weight[i] * residual[i]
+    for b in order:
+        if partner[b] == -2:
+            continue
+        f = feature[b]
+        column = X[:, f]
+        for t in range(n_tasks):
+            start, stop = starts[t], starts[t + 1]
+            gradient[t] = -np.dot(weighted_residual[start:stop], column[start:stop])
+            h[t] = curvature_table[t, f]
+        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                              curvature, new, change):
+            continue
+        for t in range(n_tasks):
+            delta = change[t]
+            if delta != 0.0:
+                for i in range(starts[t], starts[t + 1]):
+                    residual[i] -= delta * column[i]
+                    weighted_residual[i] = weight[i] * residual[i]
 
 
 @njit(cache=True)
-def shared_row_epochs(order, partner, n_epochs, V, X, weighted_X, tau, residual,
+def shared_row_epoch(order, partner, V, X, weighted_X, tau, residual,
                       column_curvature, feature, l1, group, l2):
-    r"""Epochs over ``order`` on a shared design; keeps the residual matrix R (n, T).
+    r"""One epoch over ``order`` on a shared design; keeps the residual matrix R (n, T).
 
     X, ``weighted_X`` (its rows times :math:`s_i / S`) and R are Fortran-ordered;
     task t's rows weigh :math:`\tau_t s_i / S`; ``column_curvature[f]`` is
     :math:`\sum_i s_i x_{if}^2 / S`.
-    ``partner`` as in :func:`gram_epochs`.
+    ``partner`` as in :func:`gram_epoch`.
     """
     n_samples = X.shape[0]
     n_tasks = V.shape[0]
     h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
-    for _ in range(n_epochs):
-        for b in order:
-            if partner[b] == -2:
-                continue
-            f = feature[b]
-            column = X[:, f]
-            correlations = np.dot(weighted_X[:, f], residual)
-            for t in range(n_tasks):
-                h[t] = tau[t] * column_curvature[f]
-                gradient[t] = -tau[t] * correlations[t]
-            if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                                  curvature, new, change):
-                continue
-            for t in range(n_tasks):
-                delta = change[t]
-                if delta != 0.0:
-                    for i in range(n_samples):
-                        residual[i, t] -= delta * column[i]
+    for b in order:
+        if partner[b] == -2:
+            continue
+        f = feature[b]
+        column = X[:, f]
+        correlations = np.dot(weighted_X[:, f], residual)
+        for t in range(n_tasks):
+            h[t] = tau[t] * column_curvature[f]
+            gradient[t] = -tau[t] * correlations[t]
+        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                              curvature, new, change):
+            continue
+        for t in range(n_tasks):
+            delta = change[t]
+            if delta != 0.0:
+                for i in range(n_samples):
+                    residual[i, t] -= delta * column[i]
 
 
 @njit(cache=True)
-def block_scores(Z, blocks, l1, group):
-    """:func:`block_gauge` of the columns ``blocks`` of Z."""
-    scores = np.empty(blocks.shape[0])
+def column_gauges(Z, l1, group):
+    """:func:`block_gauge` of every column of Z, with the weights of its block."""
+    gauges = np.empty(Z.shape[1])
     column = np.empty(Z.shape[0])
-    for k in range(blocks.shape[0]):
-        b = blocks[k]
+    for b in range(Z.shape[1]):
         for t in range(Z.shape[0]):
             column[t] = Z[t, b]
-        scores[k] = block_gauge(column, l1[b], group[b])
-    return scores
+        gauges[b] = block_gauge(column, l1[b], group[b])
+    return gauges

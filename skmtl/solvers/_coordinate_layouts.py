@@ -1,7 +1,7 @@
 r"""The data of a squared loss as block coordinate descent keeps it up to date.
 
 Each layout holds the current W implicitly (statistics: :math:`H_t = G_t w_t`; rows:
-the residuals) and offers the same operations: run epochs of block updates
+the residuals) and offers the same operations: run an epoch of block updates
 (:mod:`skmtl.solvers._coordinate_kernels`), apply a change of W, the gradient in W,
 the data term's value, :math:`\langle r, y\rangle_\omega` (for the dual), products
 with the Hessian, and the per-feature curvatures.
@@ -9,7 +9,7 @@ with the Hessian, and the per-feature curvatures.
 
 import numpy as np
 
-from ._coordinate_kernels import gram_epochs, row_epochs, shared_row_epochs
+from ._coordinate_kernels import gram_epoch, row_epoch, shared_row_epoch
 
 
 class _GramLayout:
@@ -21,7 +21,7 @@ class _GramLayout:
         self.target_square = np.asarray(loss.target_square, dtype=np.float64)
         self.tau = np.ascontiguousarray(loss.task_scale, dtype=np.float64)
         diagonal = np.diagonal(self.gram, axis1=1, axis2=2)
-        self.curvature = self.tau[:, None] * diagonal  # (T, d), broadcast when shared
+        self.curvature = self.tau[:, None] * diagonal  # (T, d), also for one shared G
 
     def start(self, W):
         self.W = np.ascontiguousarray(W, dtype=np.float64).copy()
@@ -58,12 +58,11 @@ class _GramLayout:
 
     def diagonal(self, columns):
         """The Hessian's diagonal on ``columns``, (T, len(columns))."""
-        return np.broadcast_to(self.curvature, (self.tau.shape[0], self.curvature.shape[1]))[
-            :, columns]
+        return self.curvature[:, columns]
 
-    def epochs(self, order, partner, n_epochs, V, blocks, l2):
-        gram_epochs(order, partner, n_epochs, V, self.W, self.HW, self.gram, self.linear, self.tau,
-                    blocks.feature, blocks.l1, blocks.group, l2)
+    def epoch(self, order, partner, V, blocks, l2):
+        gram_epoch(order, partner, V, self.W, self.HW, self.gram, self.linear, self.tau,
+                   blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):
         if features is None:
@@ -81,8 +80,7 @@ class _GramLayout:
         return float(0.5 * np.sum(self.tau * self.target_square))
 
     def largest_curvature(self):
-        return np.max(np.broadcast_to(self.curvature, (self.tau.shape[0],
-                                                       self.curvature.shape[1])), axis=0)
+        return np.max(self.curvature, axis=0)
 
 
 class _RowLayout:
@@ -93,16 +91,14 @@ class _RowLayout:
         self.y = np.ascontiguousarray(loss.y, dtype=np.float64)
         self.weight = np.ascontiguousarray(loss.row_weight, dtype=np.float64)
         self.bounds = loss.bounds
-        self.starts = np.array([start for start, _ in loss.bounds] + [self.X.shape[0]],
-                               dtype=np.int64)
-        if loss.bounds:
-            self.starts[-1] = loss.bounds[-1][1]
+        # the tasks' rows are contiguous: task t owns starts[t]:starts[t + 1]
+        self.starts = np.array([start for start, _ in loss.bounds]
+                               + [loss.bounds[-1][1] if loss.bounds else 0], dtype=np.int64)
         self.curvature = np.stack([
             self.weight[start:stop] @ self.X[start:stop] ** 2 for start, stop in self.bounds
         ]) if self.bounds else np.zeros((0, self.X.shape[1]))
 
     def start(self, W):
-        self.W_shape = W.shape
         self.residual = self.y.copy()
         for t, (start, stop) in enumerate(self.bounds):
             nonzero = np.flatnonzero(W[t])
@@ -138,9 +134,9 @@ class _RowLayout:
     def diagonal(self, columns):
         return self.curvature[:, columns]
 
-    def epochs(self, order, partner, n_epochs, V, blocks, l2):
-        row_epochs(order, partner, n_epochs, V, self.X, self.starts, self.weight, self.residual,
-                   self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
+    def epoch(self, order, partner, V, blocks, l2):
+        row_epoch(order, partner, V, self.X, self.starts, self.weight, self.residual,
+                  self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):
         weighted = self.weight * self.residual
@@ -200,10 +196,9 @@ class _SharedRowLayout:
     def diagonal(self, columns):
         return self.tau[:, None] * self.column_curvature[columns][None, :]
 
-    def epochs(self, order, partner, n_epochs, V, blocks, l2):
-        shared_row_epochs(order, partner, n_epochs, V, self.X, self.weighted_X, self.tau,
-                          self.residual, self.column_curvature, blocks.feature, blocks.l1,
-                          blocks.group, l2)
+    def epoch(self, order, partner, V, blocks, l2):
+        shared_row_epoch(order, partner, V, self.X, self.weighted_X, self.tau, self.residual,
+                         self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
 
     def gradient(self, features=None):
         columns = self.X if features is None else self.X[:, features]

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..penalties.blocks import CoordinateBlocks
-from ._coordinate_kernels import block_scores
+from ._coordinate_kernels import column_gauges
 from ._coordinate_layouts import feature_count, layout_of
 from ._support_newton import (
     POLISH_REDUCTION,
@@ -130,8 +130,7 @@ def _duality_gap(layout, V, blocks, l2, subset=None):
     data = layout.data_value()
     primal = data + _penalty_value(values, chosen, l2)
     inner = layout.target_inner()
-    gauges = block_scores(np.ascontiguousarray(Z), np.arange(Z.shape[1]), chosen.l1,
-                          chosen.group)
+    gauges = column_gauges(np.ascontiguousarray(Z), chosen.l1, chosen.group)
     largest = float(np.max(gauges)) if gauges.size else 0.0
     feasible = 1.0 if largest <= 1.0 else 1.0 / largest
     best, best_kappa = -np.inf, feasible
@@ -215,10 +214,9 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         # computed on a fresh one
         layout.start(collapse(V, blocks, n_features))
         full = _duality_gap(layout, V, blocks, l2)
+        if full.gap <= tol * scale and polish and tol <= POLISH_BELOW:
+            full = newton.final(layout, V, blocks, l2, full)
         relative = max(full.gap / scale, 0.0)
-        if relative <= tol and polish and tol <= POLISH_BELOW and newton.final(
-                layout, V, blocks, l2):
-            relative = min(relative, max(_duality_gap(layout, V, blocks, l2).gap / scale, 0.0))
         if relative <= tol or n_iter >= max_iter or n_blocks == 0:
             break
         support = np.any(V != 0, axis=0)
@@ -245,7 +243,7 @@ def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter,
     while n_iter < max_iter:
         history = [V[:, working].ravel()]
         for _ in range(min(EPOCHS_PER_CHECK, max_iter - n_iter)):
-            layout.epochs(order, partner, 1, V, blocks, l2)
+            layout.epoch(order, partner, V, blocks, l2)
             n_iter += 1
             history.append(V[:, working].ravel())
         gap = _duality_gap(layout, V, blocks, l2, working).gap
@@ -297,27 +295,28 @@ class _SupportNewton:
         self.rejected = pattern
         return False
 
-    def final(self, layout, V, blocks, l2):
+    def final(self, layout, V, blocks, l2, gap):
         """A last Newton step on a converged support, when its per-task blocks are small
         enough to factor: it takes the iterate from the tolerance to about the rounding
         error, as the direct solves of the quadratic families are polished.  Kept only if
-        the duality gap does not grow; returns whether V changed."""
+        the duality gap does not grow; returns the gap of the point kept (``gap``, that
+        of the current point, when V is unchanged)."""
         every = np.arange(V.shape[1])
         pattern = free_pattern(V, blocks, every)
         if not block_preconditioned(pattern) or (
                 self.rejected is not None and np.array_equal(pattern, self.rejected)):
-            return False
-        before = _duality_gap(layout, V, blocks, l2).gap
+            return gap
         kept, saved = V.copy(), layout.snapshot()
         if not newton_step(layout, V, blocks, l2, every,
                            lambda: _objective(layout, V, blocks, l2), POLISH_REDUCTION):
             self.rejected = pattern
-            return False
-        if _duality_gap(layout, V, blocks, l2).gap > before:
+            return gap
+        polished = _duality_gap(layout, V, blocks, l2)
+        if polished.gap > gap.gap:
             V[...] = kept
             layout.restore(saved)
-            return False
-        return True
+            return gap
+        return polished
 
 
 def _objective(layout, V, blocks, l2):
@@ -332,13 +331,12 @@ def _try_extrapolation(layout, V, blocks, l2, working, iterates, n_features):
     # zeros of the last epoch stay exact zeros (a mix of iterates would leave round-off)
     extrapolated[iterates[-1] == 0] = 0.0
     current = _objective(layout, V, blocks, l2)
-    kept = V[:, working].copy()
+    kept, saved = V[:, working].copy(), layout.snapshot()
     step = np.zeros_like(V)
     step[:, working] = extrapolated.reshape(kept.shape) - kept
     change = collapse(step, blocks, n_features)
-    columns = np.flatnonzero(np.any(change != 0, axis=0))
     V += step
-    layout.apply(change, columns)
+    layout.apply(change, np.flatnonzero(np.any(change != 0, axis=0)))
     if _objective(layout, V, blocks, l2) >= current:
         V[:, working] = kept
-        layout.apply(-change, columns)
+        layout.restore(saved)
