@@ -485,18 +485,26 @@ def all_estimators():
 @pytest.mark.parametrize("namespace", array_namespaces())
 @pytest.mark.parametrize("estimator, classify", all_estimators())
 def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
-    """float32 input stays float32 and predicts like the NumPy float32 fit (1e-4)."""
+    """float32 input stays float32 and lands on the float64 NumPy optimum.
+
+    At float32's tol=1e-5 a certificate bounds the coefficients' error only by
+    sqrt(2 gap / l2): for the weakly regularized classifiers (l2=0.01) that is 1e-3
+    relative, and two backends rounding differently stop at points that far apart
+    (measured: 1.2e-3 for the L2,1 classifier, 1e-6 or less for most families), hence
+    5e-3 of the largest output.
+    """
     if classify:
         X, y, tasks, _ = classification_data(16)
     else:
         X, y, tasks, _ = routed_data(16)
         y = y.astype(np.float32)
     X = X.astype(np.float32)
+    method = "decision_function" if classify else "predict"
+    reference = sklearn.clone(estimator).fit(X.astype(np.float64), y, tasks=tasks)
+    expected = getattr(reference, method)(X.astype(np.float64), tasks=tasks)
     if "tol" in estimator.get_params():  # float32 rounding is about 1e-7
         estimator = sklearn.clone(estimator).set_params(tol=1e-5)
-    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks)
-    method = "decision_function" if classify else "predict"
-    expected = getattr(reference, method)(X, tasks=tasks)
+    on_numpy = getattr(sklearn.clone(estimator).fit(X, y, tasks=tasks), method)(X, tasks=tasks)
     with sklearn.config_context(array_api_dispatch=True):
         model = sklearn.clone(estimator).fit(namespace.asarray(X), namespace.asarray(y),
                                              tasks=tasks)
@@ -504,9 +512,11 @@ def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
     fitted = model.dual_coef_ if hasattr(model, "dual_coef_") else model.coef_
     assert fitted.dtype == namespace.float32
     assert output.dtype == namespace.float32
-    assert expected.dtype == np.float32
+    assert on_numpy.dtype == np.float32
     on_host = output.cpu().numpy() if hasattr(output, "cpu") else strict_to_numpy(output)
-    np.testing.assert_allclose(on_host, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(on_host, expected, rtol=0, atol=5e-3 * scale)
+    np.testing.assert_allclose(on_numpy, expected, rtol=0, atol=5e-3 * scale)
 
 
 def coordinate_descent_estimators():
