@@ -535,6 +535,28 @@ def test_warm_path_equals_cold_fits(estimator, alphas):
     assert np.count_nonzero(path.coefs[-1]) > np.count_nonzero(path.coefs[0])
 
 
+@pytest.mark.parametrize("layout", ["statistics", "rows"])
+def test_guess_is_taken_only_when_it_is_better(layout):
+    """A path's predicted start: the cvxpy optimum as guess needs no epoch, while a
+    guess worse than the start changes nothing."""
+    X, y, task_index = sparse_rows(5, (30, 25, 40), 12)
+    loss, _, _ = routed_loss(X, y, np.ones(len(y)), task_index, 3, np.ones(3), True, np,
+                             representation="gram" if layout == "statistics" else "samples")
+    params = {"alpha": 0.3}
+    result = solve_reference("joint_feature", X, y, task_index, 3, params)
+    blocks = JointFeatureNorm(params["alpha"]).coordinate_blocks(12)
+    zeros = np.zeros((3, 12))
+    at_optimum = coordinate_descent(loss, blocks, 0.0, zeros, 1e-7, 1000,
+                                    guess=result["coef"])
+    assert at_optimum.n_iter == 0
+    assert at_optimum.relative_gap <= 1e-7
+    plain = coordinate_descent(loss, blocks, 0.0, zeros, 1e-10, 1000)
+    bad = coordinate_descent(loss, blocks, 0.0, zeros, 1e-10, 1000, guess=zeros + 100.0)
+    assert bad.n_iter == plain.n_iter
+    np.testing.assert_array_equal(bad.V, plain.V)
+    np.testing.assert_allclose(plain.V, result["coef"], atol=1e-6)
+
+
 # --------------------------------------------------------------------------- #
 # 5. Where coordinate descent does not apply
 # --------------------------------------------------------------------------- #

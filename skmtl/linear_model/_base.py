@@ -444,13 +444,23 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
 
     def _norm_solve(self, loss, penalty, l2, start, shape, xp):
         """:func:`solve_norm_penalized` from ``start``, warm when ``warm_start`` is set and
-        the previous ``coef_`` has ``shape``; keeps the ADMM state for the next fit."""
+        the previous ``coef_`` has ``shape``; keeps the ADMM state for the next fit.
+
+        Two warm fits in a row (a regularization path) also offer the solver the
+        linear extrapolation of the last two solutions, ``2 start - previous start``:
+        along a geometric grid it is a first-order prediction of the next solution.
+        """
         warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
             self.coef_.shape) == shape
+        previous = getattr(self, "_previous_start", None) if warm else None
+        guess = None
+        if previous is not None and tuple(previous.shape) == tuple(start.shape):
+            guess = 2.0 * start - xp.asarray(previous, dtype=start.dtype, device=start.device)
         solution, n_iter, _, self._admm_state = solve_norm_penalized(
             loss, penalty, l2, start, self.tol, self.max_iter, xp, self.solver, warm=warm,
-            admm_state=getattr(self, "_admm_state", None) if warm else None,
+            admm_state=getattr(self, "_admm_state", None) if warm else None, guess=guess,
         )
+        self._previous_start = start if warm else None
         return solution, n_iter
 
     def _certificate(self, loss, penalty, coef, xp, precondition):

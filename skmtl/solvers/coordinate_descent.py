@@ -170,7 +170,7 @@ class CoordinateDescentResult:
 
 
 def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
-                       anderson=True, polish=True):
+                       anderson=True, polish=True, guess=None):
     r"""Minimize :math:`f(W(V)) + \tfrac{l_2}2\|V\|^2 + \sum_b` (block penalty) over V (T, B).
 
     Parameters
@@ -190,6 +190,10 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     polish : bool
         End with a Newton step on the support when ``tol <= POLISH_BELOW`` and the step
         is cheap (see ``_SupportNewton.final``).
+    guess : ndarray of shape (T, B), default=None
+        Another starting point (a regularization path's prediction of this solution):
+        the solve starts from whichever of ``start`` and ``guess`` has the lower
+        objective.
 
     Returns
     -------
@@ -198,9 +202,9 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         proved zero at the optimum.
     """
     layout = layout_of(loss)
-    V = np.array(start, dtype=np.float64, copy=True)
-    n_blocks = V.shape[1]
     n_features = feature_count(loss)
+    V = _better_start(layout, start, guess, blocks, l2, n_features)
+    n_blocks = V.shape[1]
     scale = max(layout.value_at_zero(), 1e-300)
     radius_factor = np.sqrt(layout.largest_curvature()[blocks.feature]) / np.maximum(
         blocks.l1 + blocks.group, 1e-300)
@@ -232,6 +236,19 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
         n_iter = _solve_working_set(layout, V, blocks, l2, working, INNER_FRACTION * full.gap,
                                     n_iter, max_iter, anderson, n_features, newton)
     return CoordinateDescentResult(V, n_iter, relative, discarded, working)
+
+
+def _better_start(layout, start, guess, blocks, l2, n_features):
+    """A float64 copy of ``start``, or of ``guess`` when that has the lower objective."""
+    V = np.array(start, dtype=np.float64, copy=True)
+    if guess is None:
+        return V
+    candidate = np.array(guess, dtype=np.float64, copy=True)
+    values = []
+    for point in (V, candidate):
+        layout.start(collapse(point, blocks, n_features))
+        values.append(_objective(layout, point, blocks, l2))
+    return candidate if values[1] < values[0] else V
 
 
 def _solve_working_set(layout, V, blocks, l2, working, target, n_iter, max_iter, anderson,

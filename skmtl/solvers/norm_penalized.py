@@ -29,7 +29,8 @@ FISTA_BUDGET = 200
 
 
 def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="auto",
-                         warm=False, admm_state=None, polish=True, head_start=None):
+                         warm=False, admm_state=None, polish=True, head_start=None,
+                         guess=None):
     """Minimize the squared loss plus ``l2/2·||W||² + penalty``.
 
     Returns coef, n_iter, the relative duality gap, and the
@@ -61,10 +62,15 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
         With ``'auto'`` on statistics and a cold start, FISTA iterations to run
         before ADMM (0: ADMM at once).  None: 0 where
         :func:`~skmtl.solvers.admm.accelerated`, else :data:`FISTA_BUDGET`.
+    guess : array of shape (T, d), default=None
+        A second starting point, a regularization path's prediction of the solution:
+        coordinate descent starts from whichever of ``coef`` and ``guess`` has the
+        lower objective (FISTA and ADMM, whose warm start is also their state, ignore
+        it).
     """
     if solver == "cd" or (solver == "auto" and _is_numpy_namespace(xp)
                           and has_coordinate_blocks(penalty)):
-        return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish)
+        return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish, guess)
     # Per-task statistics, held by a GramSquaredLoss or by the loss a StackedLoss wraps.
     is_gram = getattr(loss, "gram", None) is not None
     if solver == "admm" and not is_gram:
@@ -84,7 +90,7 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
     return coef, n_iter + more, gap, state
 
 
-def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish):
+def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish, guess=None):
     """Block coordinate descent on the penalty's blocks; a StackedLoss's parts are blocks
     of their own (its wrapped loss is the data term)."""
     if not _is_numpy_namespace(xp):
@@ -102,5 +108,6 @@ def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish):
     if hasattr(loss, "column_features"):  # a StackedLoss: its parts share W's features
         blocks = blocks._replace(feature=loss.column_features())
         data_term = loss.loss
-    result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter, polish=polish)
+    result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter, polish=polish,
+                                guess=guess)
     return xp.asarray(result.V, dtype=coef.dtype), result.n_iter, result.relative_gap, None
