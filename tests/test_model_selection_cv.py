@@ -16,6 +16,9 @@ from sklearn.model_selection import GridSearchCV, KFold, LeaveOneOut
 
 import skmtl
 from skmtl import (
+    ClusteredRegressor,
+    DirtyClassifier,
+    DirtyRegressor,
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
     IndependentLassoClassifier,
@@ -30,6 +33,7 @@ from skmtl import (
     RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
+    TaskRelationshipRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
     TraceNormRegressorCV,
@@ -164,6 +168,34 @@ def test_alpha_max_is_where_the_coefficients_vanish(estimator):
     below = clone(estimator).set_params(alpha=top * 0.99, **TIGHT).fit(X, y, tasks=tasks)
     assert np.all(above.coef_ == 0)
     assert np.any(below.coef_ != 0)
+
+
+@pytest.mark.parametrize("estimator", [DirtyRegressor(alpha_shared=1e3),
+                                       DirtyClassifier(alpha_shared=1e3)],
+                         ids=lambda e: type(e).__name__)
+def test_dirty_alpha_max_is_where_the_coefficients_vanish(estimator):
+    """With alpha_shared above its own alpha_max, alpha_task's is the L1 dual norm."""
+    is_classifier = type(estimator).__name__.endswith("Classifier")
+    X, y, tasks = classification() if is_classifier else regression()
+    top = alpha_max(estimator, X, y, tasks=tasks)
+    above = clone(estimator).set_params(alpha_task=top * 1.001, **TIGHT).fit(X, y, tasks=tasks)
+    below = clone(estimator).set_params(alpha_task=top * 0.99, **TIGHT).fit(X, y, tasks=tasks)
+    assert np.all(above.coef_ == 0)
+    assert np.any(below.coef_ != 0)
+
+
+@pytest.mark.parametrize("estimator", [DirtyRegressor(alpha_shared=1e-3), ClusteredRegressor(),
+                                       TaskRelationshipRegressor()],
+                         ids=lambda e: type(e).__name__)
+def test_a_grid_without_a_top_is_an_error(estimator):
+    """No alpha empties these fits (the dirty model: its shared part alone keeps W
+    away from 0): a grid needs explicit alphas, which a path takes."""
+    X, y, tasks = regression()
+    assert alpha_max(estimator, X, y, tasks=tasks) is None
+    with pytest.raises(ValueError, match="has no top for a grid.*Give the alphas explicitly"):
+        alpha_grid(estimator, X, y, tasks=tasks, n_alphas=3)
+    path = regularization_path(estimator, X, y, tasks=tasks, alphas=[0.5, 0.1])
+    assert path.coefs.shape == (2, 4, 5) and path.alpha_max is None
 
 
 def test_a_path_needs_a_single_strength():

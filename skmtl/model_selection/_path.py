@@ -60,20 +60,21 @@ def _data_term(estimator, X, y, tasks, sample_weight):
 
 
 def _alpha_max_of(probe, gradient):
-    if probe._family == "trace":
-        return float(np.linalg.norm(gradient, 2)) if gradient.size else 0.0
-    if probe._family == "joint_feature":
-        return float(np.max(np.linalg.norm(gradient, axis=0))) if gradient.size else 0.0
-    if probe._family == "lasso":
-        return float(np.max(np.abs(gradient))) if gradient.size else 0.0
-    return None
+    """The penalty's ``alpha_max`` at the gradient (None where it has none)."""
+    penalty = probe._penalty(gradient.shape[0])
+    if not hasattr(penalty, "alpha_max"):
+        return None
+    return penalty.alpha_max(gradient, np)
 
 
 def alpha_max(estimator, X, y, *, tasks=None, sample_weight=None):
     """Smallest alpha whose fit has ``coef_ == 0``, or None where no alpha gives it.
 
-    Exists for the trace-norm, L2,1 and independent lasso families (any ``l2``); the
-    quadratic families shrink the tasks towards each other, never to zero.
+    Exists for the norm penalties (trace norm, L2,1, independent lasso, any ``l2``):
+    the dual norm of the data term's gradient at W = 0 (``alpha_max`` of the penalty
+    object).  For the dirty model, ``alpha_task``'s, which exists when
+    ``alpha_shared`` alone does not keep W away from 0.  The quadratic families shrink
+    the tasks towards each other, never to zero.
 
     Parameters
     ----------
@@ -127,7 +128,14 @@ def _grid(probe, gradient, lipschitz, n_alphas, eps):
     top = _alpha_max_of(probe, gradient)
     if top is None:
         unit = _coupling_per_alpha(probe, gradient.shape[0])
-        top = QUADRATIC_TOP * lipschitz / unit if unit and unit > 0 else 1.0
+        if unit is None:
+            penalty = type(probe._penalty(gradient.shape[0])).__name__
+            raise ValueError(
+                f"{type(probe).__name__} has no top for a grid of {path_parameter(probe)}: "
+                f"its penalty ({penalty}) gives no alpha_max at these parameters and is not "
+                "quadratic. Give the alphas explicitly."
+            )
+        top = QUADRATIC_TOP * lipschitz / unit if unit > 0 else 1.0
     if top <= 0:  # the data carry no signal: any alpha gives W = 0
         top = 1.0
     return np.geomspace(top, top * eps, n_alphas) if n_alphas > 1 else np.array([top])

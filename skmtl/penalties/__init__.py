@@ -155,7 +155,18 @@ class QuadraticPenalty:
         return float(xp.min(eigenvalues)), float(xp.max(eigenvalues))
 
 
-class TraceNorm:
+class Norm:
+    r"""What every norm penalty :math:`\alpha R(W)` shares: with ``dual_norm`` the
+    (unweighted) dual norm :math:`R^\circ`, the smallest alpha at which W = 0 is optimal.
+    """
+
+    def alpha_max(self, gradient, xp):
+        r""":math:`R^\circ(\nabla L(0))`: W = 0 is optimal iff
+        :math:`-\nabla L(0) \in \alpha\,\partial R(0) = \{R^\circ \le \alpha\}`."""
+        return float(self.dual_norm(gradient, xp)) if gradient.size else 0.0
+
+
+class TraceNorm(Norm):
     r"""Nuclear norm :math:`\alpha\|W\|_*`; prox by singular value thresholding."""
 
     def __init__(self, alpha):
@@ -179,7 +190,7 @@ class TraceNorm:
         return xp.sum(xp.clip(s - self.alpha, min=0.0) ** 2)
 
 
-class GroupNorm:
+class GroupNorm(Norm):
     r""":math:`\alpha\sum_g \|W_g\|_2` over the groups of one axis; prox by group
     soft thresholding.
 

@@ -22,11 +22,11 @@ balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
 
 import numpy as np
 
-from . import GroupNorm
+from . import GroupNorm, Norm
 from .blocks import CoordinateBlocks
 
 
-class L1Norm:
+class L1Norm(Norm):
     r"""Entrywise L1 norm :math:`\alpha\sum_{t,j}|W_{tj}|`; prox by soft-thresholding."""
 
     def __init__(self, alpha):
@@ -98,6 +98,18 @@ class SplitNorm:
         first, second = self.halves(z)
         return max(float(self.first.dual_norm(first, xp)) / self.first.alpha,
                    float(self.second.dual_norm(second, xp)) / self.second.alpha)
+
+    def alpha_max(self, gradient, xp):
+        r"""The smallest strength of the second norm at which W = 0 is optimal, the first
+        staying as it is; None when the first alone keeps W away from 0.
+
+        :math:`\min_{V_1 + V_2 = W}` of the two norms has the intersection of their dual
+        balls as its own: W = 0 needs :math:`R_1^\circ(G) \le \alpha_1` and
+        :math:`R_2^\circ(G) \le \alpha_2`.
+        """
+        if self.first.alpha_max(gradient, xp) > self.first.alpha:
+            return None
+        return self.second.alpha_max(gradient, xp)
 
     def dual_ball_distance_squared(self, z, xp):
         """Squared distance to the product of the two dual balls."""
