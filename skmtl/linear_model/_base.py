@@ -32,9 +32,9 @@ from .._task_model import MultiTaskModel
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
+from ..solvers.certificates import relative_duality_gap
 from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
 from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
-from ..solvers.fista import relative_duality_gap
 from ..solvers.norm_penalized import solve_norm_penalized
 from ..statistics import TaskStatistics
 

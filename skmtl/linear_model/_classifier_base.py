@@ -20,8 +20,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from .._array_api import get_namespace_and_device, to_numpy
 from ..logistic_loss import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
+from ..solvers.certificates import logistic_duality_gap
 from ..solvers.conjugate_gradient import relative_residual
-from ..solvers.fista import accelerated_proximal_gradient, logistic_duality_gap
+from ..solvers.fista import accelerated_proximal_gradient
 from ..solvers.newton import newton
 from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearModel

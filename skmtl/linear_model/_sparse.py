@@ -16,11 +16,8 @@ from sklearn.utils._param_validation import Interval
 from .._array_api import to_numpy
 from ..penalties import JointFeatureNorm, OnFeatures, TraceNorm
 from ..penalties.sparse import L1Norm, SplitNorm, StackedLoss, TaskGroupNorm
-from ..solvers.fista import (
-    accelerated_proximal_gradient,
-    logistic_duality_gap,
-    relative_duality_gap,
-)
+from ..solvers.certificates import logistic_duality_gap, relative_duality_gap
+from ..solvers.fista import accelerated_proximal_gradient
 from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier

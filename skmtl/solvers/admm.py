@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from .._array_api import batched_matvec, clean_eigh
 from ..penalties import TraceNorm
 from .anderson import AndersonMixing
-from .fista import gap_scale, relative_duality_gap
+from .certificates import gap_scale, relative_duality_gap
 
 #: Residual balancing: rho changes by STEP when one residual exceeds the other BALANCE
 #: times (5 and 3 took the fewest iterations on the School data over alphas 1e-3..10).

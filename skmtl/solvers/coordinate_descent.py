@@ -26,7 +26,7 @@ join the non-zero blocks; epochs run on that set until its own duality gap is
 below a fraction of the full problem's, then the set grows (at least twice the
 support) until the **duality gap of the full problem** is below ``tol`` times the
 objective at zero, the certificate of every norm solver of the package
-(:mod:`skmtl.solvers.fista`).
+(:mod:`skmtl.solvers.certificates`).
 
 **Gap-safe screening** (Ndiaye, Fercoq, Gramfort & Salmon 2017): the dual function
 :math:`D(\theta) = \langle\theta, y\rangle_\omega - \tfrac12\|\theta\|_\omega^2 - h^*(Z(\theta))`
@@ -116,7 +116,7 @@ def _duality_gap(layout, V, blocks, l2, subset=None):
     r"""Duality gap of the problem on the blocks ``subset`` (all when None).
 
     The dual point is :math:`\kappa r` with :math:`\kappa` the better of 1 and
-    :math:`\min(1, 1/\max_b\gamma_b(Z_b))`, as in :mod:`skmtl.solvers.fista`.
+    :math:`\min(1, 1/\max_b\gamma_b(Z_b))`, as in :mod:`skmtl.solvers.certificates`.
     """
     if subset is None:
         chosen = blocks

@@ -1,105 +1,17 @@
-r"""Accelerated proximal gradient (FISTA with adaptive restart) and duality gaps.
+r"""Accelerated proximal gradient (FISTA with adaptive restart).
 
 Minimizes :math:`P(W) = f(W) + \tfrac{l_2}2\|W\|_F^2 + \alpha R(W)` where f is a
-data term (squared or logistic) and R a norm with a cheap prox (trace norm,
-L2,1), or any smooth objective (prox = identity).
-
-For the squared loss the certificate is the Fenchel duality gap.  With r the
-weighted residuals at W and :math:`Z = -\nabla f(W)` (the residuals' correlation with the features),
-every scaled residual :math:`\kappa r` gives the dual value
-
-.. math::  D(\kappa) = \kappa\langle r, y\rangle_\omega - \tfrac{\kappa^2}2\|r\|_\omega^2
-           - h^*(\kappa Z),\qquad
-           h^*(Z) = \begin{cases}
-             \operatorname{dist}^2(Z, \{R^\circ \le \alpha\}) / (2 l_2) & l_2 > 0\\
-             0 \text{ if } R^\circ(Z) \le \alpha \text{ else } \infty & l_2 = 0
-           \end{cases}
-
-(:math:`R^\circ` the dual norm).  The gap :math:`P(W) - \max_\kappa D(\kappa)` over
-:math:`\kappa \in \{1, \min(1, \alpha/R^\circ(Z))\}` bounds the suboptimality
-and vanishes at the optimum.  A penalty that is not a norm but provides its
-conjugate :math:`h^*` (the squared trace norm of
-:mod:`skmtl.penalties.relationship`) takes :math:`\kappa = 1`.  Every quantity
-comes from the loss object, so the gap costs one gradient whether the loss
-holds statistics or rows.
-
-For the logistic loss (:mod:`skmtl.logistic_loss`) the dual variables are
-:math:`a_i \in [0, 1]`, one per row, built from the slopes of the loss at W and
-made to satisfy the intercepts' constraints :math:`\sum_{i \in t}\omega_i a_i y_i = 0`;
-the dual value is
-
-.. math::  D(\kappa) = -\sum_i \omega_i\,[\kappa a_i\log(\kappa a_i)
-           + (1 - \kappa a_i)\log(1 - \kappa a_i)] - h^*(\kappa Z),\qquad
-           Z_t = \sum_{i \in t} \omega_i a_i y_i x_i,
-
-with the same :math:`h^*` and the same choice of :math:`\kappa`.
+data term (squared or logistic) and R a penalty with a cheap prox (trace norm,
+L2,1), or any smooth objective (prox = identity).  It stops on the duality gap of
+:mod:`skmtl.solvers.certificates`.
 """
 
 import math
 
+from .certificates import gap_scale, relative_duality_gap
+
 #: Factor applied to the working Lipschitz estimate before each backtracking step.
 _STEP_GROWTH = 0.8
-
-
-def _best_dual_value(loss_part, correlation, penalty, l2, xp):
-    """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``.
-
-    A penalty with ``conjugate(Z, l2, xp)`` (finite everywhere) gives h* itself, and
-    kappa = 1, the dual optimum at the solution.
-    """
-    if hasattr(penalty, "conjugate"):
-        return loss_part(1.0) - float(penalty.conjugate(correlation, l2, xp))
-    dual_norm = float(penalty.dual_norm(correlation, xp))
-    feasible = 1.0 if dual_norm <= penalty.alpha else penalty.alpha / dual_norm
-
-    def dual_value(kappa):
-        value = loss_part(kappa)
-        if l2 > 0:
-            distance = float(penalty.dual_ball_distance_squared(kappa * correlation, xp))
-            value -= distance / (2.0 * l2)
-        return value
-
-    candidates = [feasible, 1.0] if l2 > 0 else [feasible]
-    return max(dual_value(kappa) for kappa in candidates)
-
-
-def duality_gap(loss, penalty, l2, coef, xp):
-    """Duality gap of ``coef`` for the squared loss (a float >= 0 up to rounding)."""
-    data = loss.value(coef)
-    primal = float(data + 0.5 * l2 * xp.sum(coef * coef) + penalty.value(coef, xp))
-    inner = float(loss.residual_target_inner(coef))
-    residual_square = 2.0 * float(data)
-
-    def loss_part(kappa):
-        return kappa * inner - 0.5 * kappa**2 * residual_square
-
-    return primal - _best_dual_value(loss_part, -loss.gradient(coef), penalty, l2, xp)
-
-
-def logistic_duality_gap(loss, penalty, l2, theta, n_features, fit_intercept, xp):
-    """Duality gap of ``theta = [W | b]`` for the logistic loss and a norm penalty."""
-    coef = theta[:, :n_features]
-    primal = float(
-        loss.value(theta) + 0.5 * l2 * xp.sum(coef * coef) + penalty.value(coef, xp)
-    )
-    dual = loss.dual_point(theta, fit_intercept)
-    correlation = loss.dual_correlation(dual)[:, :n_features]
-
-    def loss_part(kappa):
-        return float(loss.dual_value(kappa * dual))
-
-    return primal - _best_dual_value(loss_part, correlation, penalty, l2, xp)
-
-
-def gap_scale(loss, coef, xp):
-    """The objective at W = 0, which the duality gap is measured against."""
-    return max(float(loss.value(xp.zeros_like(coef))), 1e-300)
-
-
-def relative_duality_gap(loss, penalty, l2, coef, xp, scale=None):
-    """The duality gap divided by :func:`gap_scale` (the certificate of FISTA and ADMM)."""
-    scale = gap_scale(loss, coef, xp) if scale is None else scale
-    return max(duality_gap(loss, penalty, l2, coef, xp) / scale, 0.0)
 
 
 def accelerated_proximal_gradient(smooth, prox, start, lipschitz, certificate, tol, max_iter,

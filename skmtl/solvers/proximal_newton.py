@@ -23,7 +23,7 @@ handful of outer steps each cost one pass over the rows.
 
 from .._array_api import batched_matvec, psd_inverse
 from ..losses import GramSquaredLoss
-from .fista import relative_duality_gap
+from .certificates import relative_duality_gap
 from .newton import _STALL, backtrack
 from .norm_penalized import FISTA_BUDGET, solve_norm_penalized
 
