@@ -55,6 +55,11 @@ class MultiTaskLinearModel(MultiTaskModel):
         """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
         raise NotImplementedError
 
+    def _ridge(self):
+        """The weight l2 of a ridge term l2/2·||W||² beside a non-quadratic penalty:
+        0 unless the family has one (a quadratic coupling holds its own)."""
+        return 0.0
+
     def _effective_penalty(self, n_tasks, coef, xp):
         """The family's penalty on the namespace of the data.
 
@@ -63,7 +68,7 @@ class MultiTaskLinearModel(MultiTaskModel):
         """
         penalty = self._penalty(n_tasks)
         if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
-            penalty = QuadraticPenalty(rank_one=(self.l2, 0.0))
+            penalty = QuadraticPenalty(rank_one=(self._ridge(), 0.0))
         if isinstance(penalty, QuadraticPenalty):
             penalty = penalty.on(xp, coef.dtype, coef.device)
         self._certificate_name = (
@@ -440,7 +445,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         (penalty parameter; eigendecompositions when the data are the same), see
         :mod:`skmtl.solvers.norm_penalized`.
         """
-        return self._norm_solve(loss, penalty, self.l2, coef, tuple(coef.shape), xp)
+        return self._norm_solve(loss, penalty, self._ridge(), coef, tuple(coef.shape), xp)
 
     def _norm_solve(self, loss, penalty, l2, start, shape, xp):
         """:func:`solve_norm_penalized` from ``start``, warm when ``warm_start`` is set and
@@ -471,7 +476,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
                 -loss.gradient(zeros), -(loss.gradient(coef) + penalty.gradient(coef, xp)),
                 precondition, xp,
             )
-        return relative_duality_gap(loss, penalty, self.l2, coef, xp)
+        return relative_duality_gap(loss, penalty, self._ridge(), coef, xp)
 
     # --------------------------------------------------------------- predict
     def predict(self, X, tasks=None):

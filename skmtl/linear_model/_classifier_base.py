@@ -100,9 +100,8 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             X, signs, sample_weight, task_index, n_tasks, task_scale, self.fit_intercept, xp
         )
         penalty = self._effective_penalty(n_tasks, start[:, :n_features], xp)
-        # Families without a ridge parameter (the split norms) have l2 = 0.
         smooth_penalty = penalty if isinstance(penalty, QuadraticPenalty) else (
-            QuadraticPenalty(rank_one=(getattr(self, "l2", 0.0), 0.0)))
+            QuadraticPenalty(rank_one=(self._ridge(), 0.0)))
         objective = PenalizedLogistic(loss, OnFeatures(smooth_penalty, n_features))
         certificate, kkt_of_gradient = self._certificate_functions(
             objective, penalty, start, n_features
@@ -185,7 +184,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
 
         def relative_gap(theta):
             gap = logistic_duality_gap(
-                loss, penalty, self.l2, theta, n_features, self.fit_intercept, xp
+                loss, penalty, self._ridge(), theta, n_features, self.fit_intercept, xp
             )
             return max(gap / scale, 0.0)
 
@@ -210,7 +209,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
                 raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
             if solver in ("auto", "proximal_newton"):
                 theta, n_iter, _ = proximal_newton(
-                    objective.loss, penalty, self.l2, theta, n_features, self.fit_intercept,
+                    objective.loss, penalty, self._ridge(), theta, n_features, self.fit_intercept,
                     certificate, self.tol, self.max_iter, xp,
                 )
                 return theta, n_iter

@@ -182,6 +182,9 @@ class _NormFamily:
                                solver=solver, tol=tol, max_iter=max_iter,
                                warm_start=warm_start, task_column=task_column, verbose=verbose)
 
+    def _ridge(self):
+        return self.l2
+
     def _reference_params(self):
         return {"alpha": self.alpha, "l2": self.l2}
 

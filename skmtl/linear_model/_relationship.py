@@ -44,6 +44,9 @@ class TaskRelationshipFamily:
     def _penalty(self, n_tasks):
         return SquaredTraceNorm(self.alpha)
 
+    def _ridge(self):
+        return self.l2
+
     def _reference_params(self):
         return {"alpha": self.alpha, "l2": self.l2}
 
