@@ -77,7 +77,10 @@ The penalties ``Omega`` are the same for both losses, by family:
     the direct ``cp.matrix_frac`` form loses digits in the interior-point solver
     when W has rank below T, where the minimizing Sigma is singular.
 
-The split (``'dirty'``, ``'robust'``) and the clustered ``M`` are variables of
+Each family is one entry of
+:data:`~skmtl.solvers.reference_penalties.FORMULATIONS`, which writes its penalty
+as a NumPy value and a cvxpy expression; this module builds the data term and
+solves.  The split (``'dirty'``, ``'robust'``) and the clustered ``M`` are variables of
 the cvxpy problem; :func:`solve_reference` returns them (and Sigma), and
 :func:`penalty_value` minimizes over them with cvxpy when they are not given.
 """
@@ -89,6 +92,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from .reference_penalties import FORMULATIONS, check_coef, relationship_covariance
+
 __all__ = [
     "FAMILIES",
     "LOSSES",
@@ -99,20 +104,9 @@ __all__ = [
     "relationship_covariance",
 ]
 
-FAMILIES = (
-    "shared_parameter", "mean", "graph", "trace", "joint_feature",
-    "lasso", "dirty", "robust", "clustered", "relationship",
-)
-#: The families whose penalty is minimized over a split W = A + B.
-SPLIT_FAMILIES = ("dirty", "robust")
-#: The families whose penalty is minimized over a learned T x T matrix.
-MATRIX_FAMILIES = ("clustered", "relationship")
-#: Parameter names of the families that are not ``alpha`` and ``l2``.
-_PAIRS = {
-    "shared_parameter": ("alpha_shared", "alpha_task"),
-    "dirty": ("alpha_shared", "alpha_task"),
-    "robust": ("alpha_lowrank", "alpha_outlier"),
-}
+#: The families, each one entry of
+#: :data:`~skmtl.solvers.reference_penalties.FORMULATIONS`.
+FAMILIES = tuple(FORMULATIONS)
 LOSSES = ("squared", "logistic")
 
 #: Clarabel settings of the first, tight solve. ``solver_options`` override them.
@@ -144,9 +138,12 @@ _CVXPY_MISSING = "solver='cvxpy' needs the optional dependency cvxpy: pip instal
 # --------------------------------------------------------------------------- #
 # Validation helpers
 # --------------------------------------------------------------------------- #
-def _check_family(family):
-    if family not in FAMILIES:
+def _formulation(family, params):
+    """The family's formulation and its validated parameters."""
+    if family not in FORMULATIONS:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}.")
+    formulation = FORMULATIONS[family]
+    return formulation, formulation.check({} if params is None else dict(params))
 
 
 def _check_loss(loss):
@@ -173,65 +170,6 @@ def _one_class_tasks(y, ti, n_tasks, c):
     sign[(n_rows > 0) & (n_pos == n_rows)] = 1
     sign[(n_rows > 0) & (n_pos == 0)] = -1
     return sign
-
-
-def _nonneg_float(params, key, default=None):
-    if key in params and params[key] is not None:
-        value = params[key]
-    elif default is not None:
-        value = default
-    else:
-        raise ValueError(f"params must define {key!r}.")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{key} must be a finite non-negative number, got {value!r}.")
-    return value
-
-
-def _resolve_graph(task_graph, n_tasks):
-    """Return the upper-triangular pairs ``(s, t, A_st)`` with positive weight."""
-    if task_graph is None:
-        A = np.ones((n_tasks, n_tasks))
-    else:
-        A = task_graph.toarray() if sp.issparse(task_graph) else np.asarray(task_graph)
-        A = A.astype(np.float64)
-        if A.shape != (n_tasks, n_tasks):
-            raise ValueError(f"task_graph must have shape ({n_tasks}, {n_tasks}), got {A.shape}.")
-        if not np.all(np.isfinite(A)) or np.any(A < 0):
-            raise ValueError("task_graph must be finite and non-negative.")
-        if not np.allclose(A, A.T, rtol=1e-12, atol=0.0):
-            raise ValueError("task_graph must be symmetric.")
-    rows, cols = np.triu_indices(n_tasks, k=1)
-    weights = A[rows, cols]
-    keep = weights > 0
-    return rows[keep], cols[keep], weights[keep]
-
-
-def _family_params(family, params):
-    """Validated float parameters of ``family`` (extra keys are ignored)."""
-    _check_family(family)
-    params = {} if params is None else dict(params)
-    if family in _PAIRS:
-        return {key: _nonneg_float(params, key) for key in _PAIRS[family]}
-    out = {"alpha": _nonneg_float(params, "alpha"), "l2": _nonneg_float(params, "l2", 0.0)}
-    if family == "graph":
-        out["task_graph"] = params.get("task_graph")
-    if family == "clustered":
-        if not (out["alpha"] > 0 and out["l2"] > 0):
-            raise ValueError("The clustered penalty needs alpha > 0 and l2 > 0.")
-        n_clusters = params.get("n_clusters")
-        if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)) or (
-                n_clusters < 1):
-            raise ValueError(f"n_clusters must be an integer >= 1, got {n_clusters!r}.")
-        out["n_clusters"] = int(n_clusters)
-    return out
-
-
-def _check_coef(coef):
-    W = np.asarray(coef, dtype=np.float64)
-    if W.ndim != 2:
-        raise ValueError(f"coef must have shape (n_tasks, n_features), got {W.shape}.")
-    return W
 
 
 def _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale):
@@ -286,14 +224,6 @@ def _row_loss_weights(ti, n_tasks, s, tau):
     return factor[ti] * s
 
 
-def _shared_closed_form(W, alpha_shared, alpha_task):
-    """Minimizer over ``w0`` of the shared-parameter penalty for fixed ``W``."""
-    denom = alpha_shared + W.shape[0] * alpha_task
-    if denom == 0:
-        return np.zeros(W.shape[1])
-    return alpha_task * W.sum(axis=0) / denom
-
-
 # --------------------------------------------------------------------------- #
 # NumPy evaluation of the objective, from its definition
 # --------------------------------------------------------------------------- #
@@ -332,128 +262,9 @@ def penalty_value(family, coef, params, shared_coef=None, components=None):
         module docstring that follow, their penalty (minimized with cvxpy over
         the split or the task matrix when these are not given).
     """
-    p = _family_params(family, params)
-    W = _check_coef(coef)
-    T, d = W.shape
-    if family in SPLIT_FAMILIES + MATRIX_FAMILIES:
-        return _minimized_penalty(family, p, W, components)
-    if family == "shared_parameter":
-        a_s, a_t = p["alpha_shared"], p["alpha_task"]
-        if shared_coef is None:
-            w0 = _shared_closed_form(W, a_s, a_t)
-        else:
-            w0 = np.asarray(shared_coef, dtype=np.float64)
-            if w0.shape != (d,):
-                raise ValueError(f"shared_coef must have shape ({d},), got {w0.shape}.")
-        V = W - w0[None, :]
-        return float(0.5 * a_s * np.dot(w0, w0) + 0.5 * a_t * np.sum(V * V))
-
-    alpha, l2 = p["alpha"], p["l2"]
-    ridge = 0.5 * l2 * float(np.sum(W * W))
-    if family == "mean":
-        w_bar = W.mean(axis=0)
-        total = 0.0
-        for t in range(T):
-            diff = W[t] - w_bar
-            total += float(np.dot(diff, diff))
-        return 0.5 * alpha * total + ridge
-    if family == "graph":
-        rows, cols, weights = _resolve_graph(p["task_graph"], T)
-        total = 0.0
-        for s_, t_, a in zip(rows, cols, weights, strict=True):
-            diff = W[s_] - W[t_]
-            total += a * float(np.dot(diff, diff))
-        return 0.5 * alpha * total + ridge
-    if family == "trace":
-        return alpha * _nuclear_norm(W) + ridge
-    if family == "lasso":
-        return alpha * float(np.sum(np.abs(W))) + ridge
-    # joint_feature
-    return alpha * float(np.sum(np.sqrt(np.sum(W * W, axis=0)))) + ridge
-
-
-def _nuclear_norm(W):
-    return float(np.sum(np.linalg.svd(W, compute_uv=False))) if W.size else 0.0
-
-
-def _split_norms(family, p, first, second):
-    """The two norms of a split W = first + second (NumPy)."""
-    if family == "dirty":
-        return (p["alpha_shared"] * float(np.sum(np.linalg.norm(first, axis=0)))
-                + p["alpha_task"] * float(np.sum(np.abs(second))))
-    return (p["alpha_lowrank"] * _nuclear_norm(first)
-            + p["alpha_outlier"] * float(np.sum(np.linalg.norm(second, axis=1))))
-
-
-def _minimized_penalty(family, p, W, components):
-    """Penalty of a split or matrix family at W: from the given split, or minimized by cvxpy.
-
-    W is divided by its largest entry before the solve (the split penalties are
-    homogeneous of degree 1 in W, the matrix ones of degree 2).
-    """
-    if family in SPLIT_FAMILIES and components is not None:
-        first, second = (_check_coef(part) for part in components)
-        if first.shape != W.shape or second.shape != W.shape:
-            raise ValueError(f"components must be two arrays of shape {W.shape}.")
-        if not np.allclose(first + second, W, rtol=1e-9, atol=1e-12 * (1 + np.abs(W).max())):
-            raise ValueError("components must sum to coef.")
-        return _split_norms(family, p, first, second)
-    scale = float(np.max(np.abs(W))) if W.size else 0.0
-    if scale == 0.0:
-        return 0.0
-    try:
-        import cvxpy as cp
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(_CVXPY_MISSING) from exc
-    term, constraints, _ = _structured_penalty(cp, family, p, cp.Constant(W / scale), 1.0)
-    problem = cp.Problem(cp.Minimize(term), constraints)
-    status = _solve_once(cp, problem, DEFAULT_CLARABEL_SETTINGS)
-    if status not in ("optimal", "optimal_inaccurate"):
-        raise RuntimeError(f"cvxpy/Clarabel could not evaluate the {family!r} penalty ({status}).")
-    degree = 1 if family in SPLIT_FAMILIES else 2
-    return float(problem.value) * scale**degree
-
-
-def _structured_penalty(cp, family, p, W, unit):
-    """cvxpy penalty of a split or matrix family at the (T, d) expression W.
-
-    ``unit`` divides the degree-1 (norm) terms, for W in units of ``y / unit``.
-    Returns the expression, its constraints and the extra variables: the split
-    ``(A, W - A)`` (a new variable A) or the task matrix.
-    """
-    T = W.shape[0]
-    if family in SPLIT_FAMILIES:
-        first = cp.Variable(W.shape, name="first")
-        second = W - first
-        if family == "dirty":
-            term = (p["alpha_shared"] * cp.sum(cp.norm(first, 2, axis=0))
-                    + p["alpha_task"] * cp.sum(cp.abs(second)))
-        else:
-            term = (p["alpha_lowrank"] * cp.normNuc(first)
-                    + p["alpha_outlier"] * cp.sum(cp.norm(second, 2, axis=1)))
-        return term / unit, [], {"components": (first, second)}
-    if family == "clustered":
-        eta = p["l2"] / p["alpha"]
-        matrix = cp.Variable((T, T), symmetric=True, name="M")
-        constraints = [matrix >> 0, np.eye(T) - matrix >> 0,
-                       cp.trace(matrix) == min(p["n_clusters"], T)]
-        term = p["alpha"] * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(T) + matrix)
-        return term, constraints, {"task_matrix": matrix}
-    # relationship: the minimum over Sigma is the squared nuclear norm (see the module
-    # docstring); the matrix_frac form is exact too but ill-posed for the interior-point
-    # solver when W has rank below T, where the minimizing Sigma is singular.
-    term = 0.5 * p["alpha"] * cp.square(cp.normNuc(W)) + 0.5 * p["l2"] * cp.sum_squares(W)
-    return term, [], {}
-
-
-def relationship_covariance(coef):
-    """The minimizing :math:`\\Sigma = (WW^\\top)^{1/2} / \\operatorname{tr}(WW^\\top)^{1/2}`
-    of the relationship penalty (:math:`I/T` for W = 0), NumPy."""
-    W = _check_coef(coef)
-    eigenvalues, vectors = np.linalg.eigh(W @ W.T)
-    root = (vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ vectors.T
-    trace = float(np.trace(root))
-    return root / trace if trace > 0 else np.eye(W.shape[0]) / W.shape[0]
+    formulation, p = _formulation(family, params)
+    return formulation.value(check_coef(coef), p, shared_coef=shared_coef,
+                             components=components)
 
 
 def objective_value(
@@ -531,7 +342,7 @@ def objective_value(
     _check_loss(loss)
     X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
     _check_labels(y, loss)
-    W = _check_coef(coef)
+    W = check_coef(coef)
     if W.shape != (T, X.shape[1]):
         raise ValueError(f"coef must have shape ({T}, {X.shape[1]}), got {W.shape}.")
     b = np.zeros(T) if intercept is None else np.asarray(intercept, dtype=np.float64)
@@ -582,16 +393,8 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
     vals = (row_factor[:, None] * X[rows]).ravel()
     Z = sp.csr_matrix((vals, (row, col)), shape=(m, T * d))
 
-    variables = {}
-    if family == "shared_parameter" and p["alpha_shared"] + p["alpha_task"] > 0:
-        w0 = cp.Variable(d, name="w0")
-        v = cp.Variable(T * d, name="V")
-        # vec(1 w0' + V) in row-major order.
-        tile = sp.csr_matrix(np.tile(np.eye(d), (T, 1)))
-        w_flat = tile @ w0 + v
-        variables["w0"], variables["V"] = w0, v
-    else:
-        w_flat = cp.Variable(T * d, name="W")
+    formulation = FORMULATIONS[family]
+    w_flat, variables = formulation.variables(cp, T, d, p)
     W = cp.reshape(w_flat, (T, d), order="C")
 
     linear = Z @ w_flat
@@ -614,51 +417,22 @@ def _build_problem(cp, family, p, X, y, ti, T, c, fit_intercept, y_scale, obj_sc
             # log(1 + exp(-margin)) per row (exponential cone).
             terms.append(cp.sum(cp.multiply(c[rows], cp.logistic(-linear))))
 
-    constraints = []
-    if family in SPLIT_FAMILIES + MATRIX_FAMILIES:
-        term, constraints, extras = _structured_penalty(cp, family, p, W, y_scale)
-        terms.append(term)
-        variables.update(extras)
-    elif family == "shared_parameter":
-        if "w0" in variables:
-            if p["alpha_shared"] > 0:
-                terms.append(0.5 * p["alpha_shared"] * cp.sum_squares(variables["w0"]))
-            if p["alpha_task"] > 0:
-                terms.append(0.5 * p["alpha_task"] * cp.sum_squares(variables["V"]))
-    else:
-        alpha, l2 = p["alpha"], p["l2"]
-        if l2 > 0:
-            terms.append(0.5 * l2 * cp.sum_squares(w_flat))
-        if alpha > 0:
-            if family == "mean":
-                # Explicit deviations from the mean row.
-                mean_row = cp.sum(W, axis=0, keepdims=True) / T
-                dev = W - np.ones((T, 1)) @ mean_row
-                terms.append(0.5 * alpha * cp.sum_squares(dev))
-            elif family == "graph":
-                s_idx, t_idx, weights = _resolve_graph(p["task_graph"], T)
-                if weights.size:
-                    k = weights.size
-                    sw = np.sqrt(weights)
-                    # Weighted incidence matrix: row k is sqrt(A_st) (e_s - e_t).
-                    B = sp.csr_matrix(
-                        (
-                            np.concatenate([sw, -sw]),
-                            (np.concatenate([np.arange(k)] * 2), np.concatenate([s_idx, t_idx])),
-                        ),
-                        shape=(k, T),
-                    )
-                    terms.append(0.5 * alpha * cp.sum_squares(B @ W))
-            elif family == "trace":
-                terms.append((alpha / y_scale) * cp.normNuc(W))
-            elif family == "lasso":
-                terms.append((alpha / y_scale) * cp.sum(cp.abs(W)))
-            else:  # joint_feature
-                terms.append((alpha / y_scale) * cp.sum(cp.norm(W, 2, axis=0)))
+    penalty_terms, constraints, extras = formulation.terms(cp, W, w_flat, p, y_scale, variables)
+    terms.extend(penalty_terms)
+    variables.update(extras)
 
     objective = cp.sum(terms) if terms else cp.Constant(0.0)
     problem = cp.Problem(cp.Minimize(objective / obj_scale), constraints)
     return problem, W, b, variables
+
+
+def import_cvxpy():
+    """The cvxpy module, or an ImportError that says how to install it."""
+    try:
+        import cvxpy
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_CVXPY_MISSING) from exc
+    return cvxpy
 
 
 def _solve_once(cp, problem, settings):
@@ -789,13 +563,9 @@ def solve_reference(
     RuntimeError
         If no solve returns a usable solution; the message names the status.
     """
-    try:
-        import cvxpy as cp
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(_CVXPY_MISSING) from exc
-
+    cp = import_cvxpy()
     _check_loss(loss)
-    p = _family_params(family, params)
+    formulation, p = _formulation(family, params)
     X, y, ti, T, s, tau = _check_routed(X, y, task_index, n_tasks, sample_weight, task_scale)
     _check_labels(y, loss)
     n, d = X.shape
@@ -830,16 +600,8 @@ def solve_reference(
             intercept[variables["b_tasks"]] = np.asarray(b_var.value).ravel() * y_scale
         intercept[one_class > 0] = np.inf
         intercept[one_class < 0] = -np.inf
-        shared = components = task_matrix = None
-        if family == "shared_parameter":
-            shared = _shared_closed_form(coef, p["alpha_shared"], p["alpha_task"])
-        if "components" in variables:
-            first = np.asarray(variables["components"][0].value, dtype=np.float64) * y_scale
-            components = (first, coef - first)
-        if "task_matrix" in variables:
-            task_matrix = np.asarray(variables["task_matrix"].value, dtype=np.float64)
-        elif family == "relationship":
-            task_matrix = relationship_covariance(coef)
+        found = formulation.extract(coef, p, variables, y_scale)
+        shared, components = found["shared_coef"], found["components"]
         obj = objective_value(
             family,
             X,
@@ -855,8 +617,7 @@ def solve_reference(
             loss=loss,
             components=components,
         )
-        return {"coef": coef, "intercept": intercept, "objective": obj, "shared_coef": shared,
-                "components": components, "task_matrix": task_matrix}
+        return {"coef": coef, "intercept": intercept, "objective": obj, **found}
 
     usable = ("optimal", "optimal_inaccurate", "user_limit")
     candidates = []
