@@ -11,12 +11,13 @@ import skmtl
 import skmtl.datasets
 import skmtl.kernel
 import skmtl.model_selection
+import skmtl.penalties
 import skmtl.statistics
 import skmtl.utils
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
-MODULES = [skmtl, skmtl.kernel, skmtl.datasets, skmtl.model_selection, skmtl.statistics,
-           skmtl.utils]
+MODULES = [skmtl, skmtl.kernel, skmtl.datasets, skmtl.model_selection, skmtl.penalties,
+           skmtl.statistics, skmtl.utils]
 PUBLIC = [(module, name) for module in MODULES for name in module.__all__]
 DOCUMENTED = [(module, name) for module, name in PUBLIC if callable(getattr(module, name))]
 ESTIMATORS = [cls for cls in (getattr(skmtl, name) for name in skmtl.__all__)

@@ -20,6 +20,7 @@ from ._cv import (
     TraceNormClassifierCV,
     TraceNormRegressorCV,
 )
+from ._penalized import PenalizedClassifier, PenalizedRegressor
 from ._regressors import (
     GraphRegularizedRegressor,
     JointFeatureRegressor,
@@ -55,6 +56,8 @@ __all__ = [
     "MeanRegularizedClassifierCV",
     "MeanRegularizedRegressor",
     "MeanRegularizedRegressorCV",
+    "PenalizedClassifier",
+    "PenalizedRegressor",
     "RobustLowRankRegressor",
     "SharedParameterClassifier",
     "SharedParameterClassifierCV",

@@ -67,7 +67,8 @@ class MultiTaskLinearModel(MultiTaskModel):
         solved in closed form whatever the solver.
         """
         penalty = self._penalty(n_tasks)
-        if not isinstance(penalty, QuadraticPenalty) and penalty.alpha == 0:
+        # a penalty without a strength attribute (one written by a user) never vanishes
+        if not isinstance(penalty, QuadraticPenalty) and getattr(penalty, "alpha", None) == 0:
             penalty = QuadraticPenalty(rank_one=(self._ridge(), 0.0))
         if isinstance(penalty, QuadraticPenalty):
             penalty = penalty.on(xp, coef.dtype, coef.device)

@@ -1,5 +1,13 @@
 r"""Penalties on the coefficient matrix W (T, d), one small object each.
 
+A penalty is the one extension point of the linear models: an object with
+``value(W, xp)`` and ``prox(W, step, xp)`` fits with
+:class:`~skmtl.PenalizedRegressor` and :class:`~skmtl.PenalizedClassifier`
+(see the contributor guide).  The norms below also give their dual norm (an
+exact duality gap at ``l2 = 0``), ``alpha_max`` (the top of a regularization
+path) and, where they separate over the feature columns, the blocks of
+coordinate descent.
+
 Quadratic couplings (shared parameter, mean and graph regularization) are all
 :math:`\tfrac12 \operatorname{tr}(W^\top Q W)` for a T×T positive semidefinite
 matrix Q; :func:`mean_coupling`, :func:`shared_parameter_coupling` and
@@ -11,6 +19,8 @@ accelerated proximal gradient method and its duality gap need: ``value``,
 import numpy as np
 
 from .blocks import CoordinateBlocks
+
+__all__ = ["FusedLasso", "JointFeatureNorm", "L1Norm", "TraceNorm"]
 
 
 def mean_coupling(alpha, l2, n_tasks):
@@ -155,7 +165,15 @@ class QuadraticPenalty:
         return float(xp.min(eigenvalues)), float(xp.max(eigenvalues))
 
 
-class Norm:
+class Described:
+    """A penalty that shows its parameters: ``L1Norm(alpha=0.1)``, in an estimator's repr."""
+
+    def __repr__(self):
+        arguments = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class Norm(Described):
     r"""What every norm penalty :math:`\alpha R(W)` shares: with ``dual_norm`` the
     (unweighted) dual norm :math:`R^\circ`, the smallest alpha at which W = 0 is optimal.
     """
@@ -167,7 +185,22 @@ class Norm:
 
 
 class TraceNorm(Norm):
-    r"""Nuclear norm :math:`\alpha\|W\|_*`; prox by singular value thresholding."""
+    r"""Nuclear norm :math:`\alpha\|W\|_*`; prox by singular value thresholding.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha \ge 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.penalties import TraceNorm
+    >>> W = np.diag([3.0, 1.0])
+    >>> TraceNorm(0.5).prox(W, 1.0, np)
+    array([[2.5, 0. ],
+           [0. , 0.5]])
+    """
 
     def __init__(self, alpha):
         self.alpha = alpha
@@ -225,7 +258,22 @@ class GroupNorm(Norm):
 
 
 class JointFeatureNorm(GroupNorm):
-    r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks)."""
+    r"""L2,1 norm :math:`\alpha\sum_j \|W_{:,j}\|_2` (one group per feature, across tasks).
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha \ge 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.penalties import JointFeatureNorm
+    >>> W = np.array([[3.0, 0.1], [4.0, 0.1]])
+    >>> JointFeatureNorm(1.0).prox(W, 1.0, np)
+    array([[2.4, 0. ],
+           [3.2, 0. ]])
+    """
 
     axis = 0
 
@@ -277,3 +325,7 @@ class OnFeatures:
             [1.0] * self.n_features + [0.0] * (width - self.n_features), dtype=dtype, device=device
         )
         return diagonal[:, None] * mask[None, :]
+
+
+from .fused import FusedLasso  # noqa: E402  (they build on the classes above)
+from .sparse import L1Norm  # noqa: E402

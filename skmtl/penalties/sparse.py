@@ -22,12 +22,25 @@ balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
 
 import numpy as np
 
-from . import GroupNorm, Norm
+from . import Described, GroupNorm, Norm
 from .blocks import CoordinateBlocks
 
 
 class L1Norm(Norm):
-    r"""Entrywise L1 norm :math:`\alpha\sum_{t,j}|W_{tj}|`; prox by soft-thresholding."""
+    r"""Entrywise L1 norm :math:`\alpha\sum_{t,j}|W_{tj}|`; prox by soft-thresholding.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha \ge 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.penalties import L1Norm
+    >>> L1Norm(1.0).prox(np.array([[3.0, -0.5]]), 1.0, np)
+    array([[ 2., -0.]])
+    """
 
     def __init__(self, alpha):
         self.alpha = alpha
@@ -57,7 +70,7 @@ class TaskGroupNorm(GroupNorm):
     axis = 1
 
 
-class SplitNorm:
+class SplitNorm(Described):
     r""":math:`R_1(V_1) + R_2(V_2)` on :math:`V = [V_1 \mid V_2]`, each half (T, d).
 
     ``alpha`` is 1: the weights live in the two norms, and the dual norm

@@ -51,6 +51,8 @@ class Formulation:
     #: Parameter names, and the defaults of the optional ones.
     parameters = ("alpha", "l2")
     defaults = {"l2": 0.0}
+    #: The strengths of :meth:`cvxpy_terms`: its terms enter when one is positive.
+    strengths = ("alpha",)
 
     def check(self, params):
         """Validated parameters: floats, plus what :meth:`check_more` adds."""
@@ -78,7 +80,7 @@ class Formulation:
         terms = []
         if p.get("l2", 0.0) > 0:
             terms.append(0.5 * p["l2"] * cp.sum_squares(w_flat))
-        if p["alpha"] > 0:
+        if any(p[name] > 0 for name in self.strengths):
             terms.append(self.cvxpy_terms(cp, W, p, unit))
         return terms, [], {}
 
@@ -228,6 +230,25 @@ class Lasso(Formulation):
         return (p["alpha"] / unit) * cp.sum(cp.abs(W))
 
 
+class Fused(Formulation):
+    """``alpha sum_j sum_t |W[t+1, j] - W[t, j]| + alpha_lasso sum_tj |W_tj|``, the tasks
+    in the order of the rows."""
+
+    parameters = ("alpha", "alpha_lasso", "l2")
+    defaults = {"alpha_lasso": 0.0, "l2": 0.0}
+    strengths = ("alpha", "alpha_lasso")
+
+    def numpy_value(self, W, p):
+        return (p["alpha"] * float(np.sum(np.abs(np.diff(W, axis=0))))
+                + p["alpha_lasso"] * float(np.sum(np.abs(W))))
+
+    def cvxpy_terms(self, cp, W, p, unit):
+        term = p["alpha_lasso"] * cp.sum(cp.abs(W))
+        if W.shape[0] > 1:
+            term = term + p["alpha"] * cp.sum(cp.abs(W[1:, :] - W[:-1, :]))
+        return term / unit
+
+
 # ---------------------------------------- penalties minimized over a split or a matrix
 class Minimized(Formulation):
     """A penalty that is a minimum over extra cvxpy variables: its NumPy value at W
@@ -371,6 +392,7 @@ FORMULATIONS = {
     "trace": Trace(),
     "joint_feature": JointFeature(),
     "lasso": Lasso(),
+    "fused": Fused(),
     "dirty": Dirty(),
     "robust": Robust(),
     "clustered": Clustered(),
