@@ -42,6 +42,7 @@ REGRESSORS = {
     "IndependentLassoRegressor": ({"alpha": 0.05, "l2": 0.01}, ("alpha",)),
     "JointFeatureRegressor": ({"alpha": 0.1, "l2": 0.01}, ("alpha",)),
     "MeanRegularizedRegressor": ({"alpha": 1.0, "l2": 0.1}, ()),
+    "PenalizedRegressor": ({"l2": 0.1}, ()),
     "RobustLowRankRegressor": (
         {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}, ("alpha_lowrank", "alpha_outlier")
     ),
@@ -56,6 +57,7 @@ CLASSIFIERS = {
     "IndependentLassoClassifier": {"alpha": 0.05, "l2": 0.01},
     "JointFeatureClassifier": {"alpha": 0.1, "l2": 0.01},
     "MeanRegularizedClassifier": {"alpha": 1.0, "l2": 0.1},
+    "PenalizedClassifier": {"l2": 0.1},
     "SharedParameterClassifier": {"alpha_shared": 0.1, "alpha_task": 0.1},
     "TaskRelationshipClassifier": {"alpha": 1.0, "l2": 0.1},
     "TraceNormClassifier": {"alpha": 0.1, "l2": 0.01},

@@ -20,11 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array_api import (
-    add_to_diagonal,
-    batched_matvec,
-    block_inverse,
     get_namespace_and_device,
-    positive_reciprocal,
     to_numpy,
 )
 from .._dask import dask_predict, dask_statistics, is_dask_collection
@@ -32,10 +28,7 @@ from .._task_model import MultiTaskModel
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
-from ..solvers.certificates import relative_duality_gap
-from ..solvers.closed_form import dense_coupling_solver, rank_one_coupling_solver
-from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
-from ..solvers.norm_penalized import solve_norm_penalized
+from ..solvers.squared import certify, solve_squared
 from ..statistics import TaskStatistics
 
 
@@ -316,19 +309,14 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         n_tasks = len(self._task_labels)
         coef = self._initial_coef(n_tasks, n_features, X, xp)
         penalty = self._effective_penalty(n_tasks, coef, xp)
-        precondition = (
-            self._preconditioner(loss, penalty, xp, coef)
-            if isinstance(penalty, QuadraticPenalty) else None
-        )
         if self.solver == "cvxpy":
             coef, _ = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
             coef = xp.asarray(coef, dtype=X.dtype, device=X.device)
             self.n_iter_ = 1
-        elif isinstance(penalty, QuadraticPenalty):
-            coef, self.n_iter_ = self._solve_quadratic(loss, coef, xp, penalty, precondition)
+            self.certificate_, self._certificate_name = certify(
+                loss, penalty, self._ridge(), coef, xp, self._solved_first_part(coef, xp))
         else:
-            coef, self.n_iter_ = self._solve_norm_penalized(loss, coef, xp, penalty)
-        self.certificate_ = self._certificate(loss, penalty, coef, xp, precondition)
+            coef = self._solve(loss, penalty, coef, xp)
         if self.solver != "cvxpy" and self.certificate_ > self.tol:
             warnings.warn(
                 f"{type(self).__name__} did not converge: the {self._certificate_name} "
@@ -379,105 +367,38 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             return xp.asarray(previous, dtype=X.dtype, device=X.device)
         return xp.zeros((n_tasks, n_features), dtype=X.dtype, device=X.device)
 
-    def _solve_quadratic(self, loss, coef, xp, penalty, precondition):
-        """Closed form polished by conjugate gradient, or conjugate gradient alone.
+    def _solve(self, loss, penalty, start, xp):
+        """:func:`~skmtl.solvers.squared.solve_squared` from ``start``, warm when
+        ``warm_start`` is set and the previous ``coef_`` has the shape of ``start``.
 
-        Both stop on the same certificate (see ``_certificate``): the direct
-        solve loses digits in proportion to the conditioning of the G_t, and the
-        block-preconditioned conjugate gradient that follows recovers them,
-        usually in a few steps.
-        """
-        solver = self.solver
-        is_gram = isinstance(loss, GramSquaredLoss)
-        n_tasks, n_features = coef.shape
-        if solver == "auto":
-            direct = is_gram and (
-                penalty.rank_one is not None
-                or loss.gram.shape[0] == 1
-                or n_tasks * n_features <= 2000
-            )
-            solver = "closed_form" if direct else "cg"
-        if solver not in ("closed_form", "cg"):
-            raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
-        if solver == "closed_form" and not is_gram:
-            raise ValueError(
-                "solver='closed_form' needs per-task statistics, which were not formed "
-                "for tasks this much smaller than the number of features; use solver='cg'."
-            )
-
-        def matvec(values):
-            return loss.hessian_matvec(values) + penalty.gradient(values, xp)
-
-        rhs = -loss.gradient(xp.zeros_like(coef))
-        tol = self.tol
-        if solver == "closed_form":
-            if penalty.rank_one is not None:
-                solve = rank_one_coupling_solver(loss, *penalty.rank_one, xp)
-            else:
-                solve = dense_coupling_solver(loss, penalty.coupling, xp)
-            coef = solve(rhs)
-            # Polishing a direct solve costs a few O(T d^2) steps: go to 1e-10 whatever tol,
-            # since on badly scaled features a residual of tol can leave the objective
-            # further than tol from its optimum.
-            tol = min(tol, 1e-10)
-        coef, n_iter, _ = conjugate_gradient(
-            matvec, rhs, precondition, coef, tol, self.max_iter, xp
-        )
-        return coef, n_iter
-
-    def _preconditioner(self, loss, penalty, xp, coef):
-        """Inverse of the block diagonal of the Hessian: per task (tau_t G_t + Q_tt I)^+.
-
-        On rows kept in sample space, the inverse of the Hessian's diagonal.
-        """
-        diagonal = penalty.diagonal(coef.shape[0], xp, coef.dtype, coef.device)
-        if isinstance(loss, GramSquaredLoss):
-            blocks = add_to_diagonal(loss.gram * loss.task_scale[:, None, None], diagonal, xp)
-            definite = float(xp.min(diagonal)) > 0
-            inverses = block_inverse(blocks, definite, xp)
-            return lambda values: batched_matvec(inverses, values, xp)
-        inverse = positive_reciprocal(loss.hessian_diagonal() + diagonal[:, None], xp)
-        return lambda values: values * inverse
-
-    def _solve_norm_penalized(self, loss, coef, xp, penalty):
-        """FISTA, ADMM, or for ``'auto'`` FISTA first and ADMM if it has not converged soon.
-
-        A warm start goes straight to ADMM, resuming the previous fit's ADMM state
-        (penalty parameter; eigendecompositions when the data are the same), see
-        :mod:`skmtl.solvers.norm_penalized`.
-        """
-        return self._norm_solve(loss, penalty, self._ridge(), coef, tuple(coef.shape), xp)
-
-    def _norm_solve(self, loss, penalty, l2, start, shape, xp):
-        """:func:`solve_norm_penalized` from ``start``, warm when ``warm_start`` is set and
-        the previous ``coef_`` has ``shape``; keeps the ADMM state for the next fit.
-
-        Two warm fits in a row (a regularization path) also offer the solver the
-        linear extrapolation of the last two solutions, ``2 start - previous start``:
-        along a geometric grid it is a first-order prediction of the next solution.
+        Keeps what the next warm fit reuses: ADMM's state, and the start of this
+        fit (two warm fits in a row, a regularization path, let the solver
+        extrapolate the path).
         """
         warm = self.warm_start and getattr(self, "coef_", None) is not None and tuple(
-            self.coef_.shape) == shape
-        previous = getattr(self, "_previous_start", None) if warm else None
-        guess = None
-        if previous is not None and tuple(previous.shape) == tuple(start.shape):
-            guess = 2.0 * start - xp.asarray(previous, dtype=start.dtype, device=start.device)
-        solution, n_iter, _, self._admm_state = solve_norm_penalized(
-            loss, penalty, l2, start, self.tol, self.max_iter, xp, self.solver, warm=warm,
-            admm_state=getattr(self, "_admm_state", None) if warm else None, guess=guess,
+            self.coef_.shape) == tuple(start.shape)
+        fit = solve_squared(
+            loss, penalty, self._ridge(), start, solver=self.solver, tol=self.tol,
+            max_iter=self.max_iter, xp=xp, warm=warm,
+            admm_state=getattr(self, "_admm_state", None) if warm else None,
+            previous_start=getattr(self, "_previous_start", None) if warm else None,
+            first_part=self._warm_first_part(start, xp),
         )
-        self._previous_start = start if warm else None
-        return solution, n_iter
+        self._admm_state = fit.admm_state
+        self._previous_start = fit.start if warm else None
+        self.n_iter_, self.certificate_ = fit.n_iter, fit.certificate
+        self._certificate_name = fit.certificate_name
+        self._keep_parts(fit.parts)
+        return fit.coef
 
-    def _certificate(self, loss, penalty, coef, xp, precondition):
-        """Relative KKT residual (quadratic) or duality gap (norms) of ``coef``, any solver."""
-        zeros = xp.zeros_like(coef)
-        if isinstance(penalty, QuadraticPenalty):
-            return relative_residual(
-                -loss.gradient(zeros), -(loss.gradient(coef) + penalty.gradient(coef, xp)),
-                precondition, xp,
-            )
-        return relative_duality_gap(loss, penalty, self._ridge(), coef, xp)
+    def _warm_first_part(self, start, xp):
+        """A split penalty's first part to start from (hook; None: zeros)."""
+
+    def _solved_first_part(self, coef, xp):
+        """A split penalty's first part of the solution ``coef`` (hook)."""
+
+    def _keep_parts(self, parts):
+        """Keep a split penalty's two parts for ``_after_fit`` (hook)."""
 
     # --------------------------------------------------------------- predict
     def predict(self, X, tasks=None):

@@ -8,13 +8,13 @@ with M fixed the penalty is the quadratic :math:`\tfrac12\operatorname{tr}(W^\to
 families' problem (conjugate gradient for the squared loss, Newton's method for
 the logistic loss, warm-started from the previous W); with W fixed, M has a
 closed form.  Nesterov momentum, restarted whenever a step does not lower the
-objective, speeds up the alternation (:func:`alternate`).  The objective with M
+objective, speeds up the alternation
+(:func:`~skmtl.solvers.alternating.alternate`).  The objective with M
 minimized out, :math:`g(W) = f(W) + \Omega(W)`, has the gradient of the W-step
 objective at M = M(W) (Danskin), so the certificate is the KKT residual the
 quadratic families report, for that Q.
 """
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,7 +29,8 @@ from ..logistic_loss import PenalizedLogistic
 from ..penalties import OnFeatures
 from ..penalties.clustered import ClusteredPenalty
 from ..penalties.spectral import SpectralTaskMatrix
-from ..solvers.conjugate_gradient import conjugate_gradient, relative_residual
+from ..solvers.alternating import INNER_MAX_ITER, alternate, rounding_level
+from ..solvers.conjugate_gradient import relative_residual
 from ..solvers.newton import newton
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
@@ -38,81 +39,7 @@ from ._docstrings import document
 from ._families import _set_common_parameters, with_solvers
 from ._regressors import _ATTRIBUTES as _REGRESSOR_ATTRIBUTES
 
-#: Largest number of steps (conjugate gradient or Newton) of one W step.
-_INNER_MAX_ITER = 1000
-#: Consecutive plain steps that lower neither the objective nor the certificate
-#: after which the alternation stops.
-_STALLS = 5
 _POSITIVE = [Interval(Real, 0, None, closed="neither")]
-
-
-def alternate(measure, step, start, tol, max_iter, rounding):
-    """Alternate W steps with M steps until the certificate reaches ``tol``, with momentum.
-
-    The W step with M = M(x) minimizes a majorizer of the objective g that
-    touches it at x (M(x) is feasible for every W), so plain alternation
-    decreases g monotonically but slowly when the penalty dominates.  Each
-    iteration takes the W step from the extrapolated point
-    :math:`x_k + \\beta_k(x_k - x_{k-1})` (Nesterov's weights, the M step taken
-    there); when that does not decrease g the momentum restarts and the plain
-    step from :math:`x_k` is taken instead.
-
-    Parameters
-    ----------
-    measure : callable
-        ``measure(x) -> (certificate, value, fixed)``: the certificate of x, g(x),
-        and the W-step problem for M = M(x) (the M step).
-    step : callable
-        ``step(x, fixed, inner_tol) -> x``: the W step from x, solved to a relative
-        residual of ``inner_tol``.
-    start : array
-    tol : float
-    max_iter : int
-        Largest number of W steps.
-    rounding : float
-        Relative rounding level of g: the solve ends when :data:`_STALLS` plain
-        steps in a row lower neither g by more than it nor the certificate.
-
-    Returns
-    -------
-    x, n_iter (W steps taken, at least 1), certificate
-    """
-    current = previous = start
-    certificate, value, fixed = measure(current)
-    momentum, n_iter, stalls = 1.0, 0, 0
-    while certificate > tol and n_iter < max_iter:
-        # Early W steps need not be exact; the last ones are solved below tol.
-        inner_tol = max(0.1 * tol, min(0.01 * certificate, 0.1))
-        following = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * momentum**2))
-        weight = (momentum - 1.0) / following
-        n_iter += 1
-        accepted = False
-        if weight > 0:
-            extrapolated = current + weight * (current - previous)
-            candidate = step(extrapolated, measure(extrapolated)[2], inner_tol)
-            measured = measure(candidate)
-            accepted = measured[1] < value
-            if not accepted:
-                if n_iter == max_iter:
-                    break
-                n_iter += 1
-        if not accepted:
-            candidate = step(current, fixed, inner_tol)
-            measured = measure(candidate)
-            stalled = measured[0] >= certificate and (
-                measured[1] >= value - rounding * abs(value))
-            stalls = stalls + 1 if stalled else 0
-            if stalls == _STALLS:
-                break  # plain steps no longer help: the floor the data type allows
-        momentum = following if accepted or weight == 0 else 1.0
-        previous, current = current, candidate
-        certificate, value, fixed = measured
-    return current, max(n_iter, 1), certificate
-
-
-def _rounding(values, xp):
-    """Relative rounding level of an objective computed in the dtype of ``values``."""
-    return 10.0 * float(xp.finfo(values.dtype).eps)
 
 
 class ClusteredFamily:
@@ -275,36 +202,6 @@ class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):
         **with_solvers("auto", "alternating", "cvxpy"), **ClusteredFamily._family_constraints,
     }
 
-    def _measure(self, loss, penalty, coef, xp):
-        """Certificate of W, g(W), and the W-step problem (Q, preconditioner) of M = M(W)."""
-        quadratic = penalty.quadratic_at(coef, xp)
-        precondition = self._preconditioner(loss, quadratic, xp, coef)
-        certificate = super()._certificate(loss, quadratic, coef, xp, precondition)
-        value = float(loss.value(coef) + quadratic.value(coef, xp))
-        return certificate, value, (quadratic, precondition)
-
-    def _solve_norm_penalized(self, loss, coef, xp, penalty):
-        """Alternating minimization (the base class sends every non-quadratic penalty here)."""
-        rhs = -loss.gradient(xp.zeros_like(coef))
-
-        def step(values, fixed, inner_tol):
-            quadratic, precondition = fixed
-
-            def matvec(direction):
-                return loss.hessian_matvec(direction) + quadratic.gradient(direction, xp)
-
-            return conjugate_gradient(
-                matvec, rhs, precondition, values, inner_tol, _INNER_MAX_ITER, xp)[0]
-
-        coef, n_iter, _ = alternate(
-            lambda values: self._measure(loss, penalty, values, xp), step, coef, self.tol,
-            self.max_iter, _rounding(coef, xp),
-        )
-        return coef, n_iter
-
-    def _certificate(self, loss, penalty, coef, xp, precondition):
-        return self._measure(loss, penalty, coef, xp)[0]
-
 
 class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
     r"""Convex clustered multi-task logistic regression (Zhou, Chen & Ye 2011).
@@ -374,10 +271,10 @@ class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
         def step(values, fixed, inner_tol):
             fixed_objective, kkt_of_gradient = fixed
             return newton(fixed_objective, values, kkt_of_gradient, inner_tol,
-                          _INNER_MAX_ITER, xp)[0]
+                          INNER_MAX_ITER, xp)[0]
 
         theta, n_iter, _ = alternate(
-            measure, step, theta, self.tol, self.max_iter, _rounding(theta, xp))
+            measure, step, theta, self.tol, self.max_iter, rounding_level(theta, xp))
         return theta, n_iter
 
 

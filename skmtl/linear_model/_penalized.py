@@ -103,7 +103,7 @@ class PenalizedRegressor(_PenalizedFamily, MultiTaskLinearRegressor):
         residual of the optimality conditions).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when X has string column names.
 
     Examples
@@ -182,7 +182,7 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
         residual of the optimality conditions).
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when X has string column names.
 
     Examples

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval
 from .._array_api import to_numpy
 from ..penalties import JointFeatureNorm, OnFeatures, TraceNorm
 from ..penalties.sparse import L1Norm, SplitNorm, StackedLoss, TaskGroupNorm
-from ..solvers.certificates import logistic_duality_gap, relative_duality_gap
+from ..solvers.certificates import logistic_duality_gap
 from ..solvers.fista import accelerated_proximal_gradient
 from ..solvers.proximal_newton import proximal_newton
 from ._base import MultiTaskLinearRegressor
@@ -152,22 +152,17 @@ class RobustLowRankFamily(_SplitFamily):
 
 # ---------------------------------------------------------- split solvers
 class _SplitRegression:
-    """FISTA or ADMM on the stacked parts for the squared loss, and its duality gap."""
+    """The squared-loss solve of a split penalty keeps the two parts
+    (:func:`~skmtl.solvers.squared.solve_squared`)."""
 
-    def _solve_norm_penalized(self, loss, coef, xp, penalty):
-        """The norm families' solvers (:func:`~skmtl.solvers.norm_penalized.solve_norm_penalized`)
-        on the stacked parts; ADMM's W step comes from ``StackedLoss.proximal_step``."""
-        stacked_loss = StackedLoss(loss, coef.shape[1], xp)
-        start = stacked_loss.stack(self._start_of_first(coef, xp), coef)
-        stacked, n_iter = self._norm_solve(stacked_loss, penalty, 0.0, start,
-                                           tuple(coef.shape), xp)
-        self._split = penalty.halves(stacked)
-        return stacked_loss.collapse(stacked), n_iter
+    def _warm_first_part(self, start, xp):
+        return self._start_of_first(start, xp)
 
-    def _certificate(self, loss, penalty, coef, xp, precondition):
-        stacked_loss = StackedLoss(loss, coef.shape[1], xp)
-        stacked = stacked_loss.stack(self._first_part(coef, xp), coef)
-        return relative_duality_gap(stacked_loss, penalty, 0.0, stacked, xp)
+    def _solved_first_part(self, coef, xp):
+        return self._first_part(coef, xp)
+
+    def _keep_parts(self, parts):
+        self._split = parts
 
 
 class _SplitClassification:
