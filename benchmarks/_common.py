@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression
 
 BENCHMARK_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT_DIR = BENCHMARK_DIR / "results"
@@ -86,17 +86,27 @@ def markdown_table(header, rows):
 
 
 class PerTaskRidge(RegressorMixin, BaseEstimator):
-    """Independent ridge regressions: one scikit-learn ``Ridge`` per task, one shared ``alpha``.
+    """Independent ridge regressions: scikit-learn's ``Ridge`` on every task, one shared ``alpha``.
 
-    The baseline without any sharing between tasks. It takes the task labels
-    as ``tasks=`` in ``fit`` and ``predict`` and requests them under metadata
-    routing, like the skmtl estimators.
+    The baseline without any sharing between tasks. Every task's solution is the
+    one ``Ridge(alpha)`` finds on the task's rows (its ``'cholesky'`` solver):
+    centre the task's rows, solve ``(Xc' Xc + alpha I) w = Xc' yc``, intercept
+    ``mean(y) - mean(X) @ w``; the T solves are batched into one NumPy call
+    instead of T scikit-learn fits (a search fits this model thousands of
+    times). It takes the task labels as ``tasks=`` in ``fit`` and ``predict``
+    and requests them under metadata routing, like the skmtl estimators.
 
     Parameters
     ----------
     alpha : float, default=1.0
         ``Ridge(alpha)`` of every task (penalty on the sum of squared errors,
         as in scikit-learn).
+
+    Attributes
+    ----------
+    tasks_ : ndarray of shape (n_tasks,)
+    coef_ : ndarray of shape (n_tasks, n_features)
+    intercept_ : ndarray of shape (n_tasks,)
     """
 
     __metadata_request__fit = {"tasks": True}
@@ -111,13 +121,24 @@ class PerTaskRidge(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.float64)
         if tasks is None:
             raise ValueError("PerTaskRidge needs the task label of every row: pass tasks=.")
-        tasks = np.asarray(tasks)
-        self.tasks_ = np.unique(tasks)
-        self.models_ = {}
-        for label in self.tasks_:
-            rows = tasks == label
-            self.models_[label] = Ridge(alpha=self.alpha).fit(X[rows], y[rows])
-        self.n_features_in_ = X.shape[1]
+        self.tasks_, inverse = np.unique(np.asarray(tasks), return_inverse=True)
+        n_tasks, n_features = self.tasks_.size, X.shape[1]
+        order = np.argsort(inverse, kind="stable")
+        stops = np.cumsum(np.bincount(inverse, minlength=n_tasks))
+        gram = np.empty((n_tasks, n_features, n_features))
+        moment = np.empty((n_tasks, n_features))
+        x_mean = np.empty((n_tasks, n_features))
+        y_mean = np.empty(n_tasks)
+        for t, (start, stop) in enumerate(zip(stops - np.diff(stops, prepend=0), stops,
+                                              strict=True)):
+            rows = order[start:stop]
+            x_mean[t], y_mean[t] = X[rows].mean(axis=0), y[rows].mean()
+            Xc, yc = X[rows] - x_mean[t], y[rows] - y_mean[t]
+            gram[t], moment[t] = Xc.T @ Xc, Xc.T @ yc
+        gram[:, np.arange(n_features), np.arange(n_features)] += self.alpha
+        self.coef_ = np.linalg.solve(gram, moment[:, :, None])[:, :, 0]
+        self.intercept_ = y_mean - np.einsum("tj,tj->t", x_mean, self.coef_)
+        self.n_features_in_ = n_features
         return self
 
     def predict(self, X, tasks=None):
@@ -128,11 +149,8 @@ class PerTaskRidge(RegressorMixin, BaseEstimator):
         unknown = np.setdiff1d(np.unique(tasks), self.tasks_)
         if unknown.size:
             raise ValueError(f"Tasks not seen in fit: {unknown[:10].tolist()}.")
-        prediction = np.empty(X.shape[0])
-        for label in np.unique(tasks):
-            rows = tasks == label
-            prediction[rows] = self.models_[label].predict(X[rows])
-        return prediction
+        rows = np.searchsorted(self.tasks_, tasks)
+        return np.einsum("ij,ij->i", X, self.coef_[rows]) + self.intercept_[rows]
 
     def score(self, X, y, tasks=None):
         from sklearn.metrics import r2_score
