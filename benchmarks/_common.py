@@ -1,88 +1,10 @@
-"""Helpers shared by the benchmark scripts: machine description, command line, tables."""
-
-import datetime
-import os
-import platform
-import shlex
-import sys
-from pathlib import Path
+"""Baselines and figures of the benchmark scripts: per-task scikit-learn models, the task
+correlation heat map. The harness (command line, timing, reports) is ``_harness``."""
 
 import numpy as np
+from _harness import pyplot
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import LogisticRegression
-
-BENCHMARK_DIR = Path(__file__).resolve().parent
-DEFAULT_OUTPUT_DIR = BENCHMARK_DIR / "results"
-
-
-def _cpu_model():
-    """The CPU model name where the platform tells it (Linux), else ``platform.processor()``."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _version(module_name):
-    try:
-        module = __import__(module_name)
-    except ImportError:
-        return "not installed"
-    return getattr(module, "__version__", "unknown")
-
-
-def _blas():
-    """BLAS libraries in use, with their thread counts (no file paths)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return "unknown"
-    described = []
-    for info in threadpool_info():
-        if info.get("user_api") != "blas":
-            continue
-        threads = info.get("num_threads")
-        text = f"{info.get('internal_api')} {info.get('version')} ({threads} thread(s))"
-        if text not in described:
-            described.append(text)
-    return ", ".join(described) or "unknown"
-
-
-def command_line(script_name):
-    """The command that was run, with the script named relative to the repository root."""
-    args = " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    return f"python benchmarks/{script_name}" + (f" {args}" if args else "")
-
-
-def machine_header(title, script_name, extra_packages=()):
-    """Markdown lines describing the run: date, machine, versions, command."""
-    versions = ", ".join(
-        f"{name} {_version(name)}"
-        for name in ("numpy", "scipy", "sklearn", "skmtl", *extra_packages)
-    )
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return [
-        f"# {title}",
-        "",
-        f"- Date: {now}",
-        f"- Machine: {os.cpu_count()} CPUs ({_cpu_model()}), {platform.system()} "
-        f"{platform.machine()}",
-        f"- Python {platform.python_version()}; {versions}",
-        f"- BLAS: {_blas()}",
-        f"- Command: `{command_line(script_name)}`",
-        "",
-    ]
-
-
-def markdown_table(header, rows):
-    """A GitHub-flavoured markdown table (all cells are strings)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
 
 
 class PerTaskRidge(RegressorMixin, BaseEstimator):
@@ -243,13 +165,6 @@ class PerTaskLogisticRegression(ClassifierMixin, BaseEstimator):
         return float(accuracy_score(y, self.predict(X, tasks=tasks)))
 
 
-def parse_choice(text):
-    """``"alpha=0.1, l2=1"`` (a chosen-parameters cell) as ``{"alpha": 0.1, "l2": 1.0}``."""
-    if not text:
-        return {}
-    return {name: float(value) for name, value in (item.split("=") for item in text.split(", "))}
-
-
 def plot_task_correlation(correlation, path, title, task_names=None):
     """Heat map of a learned task correlation matrix (-1 blue .. +1 red).
 
@@ -257,11 +172,8 @@ def plot_task_correlation(correlation, path, title, task_names=None):
     matrix, so that groups of positively correlated tasks sit together; with
     ``task_names`` (at most 40 tasks) the axes are labelled.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
+    path.parent.mkdir(parents=True, exist_ok=True)
     correlation = np.asarray(correlation, dtype=float)
     order = np.argsort(np.linalg.eigh(correlation)[1][:, -1])
     fig, ax = plt.subplots(figsize=(6, 5.2))
