@@ -10,10 +10,10 @@ unique (the L2,1 norm on School's collinear dummy columns) two algorithms may st
 different minimizers of the same objective.
 """
 
-import time
 
 import numpy as np
 import sklearn
+from _harness import Timing, best_of
 from sklearn.base import clone
 
 from skmtl import (
@@ -50,14 +50,15 @@ def synchronize(xp):
 
 
 def best_time(fit, repeats, xp=None):
-    best, fitted = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
+    """Best wall time of ``repeats`` fits, the device synchronized before the clock stops."""
+
+    def synchronized():
         fitted = fit()
         if xp is not None:
             synchronize(xp)
-        best = min(best, time.perf_counter() - start)
-    return best, fitted
+        return fitted
+
+    return best_of(synchronized, Timing(repeats, min_time=0.0))[:2]
 
 
 def compare(label, estimator, X, y, tasks, dtype, xp, device, repeats):

@@ -22,7 +22,6 @@ and the machine) to ``--output-dir``. ``--quick`` keeps 8 schools and 5 alphas
 (seconds, for the tests).
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_OUTPUT_DIR, machine_header  # noqa: E402
+from _harness import machine_header, make_parser, pyplot, write_lines  # noqa: E402
 
 from skmtl import (  # noqa: E402
     GraphRegularizedRegressor,
@@ -64,16 +63,6 @@ def school_data(quick):
         keep = tasks < N_SCHOOLS_QUICK
         X, y, tasks = X[keep], y[keep], tasks[keep]
     return StandardScaler().fit_transform(X), y, tasks, list(bunch.feature_names)
-
-
-def pyplot():
-    """matplotlib's pyplot on the Agg backend (no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def singular_values(coefs):
@@ -239,16 +228,13 @@ def write_report(output_dir, n_tasks, trace, joint, values, norms, summaries, wa
         "has its own colour range: the shared component makes every pair similar).",
         "",
     ]
-    (output_dir / "gallery.md").write_text("\n".join(lines), encoding="utf-8")
+    write_lines(output_dir / "gallery.md", lines)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{N_SCHOOLS_QUICK} schools and {N_ALPHAS_QUICK} alphas")
+    parser = make_parser(__doc__, f"{N_SCHOOLS_QUICK} schools and {N_ALPHAS_QUICK} alphas")
     parser.add_argument("--alphas", type=int, default=None,
                         help=f"points per path (default {N_ALPHAS}, {N_ALPHAS_QUICK} with --quick)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     args = parser.parse_args(argv)
     if args.alphas is None:
         args.alphas = N_ALPHAS_QUICK if args.quick else N_ALPHAS

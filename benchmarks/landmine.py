@@ -34,34 +34,35 @@ chosen at the largest training fraction) to ``--output-dir``. ``--quick`` runs 1
 repetition per fraction with tiny grids and 2 folds (for the tests).
 """
 
-import argparse
 import sys
 import time
-import warnings
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import sklearn
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import make_scorer, roc_auc_score
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
-    DEFAULT_OUTPUT_DIR,
-    PerTaskLogisticRegression,
+from _common import PerTaskLogisticRegression, plot_task_correlation  # noqa: E402
+from _harness import (  # noqa: E402
+    Model,
+    Split,
+    add_split_arguments,
+    format_grid,
     machine_header,
+    make_parser,
     markdown_table,
-    parse_choice,
-    plot_task_correlation,
+    mean_std,
+    pyplot,
+    require_at_least_one,
+    run_searches,
+    write_lines,
 )
 
 from skmtl import (  # noqa: E402
@@ -92,30 +93,6 @@ INDEPENDENT = "Independent logistic (LogisticRegression per field)"
 CV_ALPHAS = 12
 CV_ALPHAS_QUICK = 3
 RELATIONSHIP = "TaskRelationshipClassifier"
-
-
-@dataclass
-class Model:
-    """One row of the benchmark: an estimator, its grid (None for a ``*CV`` estimator,
-    which searches its own path), results per training fraction."""
-
-    name: str
-    estimator: object
-    grid: dict
-    routed: bool
-    scores: dict = field(default_factory=dict)
-    times: dict = field(default_factory=dict)
-    chosen: dict = field(default_factory=dict)
-    at_edge: dict = field(default_factory=dict)
-    n_convergence_warnings: int = 0
-    n_other_warnings: int = 0
-    n_fits: int = 0
-
-    @property
-    def n_candidates(self):
-        if self.grid is None:
-            return self.estimator.alphas
-        return int(np.prod([len(values) for values in self.grid.values()]))
 
 
 def build_models(quick):
@@ -226,85 +203,18 @@ def scorer_for(model):
     )
 
 
-def searcher(model, cv, n_jobs):
-    """The pipeline that chooses the regularization: GridSearchCV, or the *CV estimator."""
-    if model.grid is None:
-        estimator = clone(model.estimator).set_params(cv=cv, n_jobs=n_jobs)
-        return Pipeline([("scale", StandardScaler()), ("model", estimator)])
-    pipeline = Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
-    return GridSearchCV(
-        pipeline,
-        {f"model__{name}": values for name, values in model.grid.items()},
-        scoring=scorer_for(model),
-        cv=cv,
-        n_jobs=n_jobs,
-        refit=True,
-        error_score="raise",
-    )
-
-
-def chosen_parameters(model, search):
-    """The chosen value(s) as text, and whether one lies at an end of its grid."""
-    if model.grid is None:
-        chosen = search[-1]
-        at_edge = chosen.best_index_ in (0, len(chosen.alphas_) - 1)
-        parameter = "alpha_task" if "alpha_shared" in chosen.get_params() else "alpha"
-        return f"{parameter}={chosen.alpha_:.3g}", at_edge
-    best = {key.removeprefix("model__"): value for key, value in search.best_params_.items()}
-    searched = sorted(name for name, values in model.grid.items() if len(values) > 1)
-    at_edge = any(best[name] in (min(model.grid[name]), max(model.grid[name]))
-                  for name in searched)
-    return ", ".join(f"{name}={best[name]:g}" for name in searched), at_edge
-
-
-def run_model(model, fraction, split_data, cv, n_jobs):
-    """Choose the regularization on the training rows, refit, mean per-task test AUC."""
-    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
-    search = searcher(model, cv, n_jobs)
-    with warnings.catch_warnings(record=True) as caught:
-        # Record (and report below) every warning, ConvergenceWarnings included.
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        search.fit(X_train, y_train, tasks=tasks_train)
-        elapsed = time.perf_counter() - start
-        # The search's scorer on the test rows: the mean per-task test AUC.
-        fitted = search if model.grid is None else search.best_estimator_
-        test_auc = float(scorer_for(model)(fitted, X_test, y_test, tasks=tasks_test))
-    for warning in caught:
-        converge = issubclass(warning.category, ConvergenceWarning)
-        model.n_convergence_warnings += converge
-        model.n_other_warnings += not converge
-        # Every warning is shown, but a model's ConvergenceWarnings only once (then counted).
-        if not converge or model.n_convergence_warnings == 1:
-            tqdm.write(f"warning from {model.name}: {warning.category.__name__}: {warning.message}")
-    model.scores.setdefault(fraction, []).append(test_auc)
-    model.times.setdefault(fraction, []).append(elapsed)
-    model.n_fits += model.n_candidates * len(cv) + 1
-    chosen, at_edge = chosen_parameters(model, search)
-    model.chosen.setdefault(fraction, []).append(chosen)
-    model.at_edge.setdefault(fraction, []).append(at_edge)
-
-
-def format_grid(grid):
-    if grid is None:
-        return "its own path (`alphas`)"
-    return "; ".join(
-        f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}" for name, values in grid.items()
-    )
+def evaluate(model, fitted, X_test, y_test, tasks_test):
+    """The search's scorer on the test rows: the mean per-task test AUC."""
+    return {"auc": float(scorer_for(model)(fitted, X_test, y_test, tasks=tasks_test))}
 
 
 def repetitions(count):
     return f"{count} repetition" + ("s" if count != 1 else "")
 
 
-def mean_std(values):
-    values = np.asarray(values, dtype=float)
-    return values.mean(), values.std(ddof=1) if values.size > 1 else 0.0
-
-
 def fraction_table(models, fraction):
     """Rows of one training fraction, with the paired difference to the independent model."""
-    baseline = np.asarray(models[0].scores[fraction])
+    baseline = np.asarray(models[0].scores("auc", fraction))
     header = [
         "Model",
         "Mean per-task test AUC (mean ± std)",
@@ -316,7 +226,7 @@ def fraction_table(models, fraction):
     ]
     rows = []
     for model in models:
-        scores = np.asarray(model.scores[fraction])
+        scores = np.asarray(model.scores("auc", fraction))
         mean, std = mean_std(scores)
         if model.name == INDEPENDENT:
             delta = "(baseline)"
@@ -324,16 +234,16 @@ def fraction_table(models, fraction):
             diff_mean, diff_std = mean_std(scores - baseline)
             wins = int(np.sum(scores > baseline))
             delta = f"{diff_mean:+.4f} ± {diff_std:.4f} ({wins}/{scores.size})"
-        choice, count = Counter(model.chosen[fraction]).most_common(1)[0]
+        at_edge = [result.at_edge for result in model.of(fraction)]
         rows.append(
             [
                 model.name,
                 f"{mean:.4f} ± {std:.4f}",
                 delta,
-                f"{np.mean(model.times[fraction]):.2f}",
+                f"{np.mean(model.times(fraction)):.2f}",
                 str(model.n_candidates),
-                f"{choice} ({count}/{len(model.chosen[fraction])})",
-                f"{sum(model.at_edge[fraction])}/{len(model.at_edge[fraction])}",
+                model.most_chosen(fraction)[0],
+                f"{sum(at_edge)}/{len(at_edge)}",
             ]
         )
     return markdown_table(header, rows)
@@ -341,9 +251,9 @@ def fraction_table(models, fraction):
 
 def best_line(models, fraction):
     """The best model of a fraction against the independent baseline, in words."""
-    baseline = np.asarray(models[0].scores[fraction])
-    best = max(models, key=lambda model: np.mean(model.scores[fraction]))
-    scores = np.asarray(best.scores[fraction])
+    baseline = np.asarray(models[0].scores("auc", fraction))
+    best = max(models, key=lambda model: np.mean(model.scores("auc", fraction)))
+    scores = np.asarray(best.scores("auc", fraction))
     if best.name == INDEPENDENT:
         return f"- {fraction:.0%}: the independent baseline has the highest mean AUC."
     diff_mean, diff_std = mean_std(scores - baseline)
@@ -356,8 +266,6 @@ def best_line(models, fraction):
 
 
 def write_outputs(models, args, n_folds, wall_time):
-    output_dir = args.output_dir
-    output_dir.mkdir(parents=True, exist_ok=True)
     lines = machine_header("Landmine benchmark: mean per-task test ROC AUC", "landmine.py")
     lines += [
         f"For each training fraction, {repetitions(args.splits)} (split seeds {args.seed}.."
@@ -374,8 +282,8 @@ def write_outputs(models, args, n_folds, wall_time):
         "to independent logistic regression on the same splits, and the number of "
         "repetitions in which the model was higher. Fit time: the whole search "
         f"(all candidates and folds, and the refit), mean over repetitions, "
-        f"`n_jobs={args.n_jobs}`. Chosen at a grid end: repetitions in which a searched "
-        "parameter took the smallest or largest value of its grid. "
+        f"`--n-jobs {args.n_jobs}` search(es) side by side. Chosen at a grid end: "
+        "repetitions in which a searched parameter took the smallest or largest value of its grid. "
         f"Total wall time {wall_time:.0f} s.",
         "",
         "Best model against the independent baseline:",
@@ -390,7 +298,7 @@ def write_outputs(models, args, n_folds, wall_time):
         lines += [f"## {fraction:.0%} of every field's rows for training", "", *table, ""]
     lines += [
         "Warnings (all kinds recorded around every search and test scoring; with "
-        "`--n-jobs` above 1 the warnings of worker processes are not seen):",
+        "`--n-jobs` above 1 those of the worker processes too):",
         "",
     ]
     lines += [
@@ -401,8 +309,8 @@ def write_outputs(models, args, n_folds, wall_time):
     lines += ["", "Grids:", ""]
     lines += [f"- {model.name}: {format_grid(model.grid)}" for model in models]
     lines += [""]
-    (output_dir / "landmine.md").write_text("\n".join(lines), encoding="utf-8")
-    plot(models, output_dir / "landmine.png")
+    write_lines(args.output_dir / "landmine.md", lines)
+    plot(models, args.output_dir / "landmine.png")
     return tables
 
 
@@ -410,9 +318,7 @@ def relationship_figure(models, X, y, tasks, path):
     """Fit TaskRelationshipClassifier on all rows with the parameters most chosen at the
     largest training fraction and draw the task correlation it learns."""
     model = next(model for model in models if model.name == RELATIONSHIP)
-    parameters = {name: values[0] for name, values in model.grid.items()}
-    chosen = Counter(model.chosen[TRAIN_FRACTIONS[-1]]).most_common(1)[0][0]
-    parameters.update(parse_choice(chosen))
+    parameters = model.most_chosen(TRAIN_FRACTIONS[-1])[1]
     fitted = Pipeline([("scale", StandardScaler()),
                        ("model", clone(model.estimator).set_params(**parameters))])
     fitted.fit(X, y, tasks=tasks)
@@ -425,11 +331,7 @@ def relationship_figure(models, X, y, tasks, path):
 
 
 def plot(models, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8.5, 5))
     positions = np.arange(len(models))[::-1].astype(float)
     height = 0.38
@@ -437,7 +339,7 @@ def plot(models, path):
     for k, (fraction, color) in enumerate(
         zip(TRAIN_FRACTIONS, ("tab:orange", "tab:blue"), strict=True)
     ):
-        stats = [mean_std(model.scores[fraction]) for model in models]
+        stats = [mean_std(model.scores("auc", fraction)) for model in models]
         means = np.array([mean for mean, _ in stats])
         stds = np.array([std for _, std in stats])
         offset = (0.5 - k) * height
@@ -456,7 +358,7 @@ def plot(models, path):
     margin = 0.1 * max(high - low, 1e-3)
     ax.set_xlim(max(low - margin, 0.0), min(high + margin, 1.0))
     ax.set_xlabel("mean per-task test ROC AUC (mean ± std over repetitions; axis not from 0)")
-    n_reps = len(models[0].scores[TRAIN_FRACTIONS[0]])
+    n_reps = len(models[0].of(TRAIN_FRACTIONS[0]))
     ax.set_title(f"Landmine: 29 fields, {repetitions(n_reps)} per training fraction")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
@@ -465,47 +367,27 @@ def plot(models, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
-        "--splits",
-        type=int,
-        default=None,
-        help="repetitions per training fraction (default 10, 1 with --quick)",
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="1 repetition per fraction, 2 folds and tiny grids"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the first repetition")
-    parser.add_argument("--n-jobs", type=int, default=1, help="n_jobs of GridSearchCV")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
+    parser = make_parser(__doc__, "1 repetition per fraction, 2 folds and tiny grids")
+    add_split_arguments(parser, "repetitions per training fraction", 10, 1)
     args = parser.parse_args(argv)
     if args.splits is None:
         args.splits = 1 if args.quick else 10
-    if args.splits < 1:
-        parser.error("--splits must be at least 1")
+    require_at_least_one(parser, args, "splits", "n_jobs")
 
     n_folds = N_FOLDS_QUICK if args.quick else N_FOLDS
     start = time.perf_counter()
     X, y, tasks = load_landmine(return_X_y=True)
     models = build_models(args.quick)
-    total = len(TRAIN_FRACTIONS) * args.splits * len(models)
-    with (
-        sklearn.config_context(enable_metadata_routing=True),
-        tqdm(total=total, desc="landmine", unit="fit") as progress,
-    ):
-        for fraction in TRAIN_FRACTIONS:
-            for repetition in range(args.splits):
-                seed = args.seed + repetition
-                train, test = stratified_split_per_task(y, tasks, fraction, seed)
-                split_data = (X[train], X[test], y[train], y[test], tasks[train], tasks[test])
-                cv = task_class_folds(y[train], tasks[train], n_folds, seed)
-                for model in models:
-                    progress.set_postfix_str(
-                        f"{fraction:.0%} rep {repetition + 1}: {model.name.split(' (')[0]}"
-                    )
-                    run_model(model, fraction, split_data, cv, args.n_jobs)
-                    progress.update()
-        args.output_dir.mkdir(parents=True, exist_ok=True)
+    splits = []
+    for fraction in TRAIN_FRACTIONS:
+        for repetition in range(args.splits):
+            seed = args.seed + repetition
+            train, test = stratified_split_per_task(y, tasks, fraction, seed)
+            data = (X[train], X[test], y[train], y[test], tasks[train], tasks[test])
+            splits.append(Split(fraction, repetition, data,
+                                task_class_folds(y[train], tasks[train], n_folds, seed)))
+    with sklearn.config_context(enable_metadata_routing=True):
+        run_searches(models, splits, scorer_for, evaluate, n_jobs=args.n_jobs, desc="landmine")
         relationship_figure(models, X, y, tasks, args.output_dir / "landmine_task_correlation.png")
     wall_time = time.perf_counter() - start
     tables = write_outputs(models, args, n_folds, wall_time)

@@ -39,7 +39,6 @@ Writes ``scale.md`` to ``--output-dir``; ``--quick`` (2·10⁵ rows, 20 features
 replaces the full report.
 """
 
-import argparse
 import resource
 import sys
 import time
@@ -63,7 +62,14 @@ from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_OUTPUT_DIR, machine_header, markdown_table  # noqa: E402
+from _harness import (  # noqa: E402
+    Timing,
+    best_of,
+    machine_header,
+    make_parser,
+    markdown_table,
+    require_at_least_one,
+)
 
 from skmtl import (  # noqa: E402
     ClusteredRegressor,
@@ -252,12 +258,7 @@ def worker_blas(client):
 # ---------------------------------------------------------- measurements
 def best_time(operation, repeats):
     """Best wall time of ``repeats`` runs of ``operation()``, and its last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = operation()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+    return best_of(operation, Timing(repeats, min_time=0.0))[:2]
 
 
 def warm_up(X, y, tasks, size, cores):
@@ -511,10 +512,8 @@ def write_report(args, size, cluster_lines, generation, fits, reference, checks,
 
 # ---------------------------------------------------------------- main
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="2·10⁵ rows, 20 features, 50 tasks, chunks of 2·10⁴ "
-                             "(writes scale_quick.md)")
+    parser = make_parser(__doc__, "2·10⁵ rows, 20 features, 50 tasks, chunks of 2·10⁴ "
+                                  "(writes scale_quick.md)")
     parser.add_argument("--rows", type=int, default=None, help="rows (default 10⁸)")
     parser.add_argument("--features", type=int, default=None, help="features (default 50)")
     parser.add_argument("--tasks", type=int, default=None, help="tasks (default 1000)")
@@ -534,7 +533,6 @@ def parse_args(argv):
                         help="runs of the in-memory reference and of each grid search, "
                              "best kept (default 3, 1 with --quick)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     args = parser.parse_args(argv)
     defaults = (2 * 10**5, 20, 50, 2 * 10**4) if args.quick else (10**8, 50, 1000, 10**6)
     for name, default in zip(("rows", "features", "tasks", "chunk_rows"), defaults, strict=True):
@@ -545,10 +543,8 @@ def parse_args(argv):
     if "all" in args.estimators:
         args.estimators = list(ESTIMATORS)
     args.estimators = list(dict.fromkeys(args.estimators))
-    for name in ("rows", "features", "tasks", "chunk_rows", "workers", "threads_per_worker",
-                 "check_chunks", "repeats"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    require_at_least_one(parser, args, "rows", "features", "tasks", "chunk_rows", "workers",
+                         "threads_per_worker", "check_chunks", "repeats")
     return args
 
 

@@ -41,8 +41,6 @@ log-log panels, one line per family, the Gram pass dashed) to
 ``--output-dir``. ``--quick`` runs tiny curves in a few seconds (for the tests).
 """
 
-import argparse
-import os
 import sys
 import time
 import warnings
@@ -50,12 +48,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_OUTPUT_DIR, machine_header, markdown_table  # noqa: E402
+from _harness import (  # noqa: E402
+    OtherLoad,
+    Timing,
+    add_timing_arguments,
+    interleaved,
+    machine_header,
+    make_parser,
+    markdown_table,
+    note_warnings,
+    pyplot,
+    require_at_least_one,
+    resolve_min_time,
+    write_lines,
+)
 
 from skmtl import (  # noqa: E402
     GraphRegularizedRegressor,
@@ -119,33 +129,6 @@ def build_curves(quick):
     )
 
 
-@dataclass(frozen=True)
-class Timing:
-    """How often to run a timed operation: at least ``repeats`` times and until the
-    runs add up to ``min_time`` seconds (at most ``max_repeats``), but only once
-    when its first run took longer than ``single_above`` seconds. The best is kept.
-
-    A point during which other processes kept more than ``max_other_load`` cores
-    busy on average is measured again, up to ``retries`` more times."""
-
-    repeats: int = 3
-    min_time: float = 0.5
-    single_above: float = 10.0
-    max_repeats: int = 50
-    max_other_load: float = 0.15
-    retries: int = 2
-
-    def more(self, times):
-        """Whether an operation with run times ``times`` runs again."""
-        if not times:
-            return True
-        if times[0] > self.single_above:
-            return False
-        if len(times) < self.repeats:
-            return True
-        return sum(times) < self.min_time and len(times) < self.max_repeats
-
-
 def per_task_grams(X, tasks, n_tasks):
     """``X_t' X_t`` of every task (labels 0..T-1): the Gram pass, the floor of a fit.
 
@@ -173,77 +156,6 @@ def operations(X, y, tasks, n_tasks):
     return timed
 
 
-def time_interleaved(timed, timing, progress, where):
-    """Run the operations round after round while they want more runs.
-
-    Returns name -> list of run times, and name -> last result.
-    """
-    times = {name: [] for name in timed}
-    results = {}
-    while any(timing.more(times[name]) for name in timed):
-        for name, operation in timed.items():
-            if not timing.more(times[name]):
-                continue
-            progress.set_postfix_str(f"{where}: {name}")
-            start = time.perf_counter()
-            results[name] = operation()
-            times[name].append(time.perf_counter() - start)
-    return times, results
-
-
-def machine_busy_seconds():
-    """CPU seconds all processes have used (Linux ``/proc/stat``), or None elsewhere."""
-    try:
-        with open("/proc/stat", encoding="ascii") as fh:
-            fields = fh.readline().split()
-    except OSError:
-        return None
-    # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait.
-    ticks = [int(value) for value in fields[1:9]]
-    busy = sum(ticks) - ticks[3] - ticks[4]
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def own_cpu_seconds():
-    """CPU seconds this process has used (all its threads)."""
-    times = os.times()
-    return times.user + times.system
-
-
-class OtherLoad:
-    """Average number of cores other processes kept busy while the block ran.
-
-    ``None`` where the machine's CPU counters cannot be read. Other work on a
-    two-core machine slows the many small BLAS/LAPACK calls of a fit by far more
-    than its share, so every point records it.
-    """
-
-    def __enter__(self):
-        self.start = (time.perf_counter(), machine_busy_seconds(), own_cpu_seconds())
-        return self
-
-    def __exit__(self, *exc_info):
-        wall, busy, own = self.start
-        end_busy = machine_busy_seconds()
-        if busy is None or end_busy is None:
-            self.cores = None
-        else:
-            other = (end_busy - busy) - (own_cpu_seconds() - own)
-            self.cores = max(other, 0.0) / max(time.perf_counter() - wall, 1e-9)
-        return False
-
-
-def note_warnings(caught, where, notes):
-    """Print every distinct warning once; keep the ConvergenceWarnings for the report."""
-    for warning in caught:
-        text = f"{where}: {warning.category.__name__}: {warning.message}"
-        if text in notes:
-            continue
-        tqdm.write("warning from " + text)
-        if issubclass(warning.category, ConvergenceWarning):
-            notes.append(text)
-
-
 def measure_point(n_rows, n_tasks, n_features, timing, progress, notes):
     """Generate the data of one point and time the Gram passes and every family."""
     X, y, tasks, _ = make_multitask_regression(
@@ -257,10 +169,11 @@ def measure_point(n_rows, n_tasks, n_features, timing, progress, notes):
         warnings.simplefilter("always")
         while True:
             with OtherLoad() as load:
-                times, results = time_interleaved(timed, timing, progress, where)
+                times, results = interleaved(
+                    timed, timing, before=lambda name: progress.set_postfix_str(f"{where}: {name}"))
             loads.append(load.cores)
             best = {name: min(best[name], min(runs)) for name, runs in times.items()}
-            if not disturbed(load.cores, timing) or len(loads) > timing.retries:
+            if not timing.disturbed(load.cores) or len(loads) > timing.retries:
                 break
             tqdm.write(f"{where}: other processes kept {load.cores:.2f} cores busy; "
                        "measuring again")
@@ -270,11 +183,6 @@ def measure_point(n_rows, n_tasks, n_features, timing, progress, notes):
         "times": best,
         "iterations": {name: int(results[name].n_iter_) for name, _, _ in FAMILIES},
     }
-
-
-def disturbed(load, timing):
-    """Whether other processes were busy enough during a point to measure it again."""
-    return load is not None and load > timing.max_other_load
 
 
 def run_curves(curves, timing):
@@ -373,16 +281,12 @@ def write_report(curves, results, notes, args, timing, wall_time):
                   *curve_table(curve, results[curve.name]), ""]
     if notes:
         lines += ["Convergence warnings during the run:", "", *[f"- {n}" for n in notes], ""]
-    (args.output_dir / "scaling.md").write_text("\n".join(lines), encoding="utf-8")
+    write_lines(args.output_dir / "scaling.md", lines)
 
 
 def plot(curves, results, output_dir):
     """``scaling.png``: one log-log panel per curve, the Gram pass dashed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(curves), figsize=(15, 4.8))
     for ax, curve in zip(axes, curves, strict=True):
         points = results[curve.name]
@@ -415,13 +319,8 @@ def print_summary(curves, results):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="tiny curves (a few seconds)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="least number of timed runs of an operation (the best is kept)")
-    parser.add_argument("--min-time", type=float, default=None,
-                        help="seconds the runs of a short operation add up to at least "
-                             "(default 0.5, 0 with --quick)")
+    parser = make_parser(__doc__, "tiny curves (a few seconds)")
+    add_timing_arguments(parser, min_time=0.5)
     parser.add_argument("--single-above", type=float, default=10.0,
                         help="an operation whose first run takes longer runs once (default 10)")
     parser.add_argument("--max-other-load", type=float, default=0.15,
@@ -429,12 +328,9 @@ def parse_args(argv):
                              "again (default 0.15)")
     parser.add_argument("--retries", type=int, default=None,
                         help="most extra attempts of a disturbed point (default 2, 0 with --quick)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    if args.min_time is None:
-        args.min_time = 0.0 if args.quick else 0.5
+    require_at_least_one(parser, args, "repeats")
+    resolve_min_time(args, 0.5)
     if args.retries is None:
         args.retries = 0 if args.quick else 2
     return args
@@ -442,8 +338,9 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    timing = Timing(args.repeats, args.min_time, args.single_above,
-                    max_other_load=args.max_other_load, retries=args.retries)
+    timing = Timing(repeats=args.repeats, min_time=args.min_time, max_repeats=50,
+                    single_above=args.single_above, max_other_load=args.max_other_load,
+                    retries=args.retries)
     curves = build_curves(args.quick)
     start = time.perf_counter()
     results, notes = run_curves(curves, timing)

@@ -18,12 +18,18 @@ Protocol, for each of ``--splits`` random splits:
    mean over schools of each school's explained variance
    (``task_averaged(explained_variance_score)``).
 
-Models: independent ridge (one scikit-learn ``Ridge`` per school, one alpha
-chosen for all schools), pooled ridge (one ``Ridge`` on all rows, schools
-ignored), the skmtl regressors with their default solvers under
+Models: independent ridge (scikit-learn's ``Ridge`` solution on every school,
+one alpha chosen for all schools), pooled ridge (one ``Ridge`` on all rows,
+schools ignored), the skmtl regressors with their default solvers under
 ``GridSearchCV``, and the five ``*RegressorCV`` estimators.
 
-Writes ``school.md`` (table and machine), ``school.png`` (bar chart) and
+The default run takes 4 splits and searches ``ClusteredRegressor`` (the slowest
+family, alternating minimization) over 2 candidates at ``tol=1e-3``; ``--full``
+is the complete protocol: 10 splits, the clustered grid of 4 candidates at the
+default ``tol``. Every other grid is the same in both. The searches run side by
+side in ``--n-jobs`` worker processes (default 2), each with one BLAS thread.
+
+Writes ``school.md`` (table, protocol and machine), ``school.png`` (bar chart) and
 ``school_task_correlation.png`` (the task correlation that
 ``TaskRelationshipRegressor`` learns on all rows, with its most chosen
 parameters) to ``--output-dir``. ``--quick`` runs 2 splits with tiny grids (for the tests).
@@ -34,34 +40,34 @@ rows, minutes per split, so they write ``school_kernels.md`` and
 ``school_kernels.png`` instead.
 """
 
-import argparse
 import sys
 import time
-import warnings
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import sklearn
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.metrics import explained_variance_score, r2_score
-from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
-    DEFAULT_OUTPUT_DIR,
-    PerTaskRidge,
+from _common import PerTaskRidge, plot_task_correlation  # noqa: E402
+from _harness import (  # noqa: E402
+    Model,
+    Split,
+    add_split_arguments,
+    format_grid,
     machine_header,
+    make_parser,
     markdown_table,
-    parse_choice,
-    plot_task_correlation,
+    mean_std,
+    pyplot,
+    require_at_least_one,
+    run_searches,
+    write_lines,
 )
 
 from skmtl import (  # noqa: E402
@@ -90,39 +96,24 @@ from skmtl.model_selection import (  # noqa: E402
     train_test_split_per_task,
 )
 
-N_FOLDS = 3
-N_FOLDS_QUICK = 2
+#: Splits, folds and ``*CV`` path length of each mode.
+SPLITS = {"quick": 2, "default": 4, "full": 10}
+N_FOLDS = {"quick": 2, "default": 3, "full": 3}
+CV_ALPHAS = {"quick": 4, "default": 20, "full": 20}
 TEST_SIZE = 0.25
-#: Length of the path of the *CV estimators (and with --quick).
-CV_ALPHAS = 20
-CV_ALPHAS_QUICK = 4
-CLUSTERED_GRID = {"alpha": [30.0, 100.0], "l2": [0.1, 0.3], "n_clusters": [3]}
-CLUSTERED_GRID_QUICK = {"alpha": [10.0], "l2": [1.0], "n_clusters": [3]}
+#: The clustered model of each mode: its grid and its solver's ``tol``. Its searches
+#: dominate the run: most of its fits need hundreds of alternations at the default tol
+#: (1e-6), and the search chose alpha=100, l2=0.1 in every split of the full protocol.
+CLUSTERED = {
+    "quick": ({"alpha": [10.0], "l2": [1.0], "n_clusters": [3]}, 1e-6),
+    "default": ({"alpha": [30.0, 100.0], "l2": [0.1], "n_clusters": [3]}, 1e-3),
+    "full": ({"alpha": [30.0, 100.0], "l2": [0.1, 0.3], "n_clusters": [3]}, 1e-6),
+}
+#: Rough cost of a clustered search against the others (the heaviest start first).
+CLUSTERED_WEIGHT = 20.0
+DEFAULT_N_JOBS = 2
 RELATIONSHIP = "TaskRelationshipRegressor"
 per_task_explained_variance = task_averaged(explained_variance_score)
-
-
-@dataclass
-class Model:
-    """One row of the benchmark: an estimator, its grid (None for a ``*CV`` estimator,
-    which searches its own path), and whether it takes task labels."""
-
-    name: str
-    estimator: object
-    grid: dict
-    routed: bool
-    scores: list = field(default_factory=list)
-    task_scores: list = field(default_factory=list)
-    times: list = field(default_factory=list)
-    chosen: list = field(default_factory=list)
-    n_convergence_warnings: int = 0
-    n_fits: int = 0
-
-    @property
-    def n_candidates(self):
-        if self.grid is None:
-            return self.estimator.alphas
-        return int(np.prod([len(values) for values in self.grid.values()]))
 
 
 def build_kernel_models(quick):
@@ -138,18 +129,19 @@ def build_kernel_models(quick):
     return [
         Model("MultiTaskKernelRidge (RBF, gamma=0.03)",
               MultiTaskKernelRidge(kernel="rbf", gamma=0.03, task_similarity=0.9),
-              grids["ridge"], True),
+              grids["ridge"], True, weight=100.0),
         Model("MultiTaskSVR (linear, epsilon=1)",
               MultiTaskSVR(kernel="linear", epsilon=1.0, task_similarity=0.9),
-              grids["svr_linear"], True),
+              grids["svr_linear"], True, weight=100.0),
         Model("MultiTaskSVR (RBF, gamma=0.03, epsilon=1)",
               MultiTaskSVR(kernel="rbf", gamma=0.03, epsilon=1.0, task_similarity=0.9),
-              grids["svr_rbf"], True),
+              grids["svr_rbf"], True, weight=100.0),
     ]
 
 
-def build_models(quick):
-    """The models and their grids; ``quick``: two candidates per model."""
+def build_models(mode):
+    """The models and their grids; ``mode``: "quick" (two candidates per model),
+    "default" or "full" (they differ in the clustered model only)."""
     grids = {
         "independent": {"alpha": [1.0, 3.0, 10.0, 30.0, 100.0]},
         "pooled": {"alpha": [0.1, 1.0, 10.0, 100.0, 1000.0]},
@@ -161,10 +153,9 @@ def build_models(quick):
         "lasso": {"alpha": [0.3, 1.0, 3.0, 10.0]},
         "dirty": {"alpha_shared": [5.0, 10.0, 20.0], "alpha_task": [2.0, 4.0, 8.0]},
         "robust": {"alpha_lowrank": [5.0, 10.0, 20.0], "alpha_outlier": [3.0, 10.0]},
-        "clustered": CLUSTERED_GRID,
         "relationship": {"alpha": [0.01, 0.03, 0.1, 0.3], "l2": [0.1, 1.0]},
     }
-    if quick:
+    if mode == "quick":
         grids = {
             "independent": {"alpha": [10.0, 30.0]},
             "pooled": {"alpha": [1.0, 10.0]},
@@ -176,9 +167,9 @@ def build_models(quick):
             "lasso": {"alpha": [1.0, 3.0]},
             "dirty": {"alpha_shared": [10.0], "alpha_task": [1.0, 3.0]},
             "robust": {"alpha_lowrank": [10.0], "alpha_outlier": [3.0, 10.0]},
-            "clustered": CLUSTERED_GRID_QUICK,
             "relationship": {"alpha": [0.03, 0.1]},
         }
+    clustered_grid, clustered_tol = CLUSTERED[mode]
     return [
         Model("Independent ridge (Ridge per school)", PerTaskRidge(), grids["independent"], True),
         Model("Pooled ridge (one Ridge, schools ignored)", Ridge(), grids["pooled"], False),
@@ -191,138 +182,96 @@ def build_models(quick):
         Model("IndependentLassoRegressor", IndependentLassoRegressor(), grids["lasso"], True),
         Model("DirtyRegressor", DirtyRegressor(), grids["dirty"], True),
         Model("RobustLowRankRegressor", RobustLowRankRegressor(), grids["robust"], True),
-        Model("ClusteredRegressor", ClusteredRegressor(random_state=0), grids["clustered"],
-              True),
+        Model("ClusteredRegressor", ClusteredRegressor(random_state=0, tol=clustered_tol),
+              clustered_grid, True, weight=CLUSTERED_WEIGHT),
         Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),
     ] + [
-        Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS), None, True)
+        Model(cls.__name__, cls(alphas=CV_ALPHAS[mode]), None, True)
         for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,
                     GraphRegularizedRegressorCV, TraceNormRegressorCV, JointFeatureRegressorCV)
     ]
 
 
-def pooled_explained_variance(y_true, y_pred):
-    """``1 - SSE/SST`` over all rows, SST around the pooled mean (R² of the pooled rows)."""
-    return float(r2_score(y_true, y_pred))
+def scoring(model):
+    """The search's scorer: R², task-aware where the model takes the labels."""
+    return make_task_scorer("r2") if model.routed else "r2"
 
 
-def searcher(model, cv, n_jobs):
-    """The pipeline that chooses the regularization: GridSearchCV, or the *CV estimator."""
-    if model.grid is None:
-        estimator = clone(model.estimator).set_params(cv=cv, n_jobs=n_jobs)
-        return Pipeline([("scale", StandardScaler()), ("model", estimator)])
-    pipeline = Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
-    return GridSearchCV(
-        pipeline,
-        {f"model__{name}": values for name, values in model.grid.items()},
-        scoring=make_task_scorer("r2") if model.routed else "r2",
-        cv=cv,
-        n_jobs=n_jobs,
-        refit=True,
+def evaluate(model, fitted, X_test, y_test, tasks_test):
+    """Pooled explained variance (``1 - SSE/SST`` over all test rows, SST around the pooled
+    mean: the R² of the pooled rows) and the mean over schools of each one's."""
+    prediction = fitted.predict(X_test, **({"tasks": tasks_test} if model.routed else {}))
+    return {
+        "pooled": float(r2_score(y_test, prediction)),
+        "schools": float(per_task_explained_variance(y_test, prediction, tasks=tasks_test)),
+    }
+
+
+def make_splits(X, y, tasks, n_splits, seed, n_folds):
+    """Split ``k`` (seed ``seed + k``): 75/25 within every school, and ``WithinTaskKFold``
+    folds of its training rows."""
+    splits = []
+    for index in range(n_splits):
+        data = train_test_split_per_task(X, y, tasks=tasks, test_size=TEST_SIZE,
+                                         random_state=seed + index)
+        folds = WithinTaskKFold(n_folds, shuffle=True, random_state=seed + index)
+        splits.append(Split(None, index, data, list(folds.split(data[0], tasks=data[4]))))
+    return splits
+
+
+def protocol_text(args, wall_time):
+    mode = args.mode
+    return (
+        f"{args.splits} random splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
+        f"{int((1 - TEST_SIZE) * 100)}/{int(TEST_SIZE * 100)} within every school"
+        + {"quick": " (`--quick`: tiny grids, 2 folds)",
+           "default": " (the default run; `--full`: 10 splits and the full clustered grid "
+                      "at the default `tol`)",
+           "full": " (`--full`, the complete protocol)"}[mode]
+        + ". Regularization chosen on the training rows only, by `GridSearchCV` "
+        f"({N_FOLDS[mode]} `WithinTaskKFold` folds: every school in every fold; task-aware "
+        "R² scorer, metadata routing) or, for the `*CV` rows, by the estimator's own "
+        "cross-validation on the same folds along a warm-started path of "
+        f"{CV_ALPHAS[mode]} alphas from the top of the path; "
+        "refit on all training rows; features standardized in the pipeline. "
+        "Every model with its default solver settings, except `ClusteredRegressor` at "
+        f"`tol={CLUSTERED[mode][1]:g}`. "
+        "Pooled explained variance = 1 − SSE/SST over all test rows (SST around the "
+        "pooled test mean); mean over schools = the mean of each school's explained "
+        "variance on its test rows. Fit time: the whole search (all candidates and "
+        "folds, and the refit) with one BLAS thread, mean over "
+        f"splits; {args.n_jobs} search(es) ran side by side (`--n-jobs {args.n_jobs}`). "
+        f"Total wall time {wall_time:.0f} s."
     )
 
 
-def chosen_parameters(search):
-    if isinstance(search, Pipeline):
-        chosen = search[-1]
-        parameter = "alpha_task" if "alpha_shared" in chosen.get_params() else "alpha"
-        return f"{parameter}={chosen.alpha_:.3g}"
-    return ", ".join(f"{key.removeprefix('model__')}={value:g}"
-                     for key, value in sorted(search.best_params_.items()))
-
-
-def run_model(model, split_data, cv, n_jobs):
-    """Choose the regularization on the training rows, refit, score on the test rows."""
-    X_train, X_test, y_train, y_test, tasks_train, tasks_test = split_data
-    search = searcher(model, cv, n_jobs)
-    fit_params = {"tasks": tasks_train} if model.routed else {}
-    predict_params = {"tasks": tasks_test} if model.routed else {}
-    with warnings.catch_warnings(record=True) as caught:
-        # Record (and report below) every warning, ConvergenceWarnings included.
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        search.fit(X_train, y_train, **fit_params)
-        elapsed = time.perf_counter() - start
-        fitted = search if isinstance(search, Pipeline) else search.best_estimator_
-        prediction = fitted.predict(X_test, **predict_params)
-    for warning in caught:
-        converge = issubclass(warning.category, ConvergenceWarning)
-        model.n_convergence_warnings += converge
-        # Every warning is shown, but a model's ConvergenceWarnings only once (then counted).
-        if not converge or model.n_convergence_warnings == 1:
-            tqdm.write(f"warning from {model.name}: {warning.category.__name__}: {warning.message}")
-    model.scores.append(pooled_explained_variance(y_test, prediction))
-    model.task_scores.append(per_task_explained_variance(y_test, prediction, tasks=tasks_test))
-    model.times.append(elapsed)
-    model.n_fits += model.n_candidates * len(cv) + 1
-    model.chosen.append(chosen_parameters(search))
-
-
-def format_grid(grid):
-    if grid is None:
-        return "its own path (`alphas`)"
-    return "; ".join(f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}"
-                     for name, values in grid.items())
-
-
-def mean_and_std(values):
-    values = np.asarray(values)
-    return f"{values.mean():.4f} ± {values.std(ddof=1) if values.size > 1 else 0.0:.4f}"
-
-
-def write_outputs(models, args, n_folds, wall_time):
-    output_dir = args.output_dir
-    output_dir.mkdir(parents=True, exist_ok=True)
+def write_outputs(models, args, wall_time):
     header = ["Model", "Explained variance, pooled (mean ± std)",
               "Explained variance, mean over schools (mean ± std)",
               "Fit time incl. search [s]", "Candidates", "Most chosen", "ConvergenceWarnings"]
     rows = []
     for model in models:
-        choice, count = Counter(model.chosen).most_common(1)[0]
         rows.append([
             model.name,
-            mean_and_std(model.scores),
-            mean_and_std(model.task_scores),
-            f"{np.mean(model.times):.2f}",
+            "{:.4f} ± {:.4f}".format(*mean_std(model.scores("pooled"))),
+            "{:.4f} ± {:.4f}".format(*mean_std(model.scores("schools"))),
+            f"{np.mean(model.times()):.2f}",
             str(model.n_candidates),
-            f"{choice} ({count}/{len(model.chosen)})",
+            model.most_chosen()[0],
             f"{model.n_convergence_warnings} in {model.n_fits} fits",
         ])
     table = markdown_table(header, rows)
-
     lines = machine_header("School benchmark: held-out explained variance", "school.py")
-    lines += [
-        f"{args.splits} random splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
-        f"{int((1 - TEST_SIZE) * 100)}/{int(TEST_SIZE * 100)} within every school. "
-        "Regularization chosen on the training rows only, by `GridSearchCV` "
-        f"({n_folds} `WithinTaskKFold` folds: every school in every fold; task-aware R² "
-        "scorer, metadata routing) or, for the `*CV` rows, by the estimator's own "
-        "cross-validation on the same folds along a warm-started path of "
-        f"{CV_ALPHAS_QUICK if args.quick else CV_ALPHAS} alphas from the top of the path; "
-        "refit on all training rows; features standardized in the pipeline. "
-        "Pooled explained variance = 1 − SSE/SST over all test rows (SST around the "
-        "pooled test mean); mean over schools = the mean of each school's explained "
-        "variance on its test rows. Fit time: the whole search (all candidates and "
-        "folds, and the refit), mean over "
-        f"splits, `n_jobs={args.n_jobs}`. Total wall time {wall_time:.0f} s.",
-        "",
-        *table,
-        "",
-        "Grids:",
-        "",
-    ]
+    lines += [protocol_text(args, wall_time), "", *table, "", "Grids:", ""]
     lines += [f"- {model.name}: {format_grid(model.grid)}" for model in models]
     lines += [""]
     stem = "school_kernels" if args.kernels else "school"
-    (output_dir / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
+    write_lines(args.output_dir / f"{stem}.md", lines)
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    means = [np.mean(model.scores) for model in models]
-    stds = [np.std(model.scores, ddof=1) if len(model.scores) > 1 else 0.0 for model in models]
+    plt = pyplot()
+    stats = [mean_std(model.scores("pooled")) for model in models]
+    means = [mean for mean, _ in stats]
+    stds = [std for _, std in stats]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     positions = np.arange(len(models))[::-1]
     ax.barh(positions, means, xerr=stds, color="tab:blue", alpha=0.8, capsize=4)
@@ -332,9 +281,9 @@ def write_outputs(models, args, n_folds, wall_time):
     margin = 0.1 * max(high - low, 1e-3)
     ax.set_xlim(max(low - margin, 0.0), high + margin)
     ax.set_xlabel("held-out explained variance (mean ± std over splits; axis not from 0)")
-    ax.set_title(f"School: {len(models[0].scores)} splits, 75/25 within each school")
+    ax.set_title(f"School: {args.splits} splits, 75/25 within each school")
     fig.tight_layout()
-    fig.savefig(output_dir / f"{stem}.png", dpi=120)
+    fig.savefig(args.output_dir / f"{stem}.png", dpi=120)
     plt.close(fig)
     return table
 
@@ -343,57 +292,47 @@ def relationship_figure(models, X, y, tasks, path):
     """Fit TaskRelationshipRegressor on all rows with its most chosen parameters and draw
     the task correlation it learns."""
     model = next(model for model in models if model.name == RELATIONSHIP)
-    parameters = parse_choice(Counter(model.chosen).most_common(1)[0][0])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    parameters = model.most_chosen()[1]
     fitted = Pipeline([("scale", StandardScaler()),
                        ("model", clone(model.estimator).set_params(**parameters))])
     fitted.fit(X, y, tasks=tasks)
-    correlation = fitted[-1].task_correlation_
     described = ", ".join(f"{name}={value:g}" for name, value in parameters.items())
     plot_task_correlation(
-        correlation, path,
+        fitted[-1].task_correlation_, path,
         f"School: task correlation learned by\n{RELATIONSHIP} ({described}), all rows",
     )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--splits", type=int, default=None,
-                        help="number of random splits (default 10, 2 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="2 splits and tiny grids")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the first split")
-    parser.add_argument("--n-jobs", type=int, default=1, help="n_jobs of GridSearchCV")
+    parser = make_parser(__doc__, "2 splits, 2 folds and tiny grids")
+    parser.add_argument("--full", action="store_true",
+                        help="the complete protocol: 10 splits, the full clustered grid at "
+                             "the default tol (about seven and a half minutes on two cores)")
+    add_split_arguments(parser, "number of random splits",
+                        f"{SPLITS['default']}, {SPLITS['full']} with --full", SPLITS["quick"])
+    parser.set_defaults(n_jobs=DEFAULT_N_JOBS)
     parser.add_argument("--kernels", action="store_true",
                         help="add the multi-task kernel models (slow; writes school_kernels.*)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     args = parser.parse_args(argv)
+    if args.quick and args.full:
+        parser.error("--quick and --full exclude each other")
+    args.mode = "quick" if args.quick else "full" if args.full else "default"
     if args.splits is None:
-        args.splits = 2 if args.quick else 10
-    if args.splits < 1:
-        parser.error("--splits must be at least 1")
+        args.splits = SPLITS[args.mode]
+    require_at_least_one(parser, args, "splits", "n_jobs")
 
-    n_folds = N_FOLDS_QUICK if args.quick else N_FOLDS
     sklearn.set_config(enable_metadata_routing=True)
     start = time.perf_counter()
     X, y, tasks = load_school(return_X_y=True)
-    models = build_models(args.quick)
+    models = build_models(args.mode)
     if args.kernels:
         models += build_kernel_models(args.quick)
-    with tqdm(total=args.splits * len(models), desc="school", unit="fit") as progress:
-        for split in range(args.splits):
-            seed = args.seed + split
-            split_data = train_test_split_per_task(
-                X, y, tasks=tasks, test_size=TEST_SIZE, random_state=seed
-            )
-            folds = WithinTaskKFold(n_folds, shuffle=True, random_state=seed)
-            cv = list(folds.split(split_data[0], tasks=split_data[4]))
-            for model in models:
-                progress.set_postfix_str(f"split {split + 1}: {model.name.split(' (')[0]}")
-                run_model(model, split_data, cv, args.n_jobs)
-                progress.update()
+    splits = make_splits(X, y, tasks, args.splits, args.seed, N_FOLDS[args.mode])
+    run_searches(models, splits, scoring, evaluate, n_jobs=args.n_jobs, blas_threads=1,
+                 desc="school")
     relationship_figure(models, X, y, tasks, args.output_dir / "school_task_correlation.png")
     wall_time = time.perf_counter() - start
-    table = write_outputs(models, args, n_folds, wall_time)
+    table = write_outputs(models, args, wall_time)
     print("\n".join(table))
     print(f"Total wall time: {wall_time:.1f} s; written to {args.output_dir}")
 

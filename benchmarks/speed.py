@@ -56,7 +56,6 @@ to ``--output-dir``; ``--sections`` runs some of the parts and writes
 the tests).
 """
 
-import argparse
 import os
 import sys
 import time
@@ -68,17 +67,30 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone, is_regressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_OUTPUT_DIR, machine_header, markdown_table  # noqa: E402
 from _devices import HEADER as DEVICE_HEADER  # noqa: E402
 from _devices import N_ROWS as DEVICE_ROWS  # noqa: E402
 from _devices import device_description, device_rows  # noqa: E402
+from _harness import (  # noqa: E402
+    Timing,
+    add_timing_arguments,
+    best_of,
+    interleaved_best,
+    machine_header,
+    make_parser,
+    markdown_table,
+    note_warnings,
+    require_at_least_one,
+    resolve_min_time,
+    time_once,
+    timed_fit,
+    write_lines,
+)
 
 from skmtl import (  # noqa: E402
     ClusteredClassifier,
@@ -164,55 +176,6 @@ SECTIONS = ("a", "b", "c", "d", "e", "f", "g")
 PEERS = ("celer", "skglm", "adelie")
 #: Largest (nT)² of the Cholesky route in part (e), in float64 entries (about 1 GB).
 DIRECT_LIMIT = 1.3e8
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How often to repeat a timed operation: at least ``repeats`` times, and until
-    the repeats add up to ``min_time`` seconds (at most ``max_repeats``); the best
-    time is kept. Short operations on a shared machine need the extra repeats."""
-
-    repeats: int = 3
-    min_time: float = 1.0
-    max_repeats: int = 100
-
-    def more(self, done, spent):
-        if done < self.repeats:
-            return True
-        return spent < self.min_time and done < self.max_repeats
-
-
-def time_once(function):
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
-
-
-def best_of(operation, timing):
-    """Best wall time of repeated runs of ``operation``; returns (time, last result, repeats)."""
-    best, spent, done, result = np.inf, 0.0, 0, None
-    while timing.more(done, spent):
-        elapsed, result = time_once(operation)
-        best, spent, done = min(best, elapsed), spent + elapsed, done + 1
-    return best, result, done
-
-
-def timed_fit(estimator, X, y, timing, **fit_params):
-    """Best wall time of fits of fresh clones; returns (time, last fitted, repeats)."""
-    return best_of(lambda: clone(estimator).fit(X, y, **fit_params), timing)
-
-
-def note_warnings(caught, where, notes):
-    """Print every distinct warning once; keep the ConvergenceWarnings for the report."""
-    seen = set()
-    for warning in caught:
-        text = f"{where}: {warning.category.__name__}: {warning.message}"
-        if text in seen:
-            continue
-        seen.add(text)
-        tqdm.write("warning from " + text)
-        if issubclass(warning.category, ConvergenceWarning) and text not in notes:
-            notes.append(text)
 
 
 # --------------------------------------------------------------------------- #
@@ -474,25 +437,6 @@ def adelie_solver(alpha, n_tasks):
                   make)
 
 
-def interleaved_best(operations, timing):
-    """Best time of each operation, their runs interleaved (round after round, each round
-    running the operations that still need runs), so that a change of the machine's load
-    does not bias their ratios. Returns (best, last result, runs) dictionaries."""
-    best = dict.fromkeys(operations, np.inf)
-    spent = dict.fromkeys(operations, 0.0)
-    done = dict.fromkeys(operations, 0)
-    results = {}
-    while True:
-        pending = [name for name in operations if timing.more(done[name], spent[name])]
-        if not pending:
-            return best, results, done
-        for name in pending:
-            elapsed, results[name] = time_once(operations[name])
-            best[name] = min(best[name], elapsed)
-            spent[name] += elapsed
-            done[name] += 1
-
-
 def loosest_tol(make, X, Y, alpha, goal, where, notes):
     """The loosest tol of TOL_LADDER whose solution's objective is at most ``goal`` (up to
     ROUNDING relative), by untimed trial fits; (tol, reached, objective of that fit)."""
@@ -711,13 +655,8 @@ def long_path_against_cold_fit(data, quick, timing, progress):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="few schools, tiny designs")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="least number of timed runs (the best is kept)")
-    parser.add_argument("--min-time", type=float, default=None,
-                        help="seconds the timed runs of an operation add up to at least "
-                             "(default 1, 0 with --quick)")
+    parser = make_parser(__doc__, "few schools, tiny designs")
+    add_timing_arguments(parser, min_time=1.0)
     parser.add_argument("--families", nargs="+", default=list(ALL_FAMILIES),
                         choices=ALL_FAMILIES,
                         help="families of parts (a), (d) and (g) (default: all)")
@@ -727,12 +666,9 @@ def main(argv=None):
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                         help="cpu: parts (a)-(g); cuda: GPU (CuPy) against CPU, "
                              "written to speed_gpu.md")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    if args.min_time is None:
-        args.min_time = 0.0 if args.quick else 1.0
+    require_at_least_one(parser, args, "repeats")
+    resolve_min_time(args, 1.0)
     if args.device == "cuda":
         if os.environ.get("SCIPY_ARRAY_API") != "1":
             parser.error("--device cuda needs SCIPY_ARRAY_API=1 in the environment")
@@ -826,8 +762,7 @@ def main(argv=None):
         lines += [f"- {note}" for note in notes]
         lines += [""]
     name = "speed_partial.md" if partial_run else "speed.md"
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / name).write_text("\n".join(lines), encoding="utf-8")
+    write_lines(args.output_dir / name, lines)
     print("\n".join(printed))
     print(f"Total wall time: {wall_time:.1f} s; {name} written to {args.output_dir}")
 

@@ -177,6 +177,31 @@ def test_device_rows_on_array_api_strict():
         assert relative_difference < (1e-3 if row[1] == "float32" else 1e-6), row
 
 
+def test_per_task_ridge_is_ridge_on_every_task():
+    """The batched baseline of school.py finds scikit-learn's Ridge solution of every task."""
+    np = pytest.importorskip("numpy")
+    from sklearn.linear_model import Ridge
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from _common import PerTaskRidge
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    rng = np.random.default_rng(0)
+    # Unequal task sizes, one task with fewer rows than features.
+    tasks = np.repeat(np.array([3, 7, 11]), [40, 25, 4])
+    X = rng.standard_normal((tasks.size, 6))
+    y = X @ rng.standard_normal(6) + rng.standard_normal(tasks.size) + tasks
+    model = PerTaskRidge(alpha=2.0).fit(X, y, tasks=tasks)
+    prediction = model.predict(X, tasks=tasks)
+    for row, label in enumerate(model.tasks_):
+        rows = tasks == label
+        reference = Ridge(alpha=2.0).fit(X[rows], y[rows])
+        np.testing.assert_allclose(model.coef_[row], reference.coef_, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(model.intercept_[row], reference.intercept_, rtol=1e-10)
+        np.testing.assert_allclose(prediction[rows], reference.predict(X[rows]), rtol=1e-10)
+
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 SCALING_FAMILIES = [
