@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 import sklearn
 from _data import shared_data, sorted_index
-from _families import FAMILIES, components
+from _families import FAMILIES, components, estimator_classes
 from _namespaces import array_namespaces
 from _reference_helpers import explicit_task_weights, task_scale
 from sklearn.exceptions import ConvergenceWarning
+
+import skmtl
 
 RTOL = 1e-6
 
@@ -47,6 +49,12 @@ def _objective(model, X, y, tasks, kind, **kwargs):
         model._family, X, _reference_labels(y, kind), index, index.max() + 1, model.coef_,
         model.intercept_, model._reference_params(), components=components(model),
         loss="squared" if kind == "regressor" else "logistic", **kwargs)
+
+
+def test_registry_covers_every_public_estimator():
+    """A new estimator gets the common checks (and scikit-learn's) through an entry."""
+    names = [cls.__name__ for cls in estimator_classes()]
+    assert sorted(names) == sorted(skmtl.__all__)
 
 
 # ------------------------------------------------------------- the cvxpy optimum
