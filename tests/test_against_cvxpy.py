@@ -18,7 +18,12 @@ pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
 from _data import chain_graph, expand_shared_design  # noqa: E402
-from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+from _reference_helpers import (  # noqa: E402
+    assert_objective_close,
+    explicit_task_weights,
+    sample_weights,
+    task_scale,
+)
 
 import skmtl.linear_model._base as base_module  # noqa: E402
 from skmtl import (  # noqa: E402
@@ -38,7 +43,6 @@ from skmtl.solvers.reference_cvxpy import (  # noqa: E402
 #: The families of the first estimators (the newer ones have their own test modules).
 CORE_FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
 
-RTOL = 1e-6
 QUADRATIC_FAMILIES = ("shared_parameter", "mean", "graph")
 NORM_FAMILIES = ("trace", "joint_feature")
 
@@ -109,14 +113,6 @@ def fitted_objective(est, family, params, X, y, task_index, n_tasks, sample_weig
         sample_weight=sample_weight,
         task_scale=tau,
         shared_coef=shared,
-    )
-
-
-def assert_objective_close(value, reference, what=""):
-    gap = (value - reference) / max(abs(reference), 1e-300)
-    assert abs(gap) <= RTOL, (
-        f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
-        f"(relative difference {gap:.3e})"
     )
 
 

@@ -29,7 +29,12 @@ from _data import (  # noqa: E402
     logistic_data,
     logistic_shared_data,
 )
-from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+from _reference_helpers import (  # noqa: E402
+    assert_objective_close,
+    explicit_task_weights,
+    sample_weights,
+    task_scale,
+)
 
 from skmtl import (  # noqa: E402
     GraphRegularizedClassifier,
@@ -112,14 +117,6 @@ def fitted_objective(est, family, params, X, signs, task_index, n_tasks, sample_
     return objective_value(
         family, X, signs, task_index, n_tasks, est.coef_, est.intercept_, params,
         sample_weight=sample_weight, task_scale=tau, shared_coef=shared, loss="logistic",
-    )
-
-
-def assert_objective_close(value, reference, what=""):
-    gap = (value - reference) / max(abs(reference), 1e-300)
-    assert abs(gap) <= RTOL, (
-        f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
-        f"(relative difference {gap:.3e})"
     )
 
 
