@@ -371,6 +371,13 @@ def shared_design_data(seed=3, n=30, d=4, n_tasks=3):
     return logistic_shared_data(seed, n, d, n_tasks, common=0.6, spread=0.5, bias=0.5)
 
 
+def test_shared_design_fixture_is_not_separable():
+    X, Y = shared_design_data()
+    for t in range(Y.shape[1]):
+        assert not linearly_separable(X, Y[:, t])
+
+
+@functools.cache
 def shared_design_reference(family):
     (a, b), tw, weighted, fit_intercept = SHARED_DESIGN_CASES[family]
     X, Y = shared_design_data()
