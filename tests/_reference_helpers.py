@@ -20,3 +20,12 @@ def task_scale(task_weights, task_index, n_tasks, sample_weight):
         totals = np.bincount(task_index, weights=s, minlength=n_tasks)
         return totals / totals.sum()
     return np.asarray(task_weights, dtype=np.float64)
+
+
+def assert_objective_close(value, reference, what="", rtol=1e-6):
+    """The fitted objective is the cvxpy optimum to ``rtol``, relative."""
+    gap = (value - reference) / max(abs(reference), 1e-300)
+    assert abs(gap) <= rtol, (
+        f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
+        f"(relative difference {gap:.3e})"
+    )

@@ -17,7 +17,13 @@ import pytest
 pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
-from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+from _data import chain_graph, expand_shared_design  # noqa: E402
+from _reference_helpers import (  # noqa: E402
+    assert_objective_close,
+    explicit_task_weights,
+    sample_weights,
+    task_scale,
+)
 
 import skmtl.linear_model._base as base_module  # noqa: E402
 from skmtl import (  # noqa: E402
@@ -37,7 +43,6 @@ from skmtl.solvers.reference_cvxpy import (  # noqa: E402
 #: The families of the first estimators (the newer ones have their own test modules).
 CORE_FAMILIES = ("shared_parameter", "mean", "graph", "trace", "joint_feature")
 
-RTOL = 1e-6
 QUADRATIC_FAMILIES = ("shared_parameter", "mean", "graph")
 NORM_FAMILIES = ("trace", "joint_feature")
 
@@ -109,21 +114,6 @@ def fitted_objective(est, family, params, X, y, task_index, n_tasks, sample_weig
         task_scale=tau,
         shared_coef=shared,
     )
-
-
-def assert_objective_close(value, reference, what=""):
-    gap = (value - reference) / max(abs(reference), 1e-300)
-    assert abs(gap) <= RTOL, (
-        f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
-        f"(relative difference {gap:.3e})"
-    )
-
-
-def chain_graph(n_tasks):
-    A = np.zeros((n_tasks, n_tasks))
-    idx = np.arange(n_tasks - 1)
-    A[idx, idx + 1] = A[idx + 1, idx] = np.linspace(0.5, 2.0, n_tasks - 1)
-    return A
 
 
 def random_sparse_graph(n_tasks, seed=0, density=0.4):
@@ -342,14 +332,6 @@ def shared_design_data(seed=3, n=15, d=5, n_tasks=3):
     )
     assert tasks is None and Y.shape == (n, n_tasks)
     return X, Y
-
-
-def expand_shared_design(X, Y, sample_weight):
-    """Routed form of a shared design: X stacked once per task."""
-    n, n_tasks = Y.shape
-    task_index = np.repeat(np.arange(n_tasks), n)
-    s = None if sample_weight is None else np.tile(sample_weight, n_tasks)
-    return np.tile(X, (n_tasks, 1)), Y.T.reshape(-1), task_index, s
 
 
 @pytest.mark.parametrize("solver", ["auto", "cvxpy"])

@@ -10,6 +10,8 @@ import os
 import numpy as np
 import pytest
 import sklearn
+from _data import routed_data, shared_data
+from _families import FAMILIES
 from _namespaces import array_namespaces
 
 from skmtl import (
@@ -73,35 +75,8 @@ def estimators():
     ]
 
 
-FITTED_ARRAYS = {
-    SharedParameterRegressor: ["shared_coef_"],
-    MeanRegularizedRegressor: ["mean_coef_"],
-    GraphRegularizedRegressor: [],
-    TraceNormRegressor: [],
-    JointFeatureRegressor: ["support_"],
-    IndependentLassoRegressor: ["support_"],
-    DirtyRegressor: ["joint_coef_", "task_coef_", "support_"],
-    RobustLowRankRegressor: ["lowrank_coef_", "outlier_coef_"],
-    TaskRelationshipRegressor: ["task_covariance_", "task_correlation_"],
-    ClusteredRegressor: ["task_similarity_", "cluster_labels_"],
-}
-
-
-def routed_data(seed=0, sizes=(20, 35, 27), d=4):
-    rng = np.random.default_rng(seed)
-    tasks = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
-    X = rng.standard_normal((tasks.size, d)) + rng.normal(0, 1, d)
-    W = rng.standard_normal((len(sizes), d))
-    y = np.einsum("ij,ij->i", X, W[tasks]) + tasks + 0.3 * rng.standard_normal(tasks.size)
-    weights = rng.uniform(0.5, 2.0, tasks.size)
-    return X, y, tasks, weights
-
-
-def shared_data(seed=0, n=50, d=4, T=3):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)) + rng.normal(0, 1, d)
-    Y = X @ rng.standard_normal((d, T)) + np.arange(T) + 0.3 * rng.standard_normal((n, T))
-    return X, Y
+#: The fitted arrays of each regressor besides coef_ and intercept_, from the registry.
+FITTED_ARRAYS = {family.regressor: list(family.fitted) for family in FAMILIES}
 
 
 def devices():

@@ -22,6 +22,8 @@ intercepts are compared to 1e-5 (the observed differences are below 1e-6).
 
 import numpy as np
 import pytest
+from _data import logistic_data, logistic_shared_data
+from _reference_helpers import task_scale
 from sklearn.linear_model import LogisticRegression
 
 from skmtl import (
@@ -46,41 +48,16 @@ ALPHA_FAMILIES = {
 ALL_CLASSES = [SharedParameterClassifier, *ALPHA_FAMILIES.values()]
 
 
-# --------------------------------------------------------------------- data
 def routed_data(seed=0, sizes=SIZES, d=4, weights=True):
     """Unequal tasks, interleaved rows, overlapping classes, offset and scaled features."""
-    rng = np.random.default_rng(seed)
-    T = len(sizes)
-    task_index = rng.permutation(np.repeat(np.arange(T), sizes))
-    n = task_index.size
-    Z = rng.standard_normal((n, d))
-    W = rng.standard_normal(d) * 0.7 + 0.5 * rng.standard_normal((T, d))
-    b = rng.normal(0.0, 0.7, T)
-    p = 1.0 / (1.0 + np.exp(-(np.einsum("ij,ij->i", Z, W[task_index]) + b[task_index])))
-    y = (rng.random(n) < p).astype(np.int64)
-    X = Z * rng.uniform(0.5, 2.0, d) + rng.normal(0.0, 1.0, d)
-    s = rng.uniform(0.2, 3.0, n) if weights else None
-    return X, y, task_index, s
+    return logistic_data(seed, sizes, d, weights=weights)
 
 
 def shared_data(seed=0, n=50, d=4, T=3):
-    rng = np.random.default_rng(seed)
-    Z = rng.standard_normal((n, d))
-    W = rng.standard_normal(d) * 0.7 + 0.5 * rng.standard_normal((T, d))
-    p = 1.0 / (1.0 + np.exp(-(Z @ W.T + rng.normal(0.0, 0.7, T))))
-    Y = (rng.random((n, T)) < p).astype(np.int64)
-    X = Z * rng.uniform(0.5, 2.0, d) + rng.normal(0.0, 1.0, d)
-    return X, Y
+    return logistic_shared_data(seed, n, d, T)
 
 
-def task_scale(task_weights, task_index, T, s):
-    s = np.ones(task_index.size) if s is None else s
-    totals = np.bincount(task_index, weights=s, minlength=T)
-    if isinstance(task_weights, str):
-        return np.ones(T) if task_weights == "uniform" else totals / totals.sum()
-    return np.asarray(task_weights, dtype=np.float64)
-
-
+# --------------------------------------------------------------------- data
 # ---------------------------------------------------- scikit-learn references
 def ridge_logistic(X, y, C, s=None, fit_intercept=True):
     model = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000,

@@ -23,7 +23,18 @@ from scipy.optimize import linprog
 pytest.importorskip("cvxpy")
 pytest.importorskip("clarabel")
 
-from _reference_helpers import explicit_task_weights, sample_weights, task_scale  # noqa: E402
+from _data import (  # noqa: E402
+    chain_graph,
+    expand_shared_design,
+    logistic_data,
+    logistic_shared_data,
+)
+from _reference_helpers import (  # noqa: E402
+    assert_objective_close,
+    explicit_task_weights,
+    sample_weights,
+    task_scale,
+)
 
 from skmtl import (  # noqa: E402
     GraphRegularizedClassifier,
@@ -75,17 +86,7 @@ def solvers_of(family):
 # --------------------------------------------------------------------------- #
 def logistic_rows(seed, sizes=SIZES, d=4):
     """Rows of unequal tasks, interleaved; overlapping classes; offset, scaled features."""
-    rng = np.random.default_rng(seed)
-    T = len(sizes)
-    task_index = rng.permutation(np.repeat(np.arange(T), sizes))
-    n = task_index.size
-    Z = rng.standard_normal((n, d))
-    W = rng.standard_normal(d) * 0.6 + 0.4 * rng.standard_normal((T, d))
-    b = rng.normal(0.0, 0.5, T)
-    p = 1.0 / (1.0 + np.exp(-(np.einsum("ij,ij->i", Z, W[task_index]) + b[task_index])))
-    y = (rng.random(n) < p).astype(np.int64)
-    X = Z * rng.uniform(0.5, 2.0, d) + rng.normal(0.0, 1.0, d)
-    return X, y, task_index
+    return logistic_data(seed, sizes, d, common=0.6, spread=0.4, bias=0.5)[:3]
 
 
 def linearly_separable(X, y):
@@ -95,13 +96,6 @@ def linearly_separable(X, y):
     result = linprog(np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(y)),
                      bounds=(None, None))
     return result.status == 0
-
-
-def chain_graph(n_tasks):
-    A = np.zeros((n_tasks, n_tasks))
-    idx = np.arange(n_tasks - 1)
-    A[idx, idx + 1] = A[idx + 1, idx] = np.linspace(0.5, 2.0, n_tasks - 1)
-    return A
 
 
 def family_params(family, a, b, graph=None):
@@ -123,14 +117,6 @@ def fitted_objective(est, family, params, X, signs, task_index, n_tasks, sample_
     return objective_value(
         family, X, signs, task_index, n_tasks, est.coef_, est.intercept_, params,
         sample_weight=sample_weight, task_scale=tau, shared_coef=shared, loss="logistic",
-    )
-
-
-def assert_objective_close(value, reference, what=""):
-    gap = (value - reference) / max(abs(reference), 1e-300)
-    assert abs(gap) <= RTOL, (
-        f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
-        f"(relative difference {gap:.3e})"
     )
 
 
@@ -382,21 +368,7 @@ SHARED_DESIGN_CASES = {
 
 
 def shared_design_data(seed=3, n=30, d=4, n_tasks=3):
-    rng = np.random.default_rng(seed)
-    Z = rng.standard_normal((n, d))
-    W = rng.standard_normal(d) * 0.6 + 0.5 * rng.standard_normal((n_tasks, d))
-    p = 1.0 / (1.0 + np.exp(-(Z @ W.T + rng.normal(0.0, 0.5, n_tasks))))
-    Y = (rng.random((n, n_tasks)) < p).astype(np.int64)
-    X = Z * rng.uniform(0.5, 2.0, d) + rng.normal(0.0, 1.0, d)
-    return X, Y
-
-
-def expand_shared_design(X, Y, sample_weight):
-    """Routed form of a shared design: X stacked once per task."""
-    n, n_tasks = Y.shape
-    task_index = np.repeat(np.arange(n_tasks), n)
-    s = None if sample_weight is None else np.tile(sample_weight, n_tasks)
-    return np.tile(X, (n_tasks, 1)), Y.T.reshape(-1), task_index, s
+    return logistic_shared_data(seed, n, d, n_tasks, common=0.6, spread=0.5, bias=0.5)
 
 
 def test_shared_design_fixture_is_not_separable():

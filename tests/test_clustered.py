@@ -5,13 +5,12 @@ reference (family ``'clustered'``), ``n_clusters >= T`` against independent
 ridge regressions, and the clusters against data with known clusters.
 """
 
-import os
 import warnings
 
 import numpy as np
 import pytest
-import sklearn
-from _namespaces import array_namespaces
+from _data import signs
+from _families import BY_NAME, clustered_rows
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.metrics import adjusted_rand_score
@@ -23,25 +22,13 @@ from skmtl.penalties.clustered import capped_simplex_weights, task_similarity
 
 RTOL = 1e-6
 TOL = 1e-9
-SIZES = (15, 40, 22, 31, 18)
-PARAMS = {"alpha": 0.5, "l2": 0.05, "n_clusters": 2}
+N_TASKS = 5
+PARAMS = BY_NAME["clustered"].params
 
 
-def routed_problem(seed, sizes=SIZES, d=3):
-    """Rows of tasks of unequal sizes, in shuffled order; two pairs of similar tasks."""
-    rng = np.random.default_rng(seed)
-    n_tasks = len(sizes)
-    tasks = rng.permutation(np.repeat(np.arange(n_tasks), sizes))
-    X = rng.standard_normal((tasks.size, d)) + rng.normal(0, 1, d)
-    W = rng.standard_normal((n_tasks, d))
-    W[2] = W[0] + 0.1 * rng.standard_normal(d)
-    W[3] = W[1] + 0.1 * rng.standard_normal(d)
-    y = np.einsum("ij,ij->i", X, W[tasks]) + tasks + 0.3 * rng.standard_normal(tasks.size)
-    return X, y, tasks
-
-
-def signs(y):
-    return np.where(y > np.median(y), 1.0, -1.0)
+def routed_problem(seed):
+    """The rows of the registry's clustered family: five tasks, two pairs alike."""
+    return clustered_rows(seed, False)[:3]
 
 
 # ------------------------------------------------------------------ the M step
@@ -132,66 +119,7 @@ def test_spectral_task_matrix_equals_its_dense_form(n_tasks):
 
 
 # --------------------------------------------------------- against the reference
-def reference_gap(model, X, y, tasks, loss, sample_weight=None, task_weights="uniform"):
-    """Relative excess of the fitted objective over the reference optimum."""
-    from skmtl.solvers.reference_cvxpy import objective_value, solve_reference
-
-    n_tasks = len(SIZES)
-    if isinstance(task_weights, str):
-        weights = np.ones(tasks.size) if sample_weight is None else sample_weight
-        totals = np.bincount(tasks, weights=weights, minlength=n_tasks)
-        scale = np.ones(n_tasks) if task_weights == "uniform" else totals / totals.sum()
-    else:
-        scale = np.asarray(task_weights)
-    reference = solve_reference(
-        "clustered", X, y, tasks, n_tasks, PARAMS, sample_weight=sample_weight,
-        task_scale=scale, fit_intercept=model.fit_intercept, loss=loss)
-    value = objective_value(
-        "clustered", X, y, tasks, n_tasks, model.coef_, model.intercept_, PARAMS,
-        sample_weight=sample_weight, task_scale=scale, loss=loss)
-    return (value - reference["objective"]) / abs(reference["objective"])
-
-
-CASES = [
-    pytest.param({}, id="uniform"),
-    pytest.param({"sample_weight": True}, id="sample_weight"),
-    pytest.param({"task_weights": "size", "sample_weight": True}, id="size"),
-    pytest.param({"task_weights": [0.5, 2.0, 1.0, 0.7, 1.5]}, id="task_weights"),
-    pytest.param({"fit_intercept": False}, id="no_intercept"),
-]
-
-
-def fit_case(cls, case, X, y, tasks, seed):
-    sample_weight = (np.random.default_rng(seed + 100).uniform(0.2, 3.0, tasks.size)
-                     if case.get("sample_weight") else None)
-    task_weights = case.get("task_weights", "uniform")
-    model = cls(**PARAMS, task_weights=task_weights, fit_intercept=case.get("fit_intercept", True),
-                tol=TOL)
-    model.fit(X, y, tasks=tasks, sample_weight=sample_weight)
-    return model, sample_weight, task_weights
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_regressor_reaches_reference_optimum(case):
-    pytest.importorskip("cvxpy")
-    X, y, tasks = routed_problem(0)
-    model, sample_weight, task_weights = fit_case(ClusteredRegressor, case, X, y, tasks, 0)
-    assert model.certificate_ <= TOL
-    gap = reference_gap(model, X, y, tasks, "squared", sample_weight, task_weights)
-    assert abs(gap) <= RTOL
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_classifier_reaches_reference_optimum(case):
-    pytest.importorskip("cvxpy")
-    X, y, tasks = routed_problem(1)
-    y = signs(y)
-    model, sample_weight, task_weights = fit_case(ClusteredClassifier, case, X, y, tasks, 1)
-    assert model.certificate_ <= TOL
-    gap = reference_gap(model, X, y, tasks, "logistic", sample_weight, task_weights)
-    assert abs(gap) <= RTOL
-
-
+# The fits of the registry's cases against cvxpy: test_families_common.py.
 @pytest.mark.parametrize("loss", ["squared", "logistic"])
 def test_default_tolerance_bounds_the_suboptimality(loss):
     """Badly scaled features and a strong penalty (small eta), default tol and max_iter."""
@@ -207,8 +135,8 @@ def test_default_tolerance_bounds_the_suboptimality(loss):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = cls(**params).fit(X, y, tasks=tasks)
-    reference = solve_reference("clustered", X, y, tasks, len(SIZES), params, loss=loss)
-    value = objective_value("clustered", X, y, tasks, len(SIZES), model.coef_,
+    reference = solve_reference("clustered", X, y, tasks, N_TASKS, params, loss=loss)
+    value = objective_value("clustered", X, y, tasks, N_TASKS, model.coef_,
                             model.intercept_, params, loss=loss)
     assert abs(value - reference["objective"]) <= RTOL * reference["objective"]
 
@@ -222,8 +150,8 @@ def test_one_class_task_gets_an_infinite_intercept():
     y[tasks == 2] = 1.0
     model = ClusteredClassifier(**PARAMS, tol=TOL).fit(X, y, tasks=tasks)
     assert model.intercept_[2] == np.inf
-    reference = solve_reference("clustered", X, y, tasks, len(SIZES), PARAMS, loss="logistic")
-    value = objective_value("clustered", X, y, tasks, len(SIZES), model.coef_,
+    reference = solve_reference("clustered", X, y, tasks, N_TASKS, PARAMS, loss="logistic")
+    value = objective_value("clustered", X, y, tasks, N_TASKS, model.coef_,
                             model.intercept_, PARAMS, loss="logistic")
     assert value == pytest.approx(reference["objective"], rel=RTOL)
 
@@ -275,68 +203,14 @@ def test_as_many_clusters_as_tasks_is_independent_ridge(n_clusters):
     l2 = 0.05
     model = ClusteredRegressor(alpha=0.7, l2=l2, n_clusters=n_clusters, tol=1e-10)
     model.fit(X, y, tasks=tasks, sample_weight=weights)
-    np.testing.assert_allclose(model.task_similarity_, np.eye(len(SIZES)), atol=1e-12)
-    assert list(model.cluster_labels_) == list(range(len(SIZES)))
-    for t in range(len(SIZES)):
+    np.testing.assert_allclose(model.task_similarity_, np.eye(N_TASKS), atol=1e-12)
+    assert list(model.cluster_labels_) == list(range(N_TASKS))
+    for t in range(N_TASKS):
         rows = tasks == t
         ridge = Ridge(alpha=2 * weights[rows].sum() * l2)
         ridge.fit(X[rows], y[rows], sample_weight=weights[rows])
         np.testing.assert_allclose(model.coef_[t], ridge.coef_, rtol=1e-7, atol=1e-9)
         assert model.intercept_[t] == pytest.approx(ridge.intercept_, rel=1e-7, abs=1e-9)
-
-
-@pytest.mark.parametrize("cls", [ClusteredRegressor, ClusteredClassifier])
-def test_warm_start(cls):
-    X, y, tasks = routed_problem(5)
-    if cls is ClusteredClassifier:
-        y = signs(y)
-    cold = cls(**PARAMS, tol=1e-10).fit(X, y, tasks=tasks)
-    model = cls(**PARAMS, tol=1e-10, warm_start=True).fit(X, y, tasks=tasks)
-    model.set_params(alpha=0.6).fit(X, y, tasks=tasks)
-    first = model.n_iter_
-    target = cls(**{**PARAMS, "alpha": 0.6}, tol=1e-10).fit(X, y, tasks=tasks)
-    np.testing.assert_allclose(model.coef_, target.coef_, rtol=1e-6, atol=1e-8)
-    assert first < target.n_iter_
-    model.fit(X, y, tasks=tasks)  # from its own solution: one step at most
-    assert model.n_iter_ == 1
-    np.testing.assert_allclose(cold.coef_, cls(**PARAMS, tol=1e-10).fit(
-        X, y, tasks=tasks).coef_)
-
-
-@pytest.mark.parametrize("cls", [ClusteredRegressor, ClusteredClassifier])
-def test_convergence_warning_when_max_iter_ends_the_solve(cls):
-    X, y, tasks = routed_problem(6)
-    if cls is ClusteredClassifier:
-        y = signs(y)
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        model = cls(**PARAMS, max_iter=1).fit(X, y, tasks=tasks)
-    assert model.n_iter_ == 1
-    assert model.certificate_ > model.tol
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        model = cls(**PARAMS).fit(X, y, tasks=tasks)
-    assert model.certificate_ <= model.tol
-
-
-@pytest.mark.parametrize("cls", [ClusteredRegressor, ClusteredClassifier])
-def test_three_task_conventions_agree(cls):
-    rng = np.random.default_rng(7)
-    n, d, n_tasks = 40, 3, 4
-    X = rng.standard_normal((n, d))
-    Y = X @ rng.standard_normal((d, n_tasks)) + 0.5 * rng.standard_normal((n, n_tasks))
-    if cls is ClusteredClassifier:
-        Y = np.where(Y > 0, 1, 0)
-    params = {**PARAMS, "tol": 1e-10, "random_state": 0}
-    shared = cls(**params).fit(X, Y)
-    tasks = np.repeat(np.arange(n_tasks), n)
-    X_rows, y_rows = np.tile(X, (n_tasks, 1)), Y.T.reshape(-1)
-    routed = cls(**params).fit(X_rows, y_rows, tasks=tasks)
-    column = cls(**params, task_column=0).fit(np.column_stack([tasks, X_rows]), y_rows)
-    for model in (routed, column):
-        np.testing.assert_allclose(model.coef_, shared.coef_, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(model.intercept_, shared.intercept_, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(model.task_similarity_, shared.task_similarity_, atol=1e-7)
-        assert list(model.cluster_labels_) == list(shared.cluster_labels_)
 
 
 def test_classifier_recovers_known_clusters():
@@ -346,39 +220,3 @@ def test_classifier_recovers_known_clusters():
     model = ClusteredClassifier(alpha=0.05, l2=0.005, n_clusters=2, random_state=0)
     model.fit(X, y, tasks=tasks)
     assert adjusted_rand_score(clusters, np.asarray(model.cluster_labels_)) >= 0.9
-
-
-# ---------------------------------------------------------------- array API
-@pytest.mark.skipif(os.environ.get("SCIPY_ARRAY_API") != "1",
-                    reason="array API dispatch needs SCIPY_ARRAY_API=1")
-@pytest.mark.parametrize("namespace", array_namespaces())
-@pytest.mark.parametrize("design", ["routed", "shared"])
-@pytest.mark.parametrize("cls", [ClusteredRegressor, ClusteredClassifier])
-def test_array_api_matches_numpy(cls, design, namespace):
-    X, y, tasks = routed_problem(8)
-    weights = np.random.default_rng(8).uniform(0.5, 2.0, tasks.size)
-    if design == "shared":
-        # three distinct tasks on the first 40 rows
-        y = np.column_stack([y[:40], y[40:80], y[80:120]])
-        X, tasks, weights = X[:40], None, None
-    if cls is ClusteredClassifier:
-        y = np.where(y > np.median(y), 1.0, 0.0)
-    params = {**PARAMS, "tol": 1e-12, "random_state": 0}
-    reference = cls(**params).fit(X, y, tasks=tasks, sample_weight=weights)
-
-    def convert(array):
-        return None if array is None else namespace.asarray(array)
-
-    with sklearn.config_context(array_api_dispatch=True):
-        model = cls(**params).fit(convert(X), convert(y), tasks=tasks,
-                                  sample_weight=convert(weights))
-        method = "decision_function" if cls is ClusteredClassifier else "predict"
-        prediction = getattr(model, method)(convert(X), tasks=tasks)
-    array_type = type(namespace.asarray(X))
-    for name in ("coef_", "intercept_", "task_similarity_", "cluster_labels_"):
-        value = getattr(model, name)
-        assert type(value) is array_type, name
-        np.testing.assert_allclose(np.asarray(value), getattr(reference, name), rtol=1e-8,
-                                   atol=1e-8, err_msg=name)
-    expected = getattr(reference, method)(X, tasks=tasks)
-    np.testing.assert_allclose(np.asarray(prediction), expected, rtol=1e-8, atol=1e-8)

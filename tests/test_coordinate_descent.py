@@ -11,7 +11,6 @@ The three layouts of the squared loss are covered: per-task statistics, rows
 sorted by task, and the rows of a wide shared design.
 """
 
-import os
 import warnings
 
 import numpy as np
@@ -560,19 +559,12 @@ def test_guess_is_taken_only_when_it_is_better(layout):
 # --------------------------------------------------------------------------- #
 # 5. Where coordinate descent does not apply
 # --------------------------------------------------------------------------- #
-def _strict():
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported")
-    return pytest.importorskip("array_api_strict")
-
-
 @pytest.mark.parametrize("estimator", [
     JointFeatureRegressor(alpha=0.1, solver="cd"),
     IndependentLassoRegressor(alpha=0.1, solver="cd"),
     DirtyRegressor(solver="cd"),
 ], ids=["joint_feature", "lasso", "dirty"])
-def test_cd_rejects_other_namespaces(estimator):
-    xps = _strict()
+def test_cd_rejects_other_namespaces(estimator, xps):
     X, y, tasks = sparse_rows(0, (20, 15), 4)
     with sklearn.config_context(array_api_dispatch=True):
         with pytest.raises(ValueError, match="NumPy"):

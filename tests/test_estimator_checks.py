@@ -1,19 +1,18 @@
 """scikit-learn's estimator API checks on every estimator, default parameters."""
 
+from _families import estimator_classes
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skmtl
 from skmtl.kernel import MultiTaskKernelRidge, MultiTaskSVC, MultiTaskSVR
 
 ESTIMATORS = [
-    # Every linear estimator with its default parameters.
-    *[getattr(skmtl, name)() for name in skmtl.__all__ if not name.endswith("CV")],
+    # Every linear estimator of the registry with its default parameters, the
+    # cross-validated ones on short grids.
+    *[cls(alphas=4) if cls.__name__.endswith("CV") else cls() for cls in estimator_classes()],
     MultiTaskKernelRidge(),
     MultiTaskKernelRidge(kernel="rbf", task_kernel="graph"),
     MultiTaskSVR(),
     MultiTaskSVC(),
-    # The cross-validated families, on short grids.
-    *[getattr(skmtl, name)(alphas=4) for name in skmtl.__all__ if name.endswith("CV")],
 ]
 
 

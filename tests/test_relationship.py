@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
-import sklearn
+from _data import sorted_index
+from _families import relationship_rows
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import InvalidParameterError
@@ -102,82 +103,16 @@ def test_minimum_over_sigma_is_the_squared_nuclear_norm(shape):
 
 
 # --------------------------------------------------------------- test problems
-LABELS = np.array(["delta", "bravo", "alpha", "charlie"])
-SIZES = (12, 30, 18, 24)
+N_TASKS = 4
 
 
-def routed_problem(seed, d=4, classification=False):
-    rng = np.random.default_rng(seed)
-    index = rng.permutation(np.repeat(np.arange(len(SIZES)), SIZES))
-    X = rng.standard_normal((index.size, d)) + rng.normal(0, 1, d)
-    W = rng.standard_normal((len(SIZES), d))
-    W[1] = W[0] + 0.1 * rng.standard_normal(d)
-    margin = np.einsum("ij,ij->i", X, W[index]) + 0.5 * index
-    noise = rng.standard_normal(index.size)
-    if classification:
-        y = np.where(margin + 2.0 * noise > np.median(margin), 1.0, -1.0)
-    else:
-        y = margin + 0.5 * noise
-    weights = rng.uniform(0.3, 2.5, index.size)
-    return X, y, LABELS[index], weights
-
-
-def sorted_index(tasks):
-    return np.searchsorted(np.unique(tasks), tasks)
+def routed_problem(seed, classification=False):
+    """The rows of the registry's relationship family: four tasks with string labels."""
+    return relationship_rows(seed, classification)
 
 
 # ----------------------------------------------------------- against the reference
-REFERENCE_CASES = [
-    pytest.param(dict(alpha=0.5, l2=0.1), "uniform", True, False, id="defaults-like"),
-    pytest.param(dict(alpha=2.0, l2=0.0), "size", True, True, id="size-weights-l2=0"),
-    pytest.param(dict(alpha=0.2, l2=0.05), "array", False, True, id="task-weights-no-intercept"),
-    pytest.param(dict(alpha=1.0, l2=0.3), "uniform", True, True, id="sample-weights"),
-]
-
-
-def _fit_and_compare(cls, params, task_weights, fit_intercept, weighted, solver, seed, loss):
-    from _reference_helpers import explicit_task_weights, task_scale
-
-    from skmtl.solvers.reference_cvxpy import objective_value, solve_reference
-
-    X, y, tasks, weights = routed_problem(seed, classification=loss == "logistic")
-    weights = weights if weighted else None
-    index = sorted_index(tasks)
-    if task_weights == "array":
-        task_weights = explicit_task_weights(len(SIZES), seed)
-    scale = task_scale(task_weights, index, len(SIZES), weights)
-    model = cls(**params, task_weights=task_weights, fit_intercept=fit_intercept,
-                solver=solver, tol=1e-10, max_iter=20000)
-    model.fit(X, y, tasks=tasks, sample_weight=weights)
-    reference = solve_reference("relationship", X, y, index, len(SIZES), params,
-                                sample_weight=weights, task_scale=scale,
-                                fit_intercept=fit_intercept, loss=loss)
-    value = objective_value("relationship", X, y, index, len(SIZES), model.coef_,
-                            model.intercept_, params, sample_weight=weights, task_scale=scale,
-                            loss=loss)
-    np.testing.assert_allclose(value, reference["objective"], rtol=1e-6)
-    np.testing.assert_allclose(model.task_covariance_, reference["task_matrix"], atol=1e-4)
-    return model
-
-
-@pytest.mark.parametrize("solver", ["auto", "admm", "fista"])
-@pytest.mark.parametrize("params, task_weights, fit_intercept, weighted", REFERENCE_CASES)
-def test_regressor_reaches_reference_optimum(params, task_weights, fit_intercept, weighted,
-                                             solver):
-    model = _fit_and_compare(TaskRelationshipRegressor, params, task_weights, fit_intercept,
-                             weighted, solver, 0, "squared")
-    assert model.certificate_ <= 1e-10
-
-
-@pytest.mark.parametrize("solver", ["auto", "fista"])
-@pytest.mark.parametrize("params, task_weights, fit_intercept, weighted", REFERENCE_CASES)
-def test_classifier_reaches_reference_optimum(params, task_weights, fit_intercept, weighted,
-                                              solver):
-    model = _fit_and_compare(TaskRelationshipClassifier, params, task_weights, fit_intercept,
-                             weighted, solver, 1, "logistic")
-    assert model.certificate_ <= 1e-10
-
-
+# The fits of the registry's cases against cvxpy: test_families_common.py.
 @pytest.mark.parametrize("cls, loss", [(TaskRelationshipRegressor, "squared"),
                                        (TaskRelationshipClassifier, "logistic")])
 def test_duality_gap_bounds_the_suboptimality(cls, loss):
@@ -187,16 +122,16 @@ def test_duality_gap_bounds_the_suboptimality(cls, loss):
     X, y, tasks, weights = routed_problem(2, classification=loss == "logistic")
     index = sorted_index(tasks)
     params = dict(alpha=0.8, l2=0.05)
-    reference = solve_reference("relationship", X, y, index, len(SIZES), params,
+    reference = solve_reference("relationship", X, y, index, N_TASKS, params,
                                 sample_weight=weights, fit_intercept=False, loss=loss)
-    zero = objective_value("relationship", X, y, index, len(SIZES), np.zeros((4, 4)),
+    zero = objective_value("relationship", X, y, index, N_TASKS, np.zeros((4, 4)),
                            None, params, sample_weight=weights, loss=loss)
     for max_iter in (1, 3, 10):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model = cls(**params, solver="fista", max_iter=max_iter, fit_intercept=False)
             model.fit(X, y, tasks=tasks, sample_weight=weights)
-        value = objective_value("relationship", X, y, index, len(SIZES), model.coef_, None,
+        value = objective_value("relationship", X, y, index, N_TASKS, model.coef_, None,
                                 params, sample_weight=weights, loss=loss)
         assert value - reference["objective"] <= model.certificate_ * zero * (1 + 1e-6) + 1e-9
 
@@ -253,86 +188,8 @@ def test_zero_coefficients_give_uniform_covariance():
     np.testing.assert_array_equal(model.task_correlation_, np.eye(4))
 
 
-@pytest.mark.parametrize("cls", [TaskRelationshipRegressor, TaskRelationshipClassifier])
-def test_warm_start(cls):
-    from skmtl.solvers.reference_cvxpy import objective_value
-
-    loss = "logistic" if cls is TaskRelationshipClassifier else "squared"
-    X, y, tasks, _ = routed_problem(7, classification=loss == "logistic")
-    model = cls(alpha=0.6, tol=1e-10, warm_start=True).fit(X, y, tasks=tasks)
-    cold_iterations = model.n_iter_
-    first = model.coef_.copy()
-    model.fit(X, y, tasks=tasks)
-    np.testing.assert_allclose(model.coef_, first, atol=1e-8)
-    assert model.n_iter_ <= min(cold_iterations, 10)
-    model.set_params(alpha=0.3).fit(X, y, tasks=tasks)
-    cold = cls(alpha=0.3, tol=1e-10).fit(X, y, tasks=tasks)
-    values = [objective_value("relationship", X, y, sorted_index(tasks), len(SIZES), fit.coef_,
-                              fit.intercept_, {"alpha": 0.3, "l2": 0.1}, loss=loss)
-              for fit in (model, cold)]
-    np.testing.assert_allclose(*values, rtol=1e-8)
-
-
-@pytest.mark.parametrize("cls", [TaskRelationshipRegressor, TaskRelationshipClassifier])
-def test_convergence_warning(cls):
-    X, y, tasks, _ = routed_problem(8, classification=cls is TaskRelationshipClassifier)
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        model = cls(alpha=0.5, solver="fista", max_iter=1, tol=1e-14).fit(X, y, tasks=tasks)
-    assert model.n_iter_ == 1
-    assert model.certificate_ > 1e-14
-
-
 @pytest.mark.parametrize("params", [dict(alpha=-1.0), dict(l2=-0.1), dict(solver="newton")])
 def test_invalid_parameters(params):
     X, y, tasks, _ = routed_problem(9)
     with pytest.raises(InvalidParameterError):
         TaskRelationshipRegressor(**params).fit(X, y, tasks=tasks)
-
-
-@pytest.mark.parametrize("cls", [TaskRelationshipRegressor, TaskRelationshipClassifier])
-def test_three_task_conventions_agree(cls):
-    rng = np.random.default_rng(10)
-    n, d, T = 40, 3, 3
-    X = rng.standard_normal((n, d))
-    Y = X @ rng.standard_normal((d, T)) + 0.3 * rng.standard_normal((n, T))
-    if cls is TaskRelationshipClassifier:
-        Y = (Y > 0).astype(np.int64)
-    shared = cls(alpha=0.4, tol=1e-12).fit(X, Y)
-    tasks = np.repeat(np.arange(T), n)
-    X_routed, y_routed = np.tile(X, (T, 1)), Y.T.reshape(-1)
-    routed = cls(alpha=0.4, tol=1e-12).fit(X_routed, y_routed, tasks=tasks)
-    column = cls(alpha=0.4, tol=1e-12, task_column=0).fit(
-        np.column_stack([tasks, X_routed]), y_routed)
-    for other in (routed, column):
-        np.testing.assert_allclose(other.coef_, shared.coef_, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(other.intercept_, shared.intercept_, rtol=1e-7, atol=1e-9)
-        np.testing.assert_allclose(other.task_covariance_, shared.task_covariance_, atol=1e-8)
-
-
-@pytest.mark.parametrize("estimator", [
-    pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="regressor"),
-    pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
-                 id="regressor-admm"),
-    pytest.param(TaskRelationshipClassifier(alpha=0.5, tol=1e-12), id="classifier"),
-])
-def test_array_api_strict_matches_numpy(estimator):
-    import os
-
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1")
-    xps = pytest.importorskip("array_api_strict")
-    classify = isinstance(estimator, TaskRelationshipClassifier)
-    X, y, tasks, weights = routed_problem(11, classification=classify)
-    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks, sample_weight=weights)
-    with sklearn.config_context(array_api_dispatch=True):
-        model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(y), tasks=tasks,
-                                             sample_weight=xps.asarray(weights))
-        decision = (model.decision_function if classify else model.predict)(
-            xps.asarray(X), tasks=tasks)
-    for name in ("coef_", "intercept_", "task_covariance_", "task_correlation_"):
-        value = getattr(model, name)
-        assert value.__array_namespace__() is xps, name
-        np.testing.assert_allclose(np.asarray(value), getattr(reference, name), rtol=1e-8,
-                                   atol=1e-8, err_msg=name)
-    expected = (reference.decision_function if classify else reference.predict)(X, tasks=tasks)
-    np.testing.assert_allclose(np.asarray(decision), expected, rtol=1e-8, atol=1e-8)

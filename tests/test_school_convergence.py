@@ -11,6 +11,7 @@ reports must bound the suboptimality actually observed.
 import time
 import warnings
 
+import _data
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -38,10 +39,8 @@ def school():
 
 
 def chain_graph(n_tasks):
-    A = np.zeros((n_tasks, n_tasks))
-    idx = np.arange(n_tasks - 1)
-    A[idx, idx + 1] = A[idx + 1, idx] = 1.0
-    return A
+    """The path graph with unit weights."""
+    return _data.chain_graph(n_tasks, weights=1.0)
 
 
 def make_estimator(family, alpha, n_tasks, **kwargs):

@@ -6,12 +6,11 @@ the parameters where the dirty model reduces to them, planted outliers for the
 robust model, and the cvxpy reference's optimum for all of them.
 """
 
-import os
 import warnings
 
 import numpy as np
 import pytest
-import sklearn
+from _families import components, sparse_rows
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
@@ -30,21 +29,11 @@ from skmtl.penalties import JointFeatureNorm, TraceNorm
 from skmtl.penalties.sparse import L1Norm, SplitNorm, TaskGroupNorm
 
 TOL = 1e-10
-ALL = [IndependentLassoRegressor, IndependentLassoClassifier, DirtyRegressor, DirtyClassifier,
-       RobustLowRankRegressor]
 
 
 def routed(seed=0, sizes=(30, 45, 38), d=5, binary=False):
-    rng = np.random.default_rng(seed)
-    tasks = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
-    X = rng.standard_normal((tasks.size, d)) + rng.normal(0, 0.5, d)
-    W = rng.standard_normal((len(sizes), d)) * (rng.uniform(size=(len(sizes), d)) < 0.6)
-    margin = np.einsum("ij,ij->i", X, W[tasks]) + 0.5 * tasks
-    y = margin + 0.5 * rng.standard_normal(tasks.size)
-    if binary:
-        y = np.where(rng.uniform(size=tasks.size) < 1 / (1 + np.exp(-margin)), 1, 0)
-    weights = rng.uniform(0.5, 2.0, tasks.size)
-    return X, y, tasks, weights
+    """The rows of the registry's sparse families."""
+    return sparse_rows(seed, binary, sizes, d)
 
 
 # ------------------------------------------------------------ penalties
@@ -239,113 +228,14 @@ def test_negative_lasso_alpha_raises(cls):
         cls(alpha=-0.1).fit(X, y, tasks=tasks)
 
 
-def _model(cls, **params):
-    defaults = {
-        IndependentLassoRegressor: {"alpha": 0.05},
-        IndependentLassoClassifier: {"alpha": 0.02},
-        DirtyRegressor: {"alpha_shared": 0.06, "alpha_task": 0.05},
-        DirtyClassifier: {"alpha_shared": 0.03, "alpha_task": 0.02},
-        RobustLowRankRegressor: {"alpha_lowrank": 0.1, "alpha_outlier": 0.1},
-    }[cls]
-    return cls(**{**defaults, **params})
-
-
-@pytest.mark.parametrize("cls", ALL)
-def test_convergence_warning_at_max_iter(cls):
-    X, y, tasks, _ = routed(7, binary=is_classifier(cls()))
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        model = _model(cls, max_iter=1, solver="fista").fit(X, y, tasks=tasks)
-    assert model.n_iter_ == 1
-    assert model.certificate_ > model.tol
-
-
-@pytest.mark.parametrize("cls", [DirtyRegressor, DirtyClassifier, RobustLowRankRegressor])
-def test_warm_start(cls):
-    X, y, tasks, weights = routed(8, binary=cls is DirtyClassifier)
-    cold = _model(cls, tol=1e-9, max_iter=100_000).fit(X, y, tasks=tasks, sample_weight=weights)
-    warm = sklearn.clone(cold).set_params(warm_start=True)
-    warm.fit(X, y, tasks=tasks, sample_weight=weights)
-    first = warm.n_iter_
-    warm.fit(X, y, tasks=tasks, sample_weight=weights)
-    # Solvers count their iterations or epochs, proximal Newton (the classifier) its steps.
-    assert warm.n_iter_ <= (1 if cls is DirtyClassifier else 20)
-    assert warm.n_iter_ < first
-    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-6)
-    # a warm start at other parameters reaches that fit's optimum
-    names = list(cold._reference_params())
-    other = {names[0]: 1.5 * getattr(cold, names[0])}
-    warm.set_params(**other).fit(X, y, tasks=tasks, sample_weight=weights)
-    fresh = sklearn.clone(cold).set_params(**other).fit(X, y, tasks=tasks, sample_weight=weights)
-    np.testing.assert_allclose(warm.coef_, fresh.coef_, atol=1e-5)
-
-
-@pytest.mark.parametrize("cls", ALL)
-def test_task_conventions_agree(cls):
-    """Shared design (2-D y), routed rows and a task column give the same fit."""
-    rng = np.random.default_rng(9)
-    n, d, n_tasks = 40, 4, 3
-    X = rng.standard_normal((n, d))
-    Y = X @ rng.standard_normal((d, n_tasks)) + 0.5 * rng.standard_normal((n, n_tasks))
-    if is_classifier(cls()):
-        Y = (Y > 0).astype(int)
-    params = {"tol": 1e-11, "max_iter": 100_000}
-    shared = _model(cls, **params).fit(X, Y)
-    X_rows, y_rows = np.tile(X, (n_tasks, 1)), Y.T.reshape(-1)
-    labels = np.repeat(np.arange(n_tasks), n)
-    by_rows = _model(cls, **params).fit(X_rows, y_rows, tasks=labels)
-    by_column = _model(cls, task_column=0, **params).fit(
-        np.column_stack([labels, X_rows]), y_rows)
-    for other in (by_rows, by_column):
-        np.testing.assert_allclose(other.coef_, shared.coef_, atol=1e-6)
-        np.testing.assert_allclose(other.intercept_, shared.intercept_, atol=1e-6)
-
-
 # ------------------------------------------------------ cvxpy reference
-CASES = [
-    (IndependentLassoRegressor, "lasso", {"alpha": 0.05, "l2": 0.0}),
-    (IndependentLassoRegressor, "lasso", {"alpha": 0.05, "l2": 0.1}),
-    (IndependentLassoClassifier, "lasso", {"alpha": 0.02, "l2": 0.01}),
+# The fits of the registry's cases against cvxpy, warm starts, convergence warnings,
+# task conventions and array API: test_families_common.py.
+SPLIT_CASES = [
     (DirtyRegressor, "dirty", {"alpha_shared": 0.08, "alpha_task": 0.05}),
     (DirtyClassifier, "dirty", {"alpha_shared": 0.03, "alpha_task": 0.02}),
     (RobustLowRankRegressor, "robust", {"alpha_lowrank": 0.2, "alpha_outlier": 0.15}),
 ]
-CASE_IDS = ["lasso", "elastic_net", "lasso-logistic", "dirty", "dirty-logistic", "robust"]
-
-
-def _components(model):
-    for names in (("joint_coef_", "task_coef_"), ("lowrank_coef_", "outlier_coef_")):
-        if hasattr(model, names[0]):
-            return tuple(getattr(model, name) for name in names)
-    return None
-
-
-@pytest.mark.parametrize("seed, task_weights, fit_intercept", [
-    (0, "uniform", True), (1, "size", False), (2, "explicit", True),
-])
-@pytest.mark.parametrize("cls, family, params", CASES, ids=CASE_IDS)
-def test_objective_reaches_the_cvxpy_optimum(cls, family, params, seed, task_weights,
-                                             fit_intercept):
-    reference_cvxpy = pytest.importorskip("skmtl.solvers.reference_cvxpy")
-    logistic = is_classifier(cls())
-    X, y, tasks, weights = routed(20 + seed, sizes=(25, 9, 40), d=4, binary=logistic)
-    n_tasks = 3
-    totals = np.bincount(tasks, weights=weights)
-    tau = {"uniform": np.ones(n_tasks), "size": totals / totals.sum(),
-           "explicit": np.array([0.7, 1.8, 1.1])}[task_weights]
-    given = tau if task_weights == "explicit" else task_weights
-    model = cls(**params, task_weights=given, fit_intercept=fit_intercept, tol=1e-10,
-                max_iter=100_000).fit(X, y, tasks=tasks, sample_weight=weights)
-    loss = "logistic" if logistic else "squared"
-    labels = np.where(y == 1, 1.0, -1.0) if logistic else y
-    common = {"sample_weight": weights, "task_scale": tau, "loss": loss}
-    optimum = reference_cvxpy.solve_reference(
-        family, X, labels, tasks, n_tasks, params, fit_intercept=fit_intercept, **common)
-    value = reference_cvxpy.objective_value(
-        family, X, labels, tasks, n_tasks, model.coef_, model.intercept_, params,
-        components=_components(model), **common)
-    assert value <= optimum["objective"] * (1 + 1e-6)
-    assert value >= optimum["objective"] * (1 - 1e-6)
-
 
 UNSCALED_CASES = [
     (IndependentLassoRegressor, "lasso", {"alpha": 0.1, "l2": 0.0}),
@@ -376,11 +266,11 @@ def test_admm_converges_on_unscaled_school(cls, family, params, solver):
     optimum = reference_cvxpy.solve_reference(family, X, y, index, 30, params)
     value = reference_cvxpy.objective_value(family, X, y, index, 30, model.coef_,
                                             model.intercept_, params,
-                                            components=_components(model))
+                                            components=components(model))
     assert value <= optimum["objective"] * (1 + 1e-7)
 
 
-@pytest.mark.parametrize("cls, family, params", [CASES[3], CASES[4], CASES[5]],
+@pytest.mark.parametrize("cls, family, params", SPLIT_CASES,
                          ids=["dirty", "dirty-logistic", "robust"])
 def test_cvxpy_solver_fits_the_parts(cls, family, params):
     pytest.importorskip("cvxpy")
@@ -388,42 +278,8 @@ def test_cvxpy_solver_fits_the_parts(cls, family, params):
     exact = cls(**params, solver="cvxpy").fit(X, y, tasks=tasks, sample_weight=weights)
     ours = cls(**params, tol=1e-10, max_iter=100_000).fit(
         X, y, tasks=tasks, sample_weight=weights)
-    first, second = _components(exact)
+    first, second = components(exact)
     np.testing.assert_allclose(first + second, exact.coef_, atol=1e-10)
     np.testing.assert_allclose(exact.coef_, ours.coef_, atol=1e-4)
     assert exact.n_iter_ == 1
     assert exact.certificate_ < 1e-6
-
-
-# ------------------------------------------------------------- array API
-def _strict():
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported")
-    return pytest.importorskip("array_api_strict")
-
-
-@pytest.mark.parametrize("estimator, names", [
-    (IndependentLassoRegressor(alpha=0.05, tol=1e-12, max_iter=50_000), ["support_"]),
-    (DirtyRegressor(alpha_shared=0.06, alpha_task=0.05, tol=1e-12, max_iter=50_000),
-     ["joint_coef_", "task_coef_", "support_"]),
-    (RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.1, tol=1e-12, max_iter=50_000),
-     ["lowrank_coef_", "outlier_coef_"]),
-], ids=["lasso", "dirty", "robust"])
-def test_array_api_strict_matches_numpy(estimator, names):
-    xps = _strict()
-    X, y, tasks, weights = routed(10)
-    reference = sklearn.clone(estimator).fit(X, y, tasks=tasks, sample_weight=weights)
-    with sklearn.config_context(array_api_dispatch=True):
-        model = sklearn.clone(estimator).fit(xps.asarray(X), xps.asarray(y), tasks=tasks,
-                                             sample_weight=xps.asarray(weights))
-        prediction = model.predict(xps.asarray(X), tasks=tasks)
-    for name in ["coef_", "intercept_", *names]:
-        value = getattr(model, name)
-        assert value.__array_namespace__() is xps, name
-        np.testing.assert_allclose(np.asarray(value), getattr(reference, name), rtol=1e-8,
-                                   atol=1e-8, err_msg=name)
-    np.testing.assert_allclose(np.asarray(prediction), reference.predict(X, tasks=tasks),
-                               rtol=1e-8, atol=1e-8)
-    if isinstance(estimator, RobustLowRankRegressor):
-        assert model.rank_ == reference.rank_
-        np.testing.assert_array_equal(np.asarray(model.outlier_tasks_), reference.outlier_tasks_)
