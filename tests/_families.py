@@ -31,6 +31,8 @@ from skmtl import (
     JointFeatureRegressor,
     MeanRegularizedClassifier,
     MeanRegularizedRegressor,
+    PenalizedClassifier,
+    PenalizedRegressor,
     RobustLowRankRegressor,
     SharedParameterClassifier,
     SharedParameterRegressor,
@@ -39,6 +41,7 @@ from skmtl import (
     TraceNormClassifier,
     TraceNormRegressor,
 )
+from skmtl.penalties import FusedLasso
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,15 @@ FAMILIES = (
            array_api={"regressor": ({"tol": 1e-12},
                                     {"l2": 0.0, "solver": "admm", "tol": 1e-12}),
                       "classifier": ({"tol": 1e-12},)}),
+)
+
+# A penalty of its own, fitted by the generic estimators: one entry.
+FAMILIES += (
+    Family("fused", PenalizedRegressor, PenalizedClassifier,
+           {"penalty": FusedLasso(0.3, alpha_lasso=0.05), "l2": 0.02},
+           {"penalty": FusedLasso(0.05, alpha_lasso=0.01), "l2": 0.02}, path="l2",
+           rows=sparse_rows, reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           convergence={"solver": "fista"}, conventions=SPARSE_CONVENTIONS),
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}

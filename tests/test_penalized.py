@@ -111,3 +111,13 @@ def test_a_penalty_needs_value_and_prox():
     X, y, tasks, _ = routed()
     with pytest.raises(InvalidParameterError, match="penalty"):
         PenalizedRegressor(penalty="l1").fit(X, y, tasks=tasks)
+
+
+def test_cvxpy_needs_a_penalty_that_names_its_formulation():
+    X, y, tasks, _ = routed()
+    model = PenalizedRegressor(FusedLasso(0.2), l2=0.05, solver="cvxpy").fit(X, y, tasks=tasks)
+    fitted = PenalizedRegressor(FusedLasso(0.2), l2=0.05, tol=1e-10).fit(X, y, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, fitted.coef_, atol=1e-5)
+    with pytest.raises(ValueError, match="names its cvxpy formulation"):
+        PenalizedRegressor(ValueAndProxOnly(L1Norm(0.1)), l2=0.1, solver="cvxpy").fit(
+            X, y, tasks=tasks)

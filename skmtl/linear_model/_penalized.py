@@ -35,6 +35,22 @@ class _PenalizedFamily:
     def _ridge(self):
         return self.l2
 
+    @property
+    def _family(self):
+        """The penalty's entry of the cvxpy reference (``lasso`` at alpha = 0 without one)."""
+        if self.penalty is None:
+            return "lasso"
+        name = getattr(self.penalty, "reference", None)
+        if name is None and self.solver == "cvxpy":
+            raise ValueError(
+                f"solver='cvxpy' needs a penalty that names its cvxpy formulation "
+                f"('reference'); {type(self.penalty).__name__} does not.")
+        return name
+
+    def _reference_params(self):
+        own = {"alpha": 0.0} if self.penalty is None else self.penalty.reference_params()
+        return {**own, "l2": self.l2}
+
 
 class PenalizedRegressor(_PenalizedFamily, MultiTaskLinearRegressor):
     r"""Multi-task regression with any penalty object.
@@ -71,12 +87,14 @@ class PenalizedRegressor(_PenalizedFamily, MultiTaskLinearRegressor):
     task_weights : {'uniform', 'size'}, dict or array-like, default='uniform'
         :math:`\tau_t`: 'uniform' gives every task weight 1, 'size' weight
         proportional to its total sample weight; or one weight per task.
-    solver : {'auto', 'cd', 'admm', 'fista'}, default='auto'
+    solver : {'auto', 'cd', 'admm', 'fista', 'cvxpy'}, default='auto'
         ``'cd'``, working-set block coordinate descent, needs
         ``coordinate_blocks`` and NumPy input; ``'admm'`` needs per-task
         statistics; ``'fista'`` always applies.  ``'auto'`` takes ``'cd'`` where it
         applies, else FISTA continued by ADMM.  All stop on the relative duality
         gap.  Without a penalty, ``'auto'`` solves the ridge problem directly.
+        ``'cvxpy'`` solves with cvxpy when the penalty names its entry of the
+        reference (``reference``, as the penalties of :mod:`skmtl.penalties` do).
     tol : float, default=1e-6
         Stop when the duality gap is at most ``tol`` times the objective at W = 0.
     max_iter : int, default=10000
@@ -118,7 +136,7 @@ class PenalizedRegressor(_PenalizedFamily, MultiTaskLinearRegressor):
     3
     """
 
-    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista"),
+    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista", "cvxpy"),
                               **_PenalizedFamily._family_constraints}
 
 
@@ -148,11 +166,12 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
         Fit one unpenalized intercept per task.
     task_weights : {'uniform', 'size'}, dict or array-like, default='uniform'
         :math:`\tau_t`, as for :class:`PenalizedRegressor`.
-    solver : {'auto', 'proximal_newton', 'fista'}, default='auto'
+    solver : {'auto', 'proximal_newton', 'fista', 'cvxpy'}, default='auto'
         ``'proximal_newton'`` (``'auto'``) minimizes a second-order model of the
         loss plus R at each step with the regressors' solvers; ``'fista'`` is
         accelerated proximal gradient with backtracking.  Both stop on the relative
-        duality gap.  Without a penalty, ``'auto'`` is Newton's method.
+        duality gap.  Without a penalty, ``'auto'`` is Newton's method.  ``'cvxpy'``
+        as for :class:`PenalizedRegressor`.
     tol : float, default=1e-6
         Stop when the duality gap is at most ``tol`` times the objective at W = 0
         with its best intercepts.
@@ -196,7 +215,7 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
     (3, 2)
     """
 
-    _parameter_constraints = {**with_solvers("auto", "proximal_newton", "fista"),
+    _parameter_constraints = {**with_solvers("auto", "proximal_newton", "fista", "cvxpy"),
                               **_PenalizedFamily._family_constraints}
 
     def __init__(self, penalty=None, l2=0.01, *, fit_intercept=True, task_weights="uniform",

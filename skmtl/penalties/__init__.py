@@ -176,7 +176,16 @@ class Described:
 class Norm(Described):
     r"""What every norm penalty :math:`\alpha R(W)` shares: with ``dual_norm`` the
     (unweighted) dual norm :math:`R^\circ`, the smallest alpha at which W = 0 is optimal.
+
+    A penalty that names its entry of the cvxpy reference (``reference``, a key of
+    :data:`~skmtl.solvers.reference_penalties.FORMULATIONS`) and its parameters
+    there (``reference_params``) can be fitted with ``solver='cvxpy'``.
     """
+
+    reference = None
+
+    def reference_params(self):
+        return {"alpha": self.alpha}
 
     def alpha_max(self, gradient, xp):
         r""":math:`R^\circ(\nabla L(0))`: W = 0 is optimal iff
@@ -201,6 +210,8 @@ class TraceNorm(Norm):
     array([[2.5, 0. ],
            [0. , 0.5]])
     """
+
+    reference = "trace"
 
     def __init__(self, alpha):
         self.alpha = alpha
@@ -274,6 +285,8 @@ class JointFeatureNorm(GroupNorm):
     array([[2.4, 0. ],
            [3.2, 0. ]])
     """
+
+    reference = "joint_feature"
 
     axis = 0
 

@@ -127,9 +127,14 @@ class FusedLasso(Described):
     array([1.1, 1.1, 2.9])
     """
 
+    reference = "fused"
+
     def __init__(self, alpha, alpha_lasso=0.0):
         self.alpha = alpha
         self.alpha_lasso = alpha_lasso
+
+    def reference_params(self):
+        return {"alpha": self.alpha, "alpha_lasso": self.alpha_lasso}
 
     def value(self, coef, xp):
         differences = coef[1:, :] - coef[:-1, :]

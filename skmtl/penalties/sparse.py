@@ -42,6 +42,8 @@ class L1Norm(Norm):
     array([[ 2., -0.]])
     """
 
+    reference = "lasso"
+
     def __init__(self, alpha):
         self.alpha = alpha
 
