@@ -48,6 +48,15 @@ class MultiTaskLinearModel(MultiTaskModel):
         """The family's penalty: a QuadraticPenalty or a norm with a prox (subclasses)."""
         raise NotImplementedError
 
+    def _warm_first_part(self, start, xp):
+        """A split penalty's first part to start from (hook; None: zeros)."""
+
+    def _solved_first_part(self, coef, xp):
+        """A split penalty's first part of the solution ``coef`` (hook)."""
+
+    def _keep_parts(self, parts):
+        """Keep a split penalty's two parts for ``_after_fit`` (hook)."""
+
     def _ridge(self):
         """The weight l2 of a ridge term l2/2·||W||² beside a non-quadratic penalty:
         0 unless the family has one (a quadratic coupling holds its own)."""
@@ -65,9 +74,6 @@ class MultiTaskLinearModel(MultiTaskModel):
             penalty = QuadraticPenalty(rank_one=(self._ridge(), 0.0))
         if isinstance(penalty, QuadraticPenalty):
             penalty = penalty.on(xp, coef.dtype, coef.device)
-        self._certificate_name = (
-            "KKT residual" if isinstance(penalty, QuadraticPenalty) else "relative duality gap"
-        )
         return penalty
 
     def _solve_reference(self, X, y, task_index, sample_weight, task_scale, xp, loss="squared"):
@@ -391,14 +397,6 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         self._keep_parts(fit.parts)
         return fit.coef
 
-    def _warm_first_part(self, start, xp):
-        """A split penalty's first part to start from (hook; None: zeros)."""
-
-    def _solved_first_part(self, coef, xp):
-        """A split penalty's first part of the solution ``coef`` (hook)."""
-
-    def _keep_parts(self, parts):
-        """Keep a split penalty's two parts for ``_after_fit`` (hook)."""
 
     # --------------------------------------------------------------- predict
     def predict(self, X, tasks=None):

@@ -20,11 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from .._array_api import get_namespace_and_device, to_numpy
 from ..logistic_loss import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
-from ..solvers.certificates import logistic_duality_gap
-from ..solvers.conjugate_gradient import relative_residual
-from ..solvers.fista import accelerated_proximal_gradient
-from ..solvers.newton import newton
-from ..solvers.proximal_newton import proximal_newton
+from ..solvers.logistic import logistic_problem
 from ._base import MultiTaskLinearModel
 
 
@@ -103,20 +99,22 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         smooth_penalty = penalty if isinstance(penalty, QuadraticPenalty) else (
             QuadraticPenalty(rank_one=(self._ridge(), 0.0)))
         objective = PenalizedLogistic(loss, OnFeatures(smooth_penalty, n_features))
-        certificate, kkt_of_gradient = self._certificate_functions(
-            objective, penalty, start, n_features
-        )
+        problem = logistic_problem(objective, penalty, self._ridge(), start, n_features,
+                                   self.fit_intercept)
+        self._certificate_name = problem.name
         if self.solver == "cvxpy":
             theta = self._reference_theta(
                 X, signs, task_index, sample_weight, task_scale, x_offset, xp
             )
             self.n_iter_ = 1
+            self.certificate_ = problem.certify(
+                theta, self._solved_first_part(theta[:, :n_features], xp))
         else:
-            theta, self.n_iter_ = self._solve(
-                objective, penalty, self._initial_theta(start, x_offset, n_features, xp),
-                certificate, kkt_of_gradient, n_features, xp,
-            )
-        self.certificate_ = certificate(theta)
+            theta = self._initial_theta(start, x_offset, n_features, xp)
+            fit = problem.solve(theta, self.solver, self.tol, self.max_iter,
+                                self._warm_first_part(theta[:, :n_features], xp))
+            theta, self.n_iter_, self.certificate_ = fit.theta, fit.n_iter, fit.certificate
+            self._keep_parts(fit.parts)
         self._warn_if_unsolved(objective, penalty, theta, single_class, n_tasks, xp)
         self.coef_ = theta[:, :n_features]
         self.intercept_ = self._intercepts(theta, x_offset, single_class, n_features, xp)
@@ -162,67 +160,6 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         intercept = xp.where(xp.isfinite(intercept), intercept, start[:, -1])
         intercept = intercept + xp.sum(x_offset * coef, axis=1)
         return xp.concat([coef, intercept[:, None]], axis=1)
-
-    def _certificate_functions(self, objective, penalty, start, n_features):
-        """The certificate of theta, and of a gradient (None for the norms).
-
-        Quadratic penalties: the KKT residual :math:`\\sqrt{g^\\top P g / g_0^\\top P g_0}`
-        with g the gradient, :math:`g_0` the gradient at the start (W = 0 and its
-        best intercepts) and P the inverse of the per-task Hessian blocks there.
-        Norms: the duality gap relative to the objective at that start.
-        """
-        loss, xp = objective.loss, objective.loss.xp
-        if isinstance(penalty, QuadraticPenalty):
-            precondition = objective.newton_system(start)[1]
-            reference = objective.gradient(start)
-
-            def kkt_of_gradient(gradient):
-                return relative_residual(reference, gradient, precondition, xp)
-
-            return (lambda theta: kkt_of_gradient(objective.gradient(theta))), kkt_of_gradient
-        scale = max(float(loss.value(start)), 1e-300)
-
-        def relative_gap(theta):
-            gap = logistic_duality_gap(
-                loss, penalty, self._ridge(), theta, n_features, self.fit_intercept, xp
-            )
-            return max(gap / scale, 0.0)
-
-        return relative_gap, None
-
-    def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
-        """Newton (quadratic penalties), proximal Newton (norms) or accelerated gradient."""
-        solver = self.solver
-        if isinstance(penalty, QuadraticPenalty):
-            if solver in ("auto", "newton", "proximal_newton"):
-                theta, n_iter, _ = newton(
-                    objective, theta, kkt_of_gradient, self.tol, self.max_iter, xp
-                )
-                return theta, n_iter
-            if solver != "fista":
-                raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
-
-            def prox(values, step):
-                return values
-        else:
-            if solver not in ("auto", "proximal_newton", "fista"):
-                raise ValueError(f"solver={solver!r} does not apply to {type(self).__name__}.")
-            if solver in ("auto", "proximal_newton"):
-                theta, n_iter, _ = proximal_newton(
-                    objective.loss, penalty, self._ridge(), theta, n_features, self.fit_intercept,
-                    certificate, self.tol, self.max_iter, xp,
-                )
-                return theta, n_iter
-            norm = OnFeatures(penalty, n_features)
-
-            def prox(values, step):
-                return norm.prox(values, step, xp)
-
-        theta, n_iter, _ = accelerated_proximal_gradient(
-            objective, prox, theta, objective.lipschitz(), certificate, self.tol, self.max_iter,
-            xp, backtracking=True,
-        )
-        return theta, n_iter
 
     def _reference_theta(self, X, signs, task_index, sample_weight, task_scale, x_offset, xp):
         """The cvxpy solution as theta on the centred rows."""

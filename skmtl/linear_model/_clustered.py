@@ -25,13 +25,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import to_numpy
-from ..logistic_loss import PenalizedLogistic
-from ..penalties import OnFeatures
 from ..penalties.clustered import ClusteredPenalty
 from ..penalties.spectral import SpectralTaskMatrix
-from ..solvers.alternating import INNER_MAX_ITER, alternate, rounding_level
-from ..solvers.conjugate_gradient import relative_residual
-from ..solvers.newton import newton
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
 from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
@@ -66,10 +61,6 @@ class ClusteredFamily:
 
     def _penalty(self, n_tasks):
         return ClusteredPenalty(self.alpha, self.l2, self.n_clusters)
-
-    def _effective_penalty(self, n_tasks, coef, xp):
-        self._certificate_name = "KKT residual"
-        return self._penalty(n_tasks)
 
     def _reference_params(self):
         return {"alpha": self.alpha, "l2": self.l2, "n_clusters": self.n_clusters}
@@ -241,41 +232,6 @@ class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
     _parameter_constraints = {
         **with_solvers("auto", "alternating", "cvxpy"), **ClusteredFamily._family_constraints,
     }
-
-    def _certificate_functions(self, objective, penalty, start, n_features):
-        """The certificate of theta, and ``measure`` (in place of the base's KKT of a gradient).
-
-        ``measure(theta)`` gives the certificate, g(theta) and the W-step problem of
-        M = M(W): the logistic objective with that quadratic penalty and its KKT
-        residual, preconditioned at ``start`` (W = 0 and its best intercepts).
-        """
-        loss, xp = objective.loss, objective.loss.xp
-        reference = loss.value_and_gradient(start)[1]
-
-        def measure(theta):
-            quadratic = penalty.quadratic_at(theta[:, :n_features], xp)
-            fixed = PenalizedLogistic(loss, OnFeatures(quadratic, n_features))
-            precondition = fixed.newton_system(start)[1]
-
-            def kkt_of_gradient(gradient):
-                return relative_residual(reference, gradient, precondition, xp)
-
-            value, gradient = fixed.value_and_gradient(theta)
-            return kkt_of_gradient(gradient), float(value), (fixed, kkt_of_gradient)
-
-        return (lambda theta: measure(theta)[0]), measure
-
-    def _solve(self, objective, penalty, theta, certificate, measure, n_features, xp):
-        """Alternating minimization; ``measure`` comes from ``_certificate_functions``."""
-
-        def step(values, fixed, inner_tol):
-            fixed_objective, kkt_of_gradient = fixed
-            return newton(fixed_objective, values, kkt_of_gradient, inner_tol,
-                          INNER_MAX_ITER, xp)[0]
-
-        theta, n_iter, _ = alternate(
-            measure, step, theta, self.tol, self.max_iter, rounding_level(theta, xp))
-        return theta, n_iter
 
 
 for _cls, _inner, _start, _attributes in (

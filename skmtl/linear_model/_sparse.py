@@ -14,11 +14,8 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval
 
 from .._array_api import to_numpy
-from ..penalties import JointFeatureNorm, OnFeatures, TraceNorm
-from ..penalties.sparse import L1Norm, SplitNorm, StackedLoss, TaskGroupNorm
-from ..solvers.certificates import logistic_duality_gap
-from ..solvers.fista import accelerated_proximal_gradient
-from ..solvers.proximal_newton import proximal_newton
+from ..penalties import JointFeatureNorm, TraceNorm
+from ..penalties.sparse import L1Norm, SplitNorm, TaskGroupNorm
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
 from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
@@ -151,9 +148,9 @@ class RobustLowRankFamily(_SplitFamily):
 
 
 # ---------------------------------------------------------- split solvers
-class _SplitRegression:
-    """The squared-loss solve of a split penalty keeps the two parts
-    (:func:`~skmtl.solvers.squared.solve_squared`)."""
+class _SplitParts:
+    """A split penalty's solve starts from the previous first part and keeps the two
+    parts (:mod:`skmtl.solvers.squared`, :mod:`skmtl.solvers.logistic`)."""
 
     def _warm_first_part(self, start, xp):
         return self._start_of_first(start, xp)
@@ -163,57 +160,6 @@ class _SplitRegression:
 
     def _keep_parts(self, parts):
         self._split = parts
-
-
-class _SplitClassification:
-    """FISTA with backtracking on :math:`[W_1 \\mid W_2 \\mid b]` for the logistic loss."""
-
-    def _certificate_functions(self, objective, penalty, start, n_features):
-        """The duality gap at the stacked point of the stored split, relative to the
-        objective at the start (W = 0 with its best intercepts)."""
-        loss, xp = objective.loss, objective.loss.xp
-        stacked_loss = StackedLoss(loss, n_features, xp)
-        scale = max(float(loss.value(start)), 1e-300)
-
-        def relative_gap(theta):
-            stacked = stacked_loss.stack(self._first_part(theta, xp), theta)
-            gap = logistic_duality_gap(
-                stacked_loss, penalty, 0.0, stacked, 2 * n_features, self.fit_intercept, xp
-            )
-            return max(gap / scale, 0.0)
-
-        return relative_gap, None
-
-    def _solve(self, objective, penalty, theta, certificate, kkt_of_gradient, n_features, xp):
-        """Proximal Newton (``'auto'``) or FISTA with backtracking on the stacked parts.
-
-        In the stacked coordinates the Hessian blocks are :math:`A^\top B_t A`; the
-        second-order model is then a squared loss in the stacked parts, minimized with
-        the split norm by the regressors' FISTA/ADMM.
-        """
-        stacked_loss = StackedLoss(objective.loss, n_features, xp)
-        norm = OnFeatures(penalty, 2 * n_features)
-
-        def prox(values, step):
-            return norm.prox(values, step, xp)
-
-        def stacked_certificate(stacked):
-            self._split = penalty.halves(stacked[:, :2 * n_features])
-            return certificate(stacked_loss.collapse(stacked))
-
-        start = stacked_loss.stack(self._start_of_first(theta[:, :n_features], xp), theta)
-        if self.solver in ("auto", "proximal_newton"):
-            stacked, n_iter, _ = proximal_newton(
-                stacked_loss, penalty, 0.0, start, 2 * n_features, self.fit_intercept,
-                stacked_certificate, self.tol, self.max_iter, xp,
-            )
-        else:
-            stacked, n_iter, _ = accelerated_proximal_gradient(
-                stacked_loss, prox, start, stacked_loss.lipschitz(), stacked_certificate,
-                self.tol, self.max_iter, xp, backtracking=True,
-            )
-        self._split = penalty.halves(stacked[:, :2 * n_features])
-        return stacked_loss.collapse(stacked), n_iter
 
 
 # -------------------------------------------------------------- estimators
@@ -345,7 +291,7 @@ _DIRTY_NOTE = r"""
 """
 
 
-class DirtyRegressor(DirtyFamily, _SplitRegression, MultiTaskLinearRegressor):
+class DirtyRegressor(DirtyFamily, _SplitParts, MultiTaskLinearRegressor):
     r"""Dirty multi-task regression: jointly selected features plus task-specific ones.
 
     The coefficients are a part shared in support, P, plus an elementwise
@@ -390,7 +336,7 @@ class DirtyRegressor(DirtyFamily, _SplitRegression, MultiTaskLinearRegressor):
     _parameter_constraints = {**_SEPARABLE_CONSTRAINTS, **DirtyFamily._family_constraints}
 
 
-class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifier):
+class DirtyClassifier(DirtyFamily, _SplitParts, MultiTaskLinearClassifier):
     r"""Dirty multi-task logistic regression: jointly selected plus task-specific features.
 
     .. math::
@@ -432,7 +378,7 @@ class DirtyClassifier(DirtyFamily, _SplitClassification, MultiTaskLinearClassifi
                               **DirtyFamily._family_constraints}
 
 
-class RobustLowRankRegressor(RobustLowRankFamily, _SplitRegression, MultiTaskLinearRegressor):
+class RobustLowRankRegressor(RobustLowRankFamily, _SplitParts, MultiTaskLinearRegressor):
     r"""Robust multi-task regression: a shared low-rank structure plus outlier tasks.
 
     The coefficients are a low-rank part L plus a part S whose non-zero rows are
