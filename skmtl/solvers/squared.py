@@ -17,7 +17,13 @@ squared loss f (intercepts solved out, statistics or rows) and a penalty object 
 
 from typing import NamedTuple
 
-from .._array_api import add_to_diagonal, batched_matvec, block_inverse, positive_reciprocal
+from .._array_api import (
+    add_to_diagonal,
+    batched_matvec,
+    block_inverse,
+    clean_eigh,
+    positive_reciprocal,
+)
 from ..losses import GramSquaredLoss
 from ..penalties import QuadraticPenalty
 from ..penalties.sparse import StackedLoss
@@ -175,10 +181,30 @@ def _solve_quadratic(loss, penalty, coef, solver, tol, max_iter, xp):
 
 
 # ------------------------------------------------------- penalty minimized over a matrix
-def _measure(loss, penalty, coef, xp):
+class _ShiftedBlocks:
+    r"""The block preconditioner :math:`(\tau_t G_t + q_t I)^+` for any shifts q, from one
+    eigendecomposition of the :math:`\tau_t G_t`: the alternating solver needs it for a
+    new Q at every M step, where inverting T blocks of d×d each time dominated."""
+
+    def __init__(self, loss, xp):
+        values, self.vectors = clean_eigh(loss.gram, xp)
+        self.values = loss.task_scale[:, None] * values
+        self.xp = xp
+
+    def __call__(self, penalty, coef):
+        xp = self.xp
+        shifts = penalty.diagonal(coef.shape[0], xp, coef.dtype, coef.device)
+        inverse = positive_reciprocal(self.values + shifts[:, None], xp)
+        transposed = xp.matrix_transpose(self.vectors)
+        return lambda values: batched_matvec(
+            self.vectors, inverse * batched_matvec(transposed, values, xp), xp)
+
+
+def _measure(loss, penalty, coef, xp, preconditioner=None):
     """Certificate of W, g(W), and the W-step problem (Q, preconditioner) of M = M(W)."""
     quadratic = penalty.quadratic_at(coef, xp)
-    precondition = block_preconditioner(loss, quadratic, xp, coef)
+    precondition = (block_preconditioner(loss, quadratic, xp, coef) if preconditioner is None
+                    else preconditioner(quadratic, coef))
     certificate = kkt_residual(loss, quadratic, coef, precondition, xp)
     value = float(loss.value(coef) + quadratic.value(coef, xp))
     return certificate, value, (quadratic, precondition)
@@ -187,6 +213,10 @@ def _measure(loss, penalty, coef, xp):
 def _solve_alternating(loss, penalty, coef, tol, max_iter, xp):
     """Alternating minimization, W steps by preconditioned conjugate gradient."""
     rhs = -loss.gradient(xp.zeros_like(coef))
+    preconditioner = _ShiftedBlocks(loss, xp) if isinstance(loss, GramSquaredLoss) else None
+
+    def measure(values):
+        return _measure(loss, penalty, values, xp, preconditioner)
 
     def step(values, fixed, inner_tol):
         quadratic, precondition = fixed
@@ -197,11 +227,8 @@ def _solve_alternating(loss, penalty, coef, tol, max_iter, xp):
         return conjugate_gradient(
             matvec, rhs, precondition, values, inner_tol, INNER_MAX_ITER, xp)[0]
 
-    coef, n_iter, _ = alternate(
-        lambda values: _measure(loss, penalty, values, xp), step, coef, tol, max_iter,
-        rounding_level(coef, xp),
-    )
-    return SquaredFit(coef, n_iter, _measure(loss, penalty, coef, xp)[0], KKT)
+    coef, n_iter, _ = alternate(measure, step, coef, tol, max_iter, rounding_level(coef, xp))
+    return SquaredFit(coef, n_iter, measure(coef)[0], KKT)
 
 
 # ------------------------------------------------------------------------ certificates
