@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
-from sklearn.utils._array_api import check_same_namespace
+from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -28,6 +28,7 @@ from .._task_model import MultiTaskModel
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
+from ..solvers.coordinate_descent import has_coordinate_blocks
 from ..solvers.squared import certify, solve_squared
 from ..statistics import TaskStatistics
 
@@ -354,8 +355,10 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         task_index, task_scale = self._assign_tasks(X, y, labels, sample_weight, xp)
         if task_index is None:
             Y = y if y.ndim == 2 else y[:, None]
+            separable = self.solver in ("auto", "cd") and _is_numpy_namespace(xp) and (
+                has_coordinate_blocks(self._penalty(Y.shape[1])))
             loss, x_offset, y_offset = shared_design_loss(
-                X, Y, sample_weight, task_scale, self.fit_intercept, xp
+                X, Y, sample_weight, task_scale, self.fit_intercept, xp, separable=separable
             )
             return loss, x_offset, y_offset, task_scale, None
         loss, x_offset, y_offset = routed_loss(

@@ -1,7 +1,7 @@
 """Logistic-loss base of the linear multi-task classifiers.
 
 Labels are mapped to :math:`\\pm 1` (``classes_[1]`` is +1), the loss of
-:mod:`skmtl.logistic_loss` is built on the rows, and the family's penalty acts
+:mod:`skmtl.losses.logistic` is built on the rows, and the family's penalty acts
 on the feature columns of :math:`\\Theta = [W \\mid b]`.  Quadratic penalties
 give a smooth objective, solved by Newton's method or by accelerated
 gradient; the trace and L2,1 norms by accelerated proximal gradient with
@@ -18,7 +18,7 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import get_namespace_and_device, to_numpy
-from ..logistic_loss import PenalizedLogistic, logistic_loss, sigmoid
+from ..losses import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
 from ..solvers.logistic import logistic_problem
 from ._base import MultiTaskLinearModel

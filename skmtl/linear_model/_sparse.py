@@ -4,7 +4,7 @@ The lasso is a norm family like the trace and L2,1 norms.  The dirty and
 robust models split the coefficients, :math:`W = W_1 + W_2`, with one norm on
 each part, minimized jointly: the solvers work on the stacked components
 :math:`[W_1 \mid W_2]` (:class:`~skmtl.penalties.sparse.SplitNorm`,
-:class:`~skmtl.penalties.sparse.StackedLoss`) and stop on the duality gap of
+:class:`~skmtl.losses.StackedLoss`) and stop on the duality gap of
 that problem.
 """
 

@@ -11,7 +11,7 @@ The dirty and robust models penalize a split of the coefficients,
 the infimal convolution of two norms.  It is minimized on the stacked
 variable :math:`V = [W_1 \mid W_2]` of shape (T, 2d): :class:`SplitNorm` is
 :math:`R_1(W_1) + R_2(W_2)`, a norm on V with a separable prox, and
-:class:`StackedLoss` shows the loss of :math:`W_1 + W_2` as a function of V.
+:class:`~skmtl.losses.StackedLoss` shows the loss of :math:`W_1 + W_2` as a function of V.
 The dual norm of :math:`R_1(V_1) + R_2(V_2)` is
 :math:`\max(R_1^\circ(Z_1), R_2^\circ(Z_2))` (each :math:`R_i^\circ` measured
 against its own weight), and the gradient of the stacked loss is
@@ -20,7 +20,6 @@ gap of the problem in W, whose dual ball is the intersection of the two
 balls :math:`\{R_1^\circ \le 1\} \cap \{R_2^\circ \le 1\}`.
 """
 
-import numpy as np
 
 from . import Described, GroupNorm, Norm
 from .blocks import CoordinateBlocks
@@ -140,119 +139,3 @@ class SplitNorm(Described):
         if any(part is None for part in parts):
             return None
         return CoordinateBlocks.concatenate(*parts)
-
-
-class StackedLoss:
-    r"""A loss of :math:`\Theta = [W \mid b]` seen on :math:`[W_1 \mid W_2 \mid b]`.
-
-    Every method evaluates the wrapped loss at :math:`[W_1 + W_2 \mid b]`;
-    gradients and dual correlations, :math:`[G_W \mid G_b]` there, become
-    :math:`[G_W \mid G_W \mid G_b]`.  The Hessian becomes
-    :math:`A^\top H A` with :math:`\|A\|^2 = 2`, so the Lipschitz constant doubles.
-
-    Parameters
-    ----------
-    loss : GramSquaredLoss, SampleSquaredLoss or LogisticLoss
-    n_features : int
-        d, the number of columns of W (b, the columns after them, may be empty).
-    xp : namespace
-    """
-
-    def __init__(self, loss, n_features, xp):
-        self.loss = loss
-        self.n_features = n_features
-        self.xp = xp
-        self._last = (None, None)
-
-    def collapse(self, stacked):
-        r""":math:`[W_1 + W_2 \mid b]` (the last result is kept: the solvers ask twice)."""
-        if self._last[0] is stacked:
-            return self._last[1]
-        d = self.n_features
-        coef = stacked[:, :d] + stacked[:, d:2 * d]
-        if stacked.shape[1] > 2 * d:
-            coef = self.xp.concat([coef, stacked[:, 2 * d:]], axis=1)
-        self._last = (stacked, coef)
-        return coef
-
-    def stack(self, first, theta):
-        r""":math:`[W_1 \mid W - W_1 \mid b]` from :math:`\Theta = [W \mid b]` and :math:`W_1`."""
-        d = self.n_features
-        parts = [first, theta[:, :d] - first]
-        if theta.shape[1] > d:
-            parts.append(theta[:, d:])
-        return self.xp.concat(parts, axis=1)
-
-    def column_features(self):
-        r"""The feature of W that each column of :math:`[W_1 \mid W_2]` enters."""
-        return np.tile(np.arange(self.n_features), 2)
-
-    def expand(self, gradient):
-        r""":math:`[G_W \mid G_W \mid G_b]`."""
-        d = self.n_features
-        parts = [gradient[:, :d], gradient]
-        return self.xp.concat(parts, axis=1)
-
-    def value(self, stacked):
-        return self.loss.value(self.collapse(stacked))
-
-    def gradient(self, stacked):
-        return self.expand(self.loss.gradient(self.collapse(stacked)))
-
-    def value_and_gradient(self, stacked):
-        value, gradient = self.loss.value_and_gradient(self.collapse(stacked))
-        return value, self.expand(gradient)
-
-    def lipschitz(self):
-        return 2.0 * self.loss.lipschitz()
-
-    # The statistics of a wrapped GramSquaredLoss, for ADMM (None for other losses).
-    @property
-    def gram(self):
-        return getattr(self.loss, "gram", None)
-
-    @property
-    def linear(self):
-        return self.loss.linear
-
-    @property
-    def task_scale(self):
-        return self.loss.task_scale
-
-    def proximal_step(self, solve, target, weight):
-        r"""The ADMM W step on the stacked parts, from the wrapped loss's own.
-
-        :math:`\min_{W_1, W_2} f(W_1 + W_2) + \tfrac w2\|[W_1 \mid W_2] - [A \mid B]\|^2`
-        separates in :math:`S = W_1 + W_2` and :math:`R = W_1 - W_2`:
-        :math:`R = A - B` and :math:`S` minimizes :math:`f(S) + \tfrac w4\|S - (A + B)\|^2`,
-        which is ``solve(A + B, w / 2)``.
-        """
-        d = self.n_features
-        first, second = target[:, :d], target[:, d:]
-        total = solve(first + second, 0.5 * weight)
-        difference = first - second
-        return self.xp.concat([0.5 * (total + difference), 0.5 * (total - difference)], axis=1)
-
-    def residual_target_inner(self, stacked):
-        return self.loss.residual_target_inner(self.collapse(stacked))
-
-    def curvature(self, stacked):
-        return self.loss.curvature(self.collapse(stacked))
-
-    def hessian_blocks(self, curvature):
-        r"""Per-task Hessian blocks in the stacked coordinates: :math:`A^\top B_t A`, where
-        A maps :math:`[W_1 \mid W_2 \mid b]` to :math:`[W_1 + W_2 \mid b]`."""
-        blocks = self.loss.hessian_blocks(curvature)
-        d, width = self.n_features, blocks.shape[-1]
-        index = self.xp.asarray([*range(d), *range(d), *range(d, width)],
-                                device=blocks.device)
-        return self.xp.take(self.xp.take(blocks, index, axis=1), index, axis=2)
-
-    def dual_point(self, stacked, fit_intercept):
-        return self.loss.dual_point(self.collapse(stacked), fit_intercept)
-
-    def dual_value(self, dual):
-        return self.loss.dual_value(dual)
-
-    def dual_correlation(self, dual):
-        return self.expand(self.loss.dual_correlation(dual))

@@ -169,7 +169,8 @@ class _SharedRowLayout:
         self.column_curvature = np.einsum("ij,ij->j", self.weighted_X, self.X)
 
     def start(self, W):
-        self.residual = np.asfortranarray(self.Y - self.X @ W.T)
+        support = np.flatnonzero(np.any(W != 0, axis=0))
+        self.residual = np.asfortranarray(self.Y - self.X[:, support] @ W[:, support].T)
 
     def apply(self, change, columns):
         self.residual -= self.X[:, columns] @ change[:, columns].T

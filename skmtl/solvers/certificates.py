@@ -24,7 +24,7 @@ penalty is ``value`` and ``prox``, the dual norm only makes the gap exact at
 comes from the loss object, so the gap costs one gradient whether the loss
 holds statistics or rows.
 
-For the logistic loss (:mod:`skmtl.logistic_loss`) the dual variables are
+For the logistic loss (:mod:`skmtl.losses.logistic`) the dual variables are
 :math:`a_i \in [0, 1]`, one per row, built from the slopes of the loss at W and
 made to satisfy the intercepts' constraints :math:`\sum_{i \in t}\omega_i a_i y_i = 0`;
 the dual value is

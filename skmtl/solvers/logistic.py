@@ -2,7 +2,7 @@ r"""One entry for every logistic-loss fit: the solver chosen from the penalty, a
 certificate it stops on.
 
 The classifiers minimize :math:`f(\Theta) + R(W) + \tfrac{l_2}2\|W\|_F^2` over
-:math:`\Theta = [W \mid b]` (:mod:`skmtl.logistic_loss`).  :func:`logistic_problem`
+:math:`\Theta = [W \mid b]` (:mod:`skmtl.losses.logistic`).  :func:`logistic_problem`
 reads the penalty:
 
 - a quadratic coupling: Newton's method (or accelerated gradient), certified by the
@@ -18,9 +18,8 @@ reads the penalty:
 
 from typing import NamedTuple
 
-from ..logistic_loss import PenalizedLogistic
+from ..losses import PenalizedLogistic, StackedLoss
 from ..penalties import OnFeatures, QuadraticPenalty
-from ..penalties.sparse import StackedLoss
 from .alternating import INNER_MAX_ITER, alternate, rounding_level
 from .certificates import logistic_duality_gap
 from .conjugate_gradient import relative_residual

@@ -24,9 +24,8 @@ from .._array_api import (
     clean_eigh,
     positive_reciprocal,
 )
-from ..losses import GramSquaredLoss
+from ..losses import GramSquaredLoss, StackedLoss
 from ..penalties import QuadraticPenalty
-from ..penalties.sparse import StackedLoss
 from .alternating import INNER_MAX_ITER, alternate, rounding_level
 from .certificates import relative_duality_gap
 from .closed_form import dense_coupling_solver, rank_one_coupling_solver

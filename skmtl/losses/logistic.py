@@ -24,9 +24,9 @@ import math
 
 import numpy as np
 
-from ._array_api import batched_matvec, block_inverse, largest_eigenvalue, to_numpy
-from ._padding import pad, slab_index
-from .losses import task_bounds
+from .._array_api import batched_matvec, block_inverse, largest_eigenvalue, to_numpy
+from .._padding import pad, slab_index
+from .squared import task_bounds
 
 
 def sigmoid(values, xp):

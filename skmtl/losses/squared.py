@@ -27,8 +27,8 @@ than features.  Both expose the same methods.
 import numpy as np
 from sklearn.utils._array_api import _is_numpy_namespace
 
-from ._array_api import batched_matvec, largest_eigenvalue
-from ._padding import pad, slab_index
+from .._array_api import batched_matvec, largest_eigenvalue
+from .._padding import pad, slab_index
 
 
 class GramSquaredLoss:
@@ -201,6 +201,7 @@ class SharedSampleSquaredLoss:
         self.task_scale = task_scale
         self.xp = xp
         self._lipschitz = None
+        self._last = (None, None)
 
     @property
     def n_tasks(self):
@@ -213,10 +214,23 @@ class SharedSampleSquaredLoss:
         return self.task_scale[:, None] * products
 
     def _residuals(self, coef):
-        return self.Y - self.X @ self.xp.matrix_transpose(coef)
+        """Y - X W' (the last result is kept: a duality gap asks three times)."""
+        if self._last[0] is coef:
+            return self._last[1]
+        residuals = self.Y - self._fitted(coef)
+        self._last = (coef, residuals)
+        return residuals
+
+    def _fitted(self, coef):
+        """X W', from W's non-zero columns only on NumPy (a sparse W costs its support)."""
+        xp = self.xp
+        if _is_numpy_namespace(xp):
+            support = np.flatnonzero(np.any(coef != 0, axis=0))
+            return self.X[:, support] @ coef[:, support].T
+        return self.X @ xp.matrix_transpose(coef)
 
     def hessian_matvec(self, coef):
-        return self._weighted_correlation(self.X @ self.xp.matrix_transpose(coef))
+        return self._weighted_correlation(self._fitted(coef))
 
     def gradient(self, coef):
         return -self._weighted_correlation(self._residuals(coef))
@@ -336,22 +350,29 @@ def _centred_rows(X, y, weights, fit_intercept, xp):
 #: A shared design keeps its rows instead of the d×d Gram matrix when it has more
 #: features than rows and more than this many features (a Gram matrix of 32 MB).
 SHARED_ROWS_FEATURES = 2000
+#: For a penalty that separates over features, the rows are kept when d exceeds this
+#: many times T: forming the Gram matrix (n d² flops) then costs more than the
+#: passes over the rows of coordinate descent (n d T each, a handful per fit).
+SEPARABLE_ROWS_PER_TASK = 10
 
 
 def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp, *,
-                       representation="auto"):
+                       representation="auto", separable=False):
     """Squared loss of the shared design: one Gram matrix serves every task.
 
     ``representation`` is ``'gram'``, ``'samples'`` (:class:`SharedSampleSquaredLoss`)
     or ``'auto'``: the rows when the design is wider than it is long and has more
-    than :data:`SHARED_ROWS_FEATURES` features, the Gram matrix otherwise.
+    than :data:`SHARED_ROWS_FEATURES` features, or, for a penalty solved by
+    coordinate descent (``separable``), when it has more than
+    :data:`SEPARABLE_ROWS_PER_TASK` times T features; the Gram matrix otherwise.
 
     Returns the loss and the offsets ``(x_offset (1, d), y_offset (T,))`` that
     give the intercepts :math:`b_t = \bar y_t - \bar x^\top w_t`.
     """
     n_samples, n_features = X.shape
     if representation == "auto":
-        wide = n_features > max(n_samples, SHARED_ROWS_FEATURES)
+        wide = n_features > max(n_samples, SHARED_ROWS_FEATURES) or (
+            separable and n_features > SEPARABLE_ROWS_PER_TASK * Y.shape[1])
         representation = "samples" if wide else "gram"
     if representation == "samples":
         Xc, Yc, x_mean, y_mean, total = _centred_rows(X, Y, sample_weight, fit_intercept, xp)
