@@ -18,19 +18,11 @@ from ..penalties import JointFeatureNorm, TraceNorm
 from ..penalties.sparse import L1Norm, SplitNorm, TaskGroupNorm
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
-from ._classifiers import _ITERATIONS as _CLASSIFIER_ITERATIONS
-from ._classifiers import _LOGISTIC_GAP
 from ._classifiers import _NORM_CONSTRAINTS as _CLASSIFIER_NORM_CONSTRAINTS
-from ._classifiers import _NORM_SOLVERS as _CLASSIFIER_NORM_SOLVERS
-from ._docstrings import GAP, document
 from ._families import _NormFamily, _set_common_parameters
 from ._regressors import (
-    _ATTRIBUTES,
-    _ITERATIONS,
     _NORM_CONSTRAINTS,
     _SEPARABLE_CONSTRAINTS,
-    _SEPARABLE_SOLVERS,
 )
 
 _POSITIVE = [Interval(Real, 0, None, closed="neither")]
@@ -163,28 +155,6 @@ class _SplitParts:
 
 
 # -------------------------------------------------------------- estimators
-_SPLIT_SOLVERS = (
-    "Both work on the stacked parts (the loss of their sum). ``'admm'``\n"
-    "        alternates exact per-task solves on the sufficient statistics with the\n"
-    "        prox of the two norms; ``'fista'`` is accelerated proximal gradient with\n"
-    "        adaptive restart. Both stop on the duality gap. ``'auto'`` runs ADMM with\n"
-    "        Anderson acceleration when per-task statistics are formed, FISTA otherwise."
-)
-_DIRTY_SOLVERS = (
-    "``'cd'`` is working-set block coordinate descent on the two parts, each\n"
-    "        feature column of each part a block (exact updates, gap-safe screening,\n"
-    "        Anderson extrapolation), NumPy input only; ``'auto'`` takes it on NumPy.\n"
-    "        " + _SPLIT_SOLVERS.replace("Both work", "``'admm'`` and ``'fista'`` work", 1)
-    .replace("``'auto'`` runs", "Elsewhere ``'auto'`` runs")
-)
-_SPLIT_CLASSIFIER_SOLVERS = (
-    "Both work on the stacked parts (the loss of their sum). ``'proximal_newton'``\n"
-    "        minimizes, at each step, the split norm plus the second-order model of the\n"
-    "        loss (a squared loss on per-task statistics of the stacked parts, solved by\n"
-    "        the regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is\n"
-    "        accelerated proximal gradient with backtracking and adaptive restart. Both\n"
-    "        stop on the duality gap. ``'auto'`` is ``'proximal_newton'``."
-)
 
 
 class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor):
@@ -192,11 +162,11 @@ class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \frac{{(y_i - x_i^\top w_t - b_t)^2}}{{2}}
-            + \alpha\|W\|_1 + \frac{{l_2}}{{2}}\|W\|_F^2,
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \frac{(y_i - x_i^\top w_t - b_t)^2}{2}
+            + \alpha\|W\|_1 + \frac{l_2}{2}\|W\|_F^2,
 
-    :math:`\|W\|_1 = \sum_{{t,j}} |W_{{tj}}|`.  The penalty does not couple the
+    :math:`\|W\|_1 = \sum_{t,j} |W_{tj}|`.  The penalty does not couple the
     tasks: :math:`w_t` is the fit of task t alone with :math:`\alpha/\tau_t` and
     :math:`l_2/\tau_t`, scikit-learn's
     ``ElasticNet(alpha=(alpha + l2)/tau_t, l1_ratio=alpha/(alpha + l2))`` on its
@@ -209,12 +179,61 @@ class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor
         :math:`\alpha \ge 0`.
     l2 : float, default=0.0
         :math:`l_2 \ge 0`.
-    {common}
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'cd', 'admm', 'fista', 'cvxpy'}, default='auto'
+        ``'cd'`` is working-set block coordinate descent (one exact update per
+        feature column, so the scaling of the features does not slow it; gap-safe
+        screening; Anderson extrapolation), compiled with numba, NumPy input only.
+        ``'admm'`` alternates exact per-task solves on the sufficient statistics with
+        the prox of the norm; ``'fista'`` is accelerated proximal gradient with
+        adaptive restart. All stop on the duality gap. ``'auto'`` is ``'cd'`` on NumPy
+        and, on other array namespaces, FISTA continued by ADMM after 200 iterations
+        when per-task statistics are formed. ``alpha=0`` is solved in closed form.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=10000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
     support_ : array of shape (n_tasks, n_features)
         Boolean mask of the non-zero entries of ``coef_``.
-    {attributes}
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Iterations of the solver: FISTA or ADMM steps, coordinate-descent epochs
+        (passes over a working set), conjugate-gradient steps,
+        or for a direct solve the conjugate-gradient steps that polish it (at
+        least 1).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the duality gap divided by the objective at W = 0 (intercepts minimized out).
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import IndependentLassoRegressor
@@ -235,9 +254,9 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \log(1 + e^{{-y_i (x_i^\top w_t + b_t)}})
-            + \alpha\|W\|_1 + \frac{{l_2}}{{2}}\|W\|_F^2.
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \log(1 + e^{-y_i (x_i^\top w_t + b_t)})
+            + \alpha\|W\|_1 + \frac{l_2}{2}\|W\|_F^2.
 
     With one task and ``l2=0`` it is scikit-learn's ``LogisticRegression`` with
     an L1 penalty and :math:`C = 1/(S\alpha)` (S the sum of the sample weights).
@@ -248,12 +267,61 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
         :math:`\alpha \ge 0`.
     l2 : float, default=0.0
         :math:`l_2 \ge 0`.
-    {common}
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'proximal_newton', 'fista', 'cvxpy'}, default='auto'
+        ``'proximal_newton'`` minimizes, at each step, the norm plus the second-order
+        model of the loss (a squared loss on per-task statistics, solved by the
+        regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is
+        accelerated proximal gradient with backtracking and adaptive restart.
+        Both stop on the duality gap. ``'auto'`` is ``'proximal_newton'``. With
+        ``alpha=0`` the objective is smooth and ``'auto'`` uses Newton's method.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=10000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
     support_ : array of shape (n_tasks, n_features)
         Boolean mask of the non-zero entries of ``coef_``.
-    {attributes}
+    classes_ : ndarray of shape (2,)
+        The two class labels, shared by all tasks; ``classes_[1]`` is the positive class.
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).  A task whose training rows
+        hold a single class has :math:`b_t = +\infty` or :math:`-\infty`: its loss
+        reaches its infimum 0 only in that limit, so it predicts that class with
+        probability exactly 1, and its :math:`w_t` is set by the penalty alone.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Iterations of the solver (Newton steps, or accelerated gradient steps).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the duality gap divided by the objective at W = 0 with the best intercepts for it.
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import IndependentLassoClassifier
@@ -269,26 +337,6 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
     }
 
 
-_DIRTY_RANGE = r"""
-
-    Both parts are used only when
-    :math:`\alpha_{{task}} < \alpha_{{shared}} < \sqrt T \alpha_{{task}}`: with
-    :math:`\alpha_{{task}} \ge \alpha_{{shared}}` the model is the L2,1 model of
-    ``JointFeatureRegressor`` with :math:`\alpha = \alpha_{{shared}}`, with
-    :math:`\alpha_{{shared}} \ge \sqrt T \alpha_{{task}}` the per-task lasso
-    ``IndependentLassoRegressor`` with :math:`\alpha = \alpha_{{task}}`,
-    since the dual ball of one norm then lies inside the other's."""
-_DIRTY_NOTE = r"""
-    Jalali et al. (2010) and MALSAR penalize the shared part with the
-    :math:`\ell_{{1,\infty}}` norm :math:`\sum_j \max_t |P_{{tj}}|`; the
-    :math:`\ell_{{2,1}}` norm used here selects features jointly across tasks
-    just as well, and has an exact, cheap prox (group soft-thresholding) and a
-    dual ball in closed form, hence an exact duality gap.  It is the group
-    structure of ``JointFeatureRegressor`` and of scikit-learn's
-    ``MultiTaskLasso``.  There is no ridge term: its duality gap would need the
-    distance to the intersection of the two dual balls, which has no closed
-    form.
-"""
 
 
 class DirtyRegressor(DirtyFamily, _SplitParts, MultiTaskLinearRegressor):
@@ -299,20 +347,69 @@ class DirtyRegressor(DirtyFamily, _SplitParts, MultiTaskLinearRegressor):
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \frac{{(y_i - x_i^\top (p_t + q_t) - b_t)^2}}{{2}}
-            + \alpha_{{shared}}\sum_j \|P_{{:,j}}\|_2 + \alpha_{{task}}\|Q\|_1,
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \frac{(y_i - x_i^\top (p_t + q_t) - b_t)^2}{2}
+            + \alpha_{shared}\sum_j \|P_{:,j}\|_2 + \alpha_{task}\|Q\|_1,
 
     minimized jointly over P and Q; ``coef_`` is :math:`W = P + Q`.  A feature
-    that most tasks use enters P, one that few tasks use enters Q.{range}
-{note}
+    that most tasks use enters P, one that few tasks use enters Q.
+
+    Both parts are used only when
+    :math:`\alpha_{task} < \alpha_{shared} < \sqrt T \alpha_{task}`: with
+    :math:`\alpha_{task} \ge \alpha_{shared}` the model is the L2,1 model of
+    ``JointFeatureRegressor`` with :math:`\alpha = \alpha_{shared}`, with
+    :math:`\alpha_{shared} \ge \sqrt T \alpha_{task}` the per-task lasso
+    ``IndependentLassoRegressor`` with :math:`\alpha = \alpha_{task}`,
+    since the dual ball of one norm then lies inside the other's.
+
+    Jalali et al. (2010) and MALSAR penalize the shared part with the
+    :math:`\ell_{1,\infty}` norm :math:`\sum_j \max_t |P_{tj}|`; the
+    :math:`\ell_{2,1}` norm used here selects features jointly across tasks
+    just as well, and has an exact, cheap prox (group soft-thresholding) and a
+    dual ball in closed form, hence an exact duality gap.  It is the group
+    structure of ``JointFeatureRegressor`` and of scikit-learn's
+    ``MultiTaskLasso``.  There is no ridge term: its duality gap would need the
+    distance to the intersection of the two dual balls, which has no closed
+    form.
+
     Parameters
     ----------
     alpha_shared : float, default=0.1
-        :math:`\alpha_{{shared}} > 0`, the weight of the group norm on P.
+        :math:`\alpha_{shared} > 0`, the weight of the group norm on P.
     alpha_task : float, default=0.08
-        :math:`\alpha_{{task}} > 0`, the weight of the L1 norm on Q.
-    {common}
+        :math:`\alpha_{task} > 0`, the weight of the L1 norm on Q.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'cd', 'admm', 'fista', 'cvxpy'}, default='auto'
+        ``'cd'`` is working-set block coordinate descent on the two parts, each
+        feature column of each part a block (exact updates, gap-safe screening,
+        Anderson extrapolation), NumPy input only; ``'auto'`` takes it on NumPy.
+        ``'admm'`` and ``'fista'`` work on the stacked parts (the loss of their sum). ``'admm'``
+        alternates exact per-task solves on the sufficient statistics with the
+        prox of the two norms; ``'fista'`` is accelerated proximal gradient with
+        adaptive restart. Both stop on the duality gap. Elsewhere ``'auto'`` runs ADMM with
+        Anderson acceleration when per-task statistics are formed, FISTA otherwise.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=10000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
     joint_coef_ : array of shape (n_tasks, n_features)
@@ -321,7 +418,25 @@ class DirtyRegressor(DirtyFamily, _SplitParts, MultiTaskLinearRegressor):
         Q, the task-specific entries.
     support_ : array of shape (n_tasks, n_features)
         Boolean mask of the non-zero entries of ``coef_``.
-    {attributes}
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Iterations of the solver: FISTA or ADMM steps, coordinate-descent epochs
+        (passes over a working set), conjugate-gradient steps,
+        or for a direct solve the conjugate-gradient steps that polish it (at
+        least 1).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the duality gap divided by the objective at W = 0 (intercepts minimized out).
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import DirtyRegressor
@@ -341,20 +456,67 @@ class DirtyClassifier(DirtyFamily, _SplitParts, MultiTaskLinearClassifier):
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \log(1 + e^{{-y_i (x_i^\top (p_t + q_t) + b_t)}})
-            + \alpha_{{shared}}\sum_j \|P_{{:,j}}\|_2 + \alpha_{{task}}\|Q\|_1,
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \log(1 + e^{-y_i (x_i^\top (p_t + q_t) + b_t)})
+            + \alpha_{shared}\sum_j \|P_{:,j}\|_2 + \alpha_{task}\|Q\|_1,
 
     minimized jointly over P and Q (Jalali et al. 2010); ``coef_`` is
-    :math:`W = P + Q`.{range}
-{note}
+    :math:`W = P + Q`.
+
+    Both parts are used only when
+    :math:`\alpha_{task} < \alpha_{shared} < \sqrt T \alpha_{task}`: with
+    :math:`\alpha_{task} \ge \alpha_{shared}` the model is the L2,1 model of
+    ``JointFeatureRegressor`` with :math:`\alpha = \alpha_{shared}`, with
+    :math:`\alpha_{shared} \ge \sqrt T \alpha_{task}` the per-task lasso
+    ``IndependentLassoRegressor`` with :math:`\alpha = \alpha_{task}`,
+    since the dual ball of one norm then lies inside the other's.
+
+    Jalali et al. (2010) and MALSAR penalize the shared part with the
+    :math:`\ell_{1,\infty}` norm :math:`\sum_j \max_t |P_{tj}|`; the
+    :math:`\ell_{2,1}` norm used here selects features jointly across tasks
+    just as well, and has an exact, cheap prox (group soft-thresholding) and a
+    dual ball in closed form, hence an exact duality gap.  It is the group
+    structure of ``JointFeatureRegressor`` and of scikit-learn's
+    ``MultiTaskLasso``.  There is no ridge term: its duality gap would need the
+    distance to the intersection of the two dual balls, which has no closed
+    form.
+
     Parameters
     ----------
     alpha_shared : float, default=0.1
-        :math:`\alpha_{{shared}} > 0`, the weight of the group norm on P.
+        :math:`\alpha_{shared} > 0`, the weight of the group norm on P.
     alpha_task : float, default=0.08
-        :math:`\alpha_{{task}} > 0`, the weight of the L1 norm on Q.
-    {common}
+        :math:`\alpha_{task} > 0`, the weight of the L1 norm on Q.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'proximal_newton', 'fista', 'cvxpy'}, default='auto'
+        Both work on the stacked parts (the loss of their sum). ``'proximal_newton'``
+        minimizes, at each step, the split norm plus the second-order model of the
+        loss (a squared loss on per-task statistics of the stacked parts, solved by
+        the regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is
+        accelerated proximal gradient with backtracking and adaptive restart. Both
+        stop on the duality gap. ``'auto'`` is ``'proximal_newton'``.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=10000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
     joint_coef_ : array of shape (n_tasks, n_features)
@@ -363,7 +525,27 @@ class DirtyClassifier(DirtyFamily, _SplitParts, MultiTaskLinearClassifier):
         Q, the task-specific entries.
     support_ : array of shape (n_tasks, n_features)
         Boolean mask of the non-zero entries of ``coef_``.
-    {attributes}
+    classes_ : ndarray of shape (2,)
+        The two class labels, shared by all tasks; ``classes_[1]`` is the positive class.
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).  A task whose training rows
+        hold a single class has :math:`b_t = +\infty` or :math:`-\infty`: its loss
+        reaches its infimum 0 only in that limit, so it predicts that class with
+        probability exactly 1, and its :math:`w_t` is set by the penalty alone.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Iterations of the solver (Newton steps, or accelerated gradient steps).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the duality gap divided by the objective at W = 0 with the best intercepts for it.
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import DirtyClassifier
@@ -386,26 +568,54 @@ class RobustLowRankRegressor(RobustLowRankFamily, _SplitParts, MultiTaskLinearRe
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \frac{{(y_i - x_i^\top (l_t + s_t) - b_t)^2}}{{2}}
-            + \alpha_{{lowrank}}\|L\|_* + \alpha_{{outlier}}\sum_t \|S_{{t,:}}\|_2,
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \frac{(y_i - x_i^\top (l_t + s_t) - b_t)^2}{2}
+            + \alpha_{lowrank}\|L\|_* + \alpha_{outlier}\sum_t \|S_{t,:}\|_2,
 
     minimized jointly over L and S; ``coef_`` is :math:`W = L + S`.  Both parts
     are used only when
-    :math:`\alpha_{{outlier}} < \alpha_{{lowrank}} < \sqrt T \alpha_{{outlier}}`.
+    :math:`\alpha_{outlier} < \alpha_{lowrank} < \sqrt T \alpha_{outlier}`.
     The dual norms satisfy
-    :math:`\max_t \|Z_{{t,:}}\|_2 \le \|Z\|_2 \le \sqrt T \max_t \|Z_{{t,:}}\|_2`, so
-    with :math:`\alpha_{{outlier}} \ge \alpha_{{lowrank}}` the model is the trace-norm
-    model, with :math:`\alpha_{{lowrank}} \ge \sqrt T \alpha_{{outlier}}` a
+    :math:`\max_t \|Z_{t,:}\|_2 \le \|Z\|_2 \le \sqrt T \max_t \|Z_{t,:}\|_2`, so
+    with :math:`\alpha_{outlier} \ge \alpha_{lowrank}` the model is the trace-norm
+    model, with :math:`\alpha_{lowrank} \ge \sqrt T \alpha_{outlier}` a
     group lasso on each task's coefficients.
 
     Parameters
     ----------
     alpha_lowrank : float, default=0.1
-        :math:`\alpha_{{lowrank}} > 0`, the weight of the trace norm on L.
+        :math:`\alpha_{lowrank} > 0`, the weight of the trace norm on L.
     alpha_outlier : float, default=0.08
-        :math:`\alpha_{{outlier}} > 0`, the weight of the row-group norm on S.
-    {common}
+        :math:`\alpha_{outlier} > 0`, the weight of the row-group norm on S.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'admm', 'fista', 'cvxpy'}, default='auto'
+        Both work on the stacked parts (the loss of their sum). ``'admm'``
+        alternates exact per-task solves on the sufficient statistics with the
+        prox of the two norms; ``'fista'`` is accelerated proximal gradient with
+        adaptive restart. Both stop on the duality gap. ``'auto'`` runs ADMM with
+        Anderson acceleration when per-task statistics are formed, FISTA otherwise.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=10000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
     lowrank_coef_ : array of shape (n_tasks, n_features)
@@ -416,7 +626,25 @@ class RobustLowRankRegressor(RobustLowRankFamily, _SplitParts, MultiTaskLinearRe
         Labels of the tasks whose row of S is non-zero.
     rank_ : int
         Number of singular values of L above 1e-10 times the largest.
-    {attributes}
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Iterations of the solver: FISTA or ADMM steps, coordinate-descent epochs
+        (passes over a working set), conjugate-gradient steps,
+        or for a direct solve the conjugate-gradient steps that polish it (at
+        least 1).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the duality gap divided by the objective at W = 0 (intercepts minimized out).
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import RobustLowRankRegressor
@@ -433,17 +661,3 @@ class RobustLowRankRegressor(RobustLowRankFamily, _SplitParts, MultiTaskLinearRe
     _parameter_constraints = {**_NORM_CONSTRAINTS, **RobustLowRankFamily._family_constraints}
 
 
-for _cls in (DirtyRegressor, DirtyClassifier):
-    _cls.__doc__ = _cls.__doc__.replace("{note}", _DIRTY_NOTE).replace("{range}", _DIRTY_RANGE)
-document(IndependentLassoRegressor, "{'auto', 'cd', 'admm', 'fista', 'cvxpy'}",
-         _SEPARABLE_SOLVERS, 10000, GAP, _ATTRIBUTES, _ITERATIONS)
-document(IndependentLassoClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}",
-         _CLASSIFIER_NORM_SOLVERS, 10000, _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES,
-         _CLASSIFIER_ITERATIONS)
-document(DirtyRegressor, "{'auto', 'cd', 'admm', 'fista', 'cvxpy'}", _DIRTY_SOLVERS, 10000, GAP,
-         _ATTRIBUTES, _ITERATIONS)
-document(RobustLowRankRegressor, "{'auto', 'admm', 'fista', 'cvxpy'}", _SPLIT_SOLVERS, 10000,
-         GAP, _ATTRIBUTES, _ITERATIONS)
-document(DirtyClassifier, "{'auto', 'proximal_newton', 'fista', 'cvxpy'}",
-         _SPLIT_CLASSIFIER_SOLVERS, 10000,
-         _LOGISTIC_GAP, _CLASSIFIER_ATTRIBUTES, _CLASSIFIER_ITERATIONS)
