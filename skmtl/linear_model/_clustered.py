@@ -15,7 +15,7 @@ objective at M = M(W) (Danskin), so the certificate is the KKT residual the
 quadratic families report, for that Q.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from array_api_compat import array_namespace
@@ -29,9 +29,7 @@ from ..penalties.clustered import ClusteredPenalty
 from ..penalties.spectral import SpectralTaskMatrix
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._families import _set_common_parameters, with_solvers
-
-_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+from ._families import _POSITIVE, _set_common_parameters, with_solvers
 
 
 class ClusteredFamily:
