@@ -16,7 +16,9 @@ from ._joint_feature import (
 )
 from ._lasso import (
     IndependentLassoClassifier,
+    IndependentLassoClassifierCV,
     IndependentLassoRegressor,
+    IndependentLassoRegressorCV,
 )
 from ._mean import (
     MeanRegularizedClassifier,
@@ -50,7 +52,9 @@ __all__ = [
     "GraphRegularizedRegressor",
     "GraphRegularizedRegressorCV",
     "IndependentLassoClassifier",
+    "IndependentLassoClassifierCV",
     "IndependentLassoRegressor",
+    "IndependentLassoRegressorCV",
     "JointFeatureClassifier",
     "JointFeatureClassifierCV",
     "JointFeatureRegressor",

@@ -1,12 +1,13 @@
 r"""The independent-lasso family: a lasso (elastic net) per task, the sparse baseline.
 
 :math:`\alpha\|W\|_1 + l_2/2 \|W\|_F^2` does not couple the tasks; a regressor
-(squared loss) and a classifier (logistic loss).
+(squared loss), a classifier (logistic loss) and their cross-validated variants.
 """
 
 from ..penalties.sparse import L1Norm
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
+from ._cv import _NormCV, cv_constraints
 from ._families import _NormFamily, with_solvers
 
 
@@ -200,3 +201,152 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
     _parameter_constraints = {**with_solvers("auto", "proximal_newton", "fista", "cvxpy"),
                               **IndependentLassoFamily._family_constraints}
 
+
+class IndependentLassoRegressorCV(_NormCV, IndependentLassoRegressor):
+    r"""IndependentLassoRegressor with ``alpha`` chosen by cross-validation.
+
+    The objective is that of :class:`~skmtl.IndependentLassoRegressor`,
+
+    .. math::
+
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \frac{(y_i - x_i^\top w_t - b_t)^2}{2}
+            + \alpha\|W\|_1 + \frac{l_2}{2}\|W\|_F^2,
+
+    where ``alpha`` runs over ``alphas`` (see
+    :func:`~skmtl.model_selection.regularization_path`) and the other parameters
+    are fixed.
+
+    Parameters
+    ----------
+    alphas : int or array-like, default=30
+        Number of values of a geometric grid from the top of the path down to
+        ``eps`` times it (:func:`~skmtl.model_selection.alpha_grid`), or the values.
+    l2 : float, default=0.0
+        Ridge on all coefficients (fixed).
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest alpha of a generated grid.
+    cv : int, cross-validation generator, iterable or None, default=5
+        An int: that many :class:`~skmtl.model_selection.WithinTaskKFold` folds
+        (every task's rows split; for classifiers, each class within each task).  A splitter
+        gets the task labels as ``tasks=`` when its ``split`` takes them, else
+        as ``groups=``. ``None`` is refused (leave-one-out is exact only for the quadratic
+        regressors).
+    scoring : str, callable or None, default=None
+        None: the estimator's ``score`` (R² of all held-out rows).  A name known to
+        :func:`~skmtl.model_selection.make_task_scorer` (``"r2"``,
+        ``"mean_task_roc_auc"``, ...) or a scorer.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib).
+    refit : bool, default=True
+        Refit the best alpha on all rows.
+
+    Other Parameters
+    ----------------
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+        As for :class:`~skmtl.IndependentLassoRegressor`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen value of ``alpha``.
+    alphas_ : array of shape (n_alphas,)
+        The grid, decreasing (in the namespace of ``coef_``; NumPy in ``cv_results_``).
+    best_score_ : float
+        Mean held-out score of ``alpha_``.
+    best_index_ : int
+        Position of ``alpha_`` in ``alphas_``.
+    cv_results_ : dict of ndarrays
+        ``alphas``, ``split<k>_test_score``, ``mean_test_score``,
+        ``std_test_score`` and ``rank_test_score``, one entry per alpha (as in
+        ``GridSearchCV``); the first best alpha in grid order wins ties.
+    coef_, intercept_, tasks_, n_iter_, certificate_, ... :
+        Those of ``IndependentLassoRegressor`` refitted with ``alpha_`` (with ``refit=True``).
+
+    Examples
+    --------
+    >>> from skmtl import IndependentLassoRegressorCV
+    >>> from skmtl.datasets import make_multitask_regression
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_features=5, random_state=0)
+    >>> model = IndependentLassoRegressorCV(alphas=4, cv=3).fit(X, y, tasks=tasks)
+    >>> model.cv_results_["mean_test_score"].shape
+    (4,)
+    """
+
+    _base = IndependentLassoRegressor
+    _parameter_constraints = cv_constraints(IndependentLassoRegressor)
+
+
+class IndependentLassoClassifierCV(_NormCV, IndependentLassoClassifier):
+    r"""IndependentLassoClassifier with ``alpha`` chosen by cross-validation.
+
+    The objective is that of :class:`~skmtl.IndependentLassoClassifier`,
+
+    .. math::
+
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \log(1 + e^{-y_i (x_i^\top w_t + b_t)})
+            + \alpha\|W\|_1 + \frac{l_2}{2}\|W\|_F^2.
+
+    where ``alpha`` runs over ``alphas`` (see
+    :func:`~skmtl.model_selection.regularization_path`) and the other parameters
+    are fixed.
+
+    Parameters
+    ----------
+    alphas : int or array-like, default=30
+        Number of values of a geometric grid from the top of the path down to
+        ``eps`` times it (:func:`~skmtl.model_selection.alpha_grid`), or the values.
+    l2 : float, default=0.0
+        Ridge on all coefficients (fixed).
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest alpha of a generated grid.
+    cv : int, cross-validation generator, iterable or None, default=5
+        An int: that many :class:`~skmtl.model_selection.WithinTaskKFold` folds
+        (every task's rows split; for classifiers, each class within each task).  A splitter
+        gets the task labels as ``tasks=`` when its ``split`` takes them, else
+        as ``groups=``. ``None`` is refused (leave-one-out is exact only for the quadratic
+        regressors).
+    scoring : str, callable or None, default=None
+        None: the estimator's ``score`` (accuracy).  A name known to
+        :func:`~skmtl.model_selection.make_task_scorer` (``"r2"``,
+        ``"mean_task_roc_auc"``, ...) or a scorer.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib).
+    refit : bool, default=True
+        Refit the best alpha on all rows.
+
+    Other Parameters
+    ----------------
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+        As for :class:`~skmtl.IndependentLassoClassifier`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen value of ``alpha``.
+    alphas_ : array of shape (n_alphas,)
+        The grid, decreasing (in the namespace of ``coef_``; NumPy in ``cv_results_``).
+    best_score_ : float
+        Mean held-out score of ``alpha_``.
+    best_index_ : int
+        Position of ``alpha_`` in ``alphas_``.
+    cv_results_ : dict of ndarrays
+        ``alphas``, ``split<k>_test_score``, ``mean_test_score``,
+        ``std_test_score`` and ``rank_test_score``, one entry per alpha (as in
+        ``GridSearchCV``); the first best alpha in grid order wins ties.
+    coef_, intercept_, tasks_, n_iter_, certificate_, ... :
+        Those of ``IndependentLassoClassifier`` refitted with ``alpha_`` (with ``refit=True``).
+
+    Examples
+    --------
+    >>> from skmtl import IndependentLassoClassifierCV
+    >>> from skmtl.datasets import make_multitask_classification
+    >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_features=5, random_state=0)
+    >>> model = IndependentLassoClassifierCV(alphas=4, cv=3).fit(X, y, tasks=tasks)
+    >>> model.cv_results_["mean_test_score"].shape
+    (4,)
+    """
+
+    _base = IndependentLassoClassifier
+    _parameter_constraints = cv_constraints(IndependentLassoClassifier)
