@@ -52,6 +52,23 @@ def cv_constraints(base):
     return {**own, **CV_CONSTRAINTS}
 
 
+def _set_search_parameters(self, *, eps, cv, scoring, n_jobs, refit, fit_intercept,
+                           task_weights, solver, tol, max_iter, task_column, verbose):
+    """Store the parameters every ``*CV`` shares (called by each explicit ``__init__``)."""
+    self.eps = eps
+    self.cv = cv
+    self.scoring = scoring
+    self.n_jobs = n_jobs
+    self.refit = refit
+    self.fit_intercept = fit_intercept
+    self.task_weights = task_weights
+    self.solver = solver
+    self.tol = tol
+    self.max_iter = max_iter
+    self.task_column = task_column
+    self.verbose = verbose
+
+
 class CrossValidatedFamily:
     """What every ``*CV`` estimator adds to its family (not public)."""
 
@@ -170,15 +187,8 @@ class _NormCV(CrossValidatedFamily):
                  tol=1e-6, max_iter=10000, task_column=None, verbose=0):
         self.alphas = alphas
         self.l2 = l2
-        self.eps = eps
-        self.cv = cv
-        self.scoring = scoring
-        self.n_jobs = n_jobs
-        self.refit = refit
-        self.fit_intercept = fit_intercept
-        self.task_weights = task_weights
-        self.solver = solver
-        self.tol = tol
-        self.max_iter = max_iter
-        self.task_column = task_column
-        self.verbose = verbose
+        _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
+                               refit=refit, fit_intercept=fit_intercept,
+                               task_weights=task_weights, solver=solver, tol=tol,
+                               max_iter=max_iter, task_column=task_column,
+                               verbose=verbose)

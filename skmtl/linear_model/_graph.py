@@ -7,7 +7,7 @@ r"""The graph-regularized family: related tasks pulled together along a task gra
 from ..penalties import QuadraticPenalty, check_task_graph, graph_coupling, mean_coupling
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._cv import CrossValidatedFamily, cv_constraints
+from ._cv import CrossValidatedFamily, _set_search_parameters, cv_constraints
 from ._families import _NON_NEGATIVE, _set_common_parameters, with_solvers
 
 
@@ -231,18 +231,11 @@ class _GraphCV(CrossValidatedFamily):
         self.alphas = alphas
         self.l2 = l2
         self.task_graph = task_graph
-        self.eps = eps
-        self.cv = cv
-        self.scoring = scoring
-        self.n_jobs = n_jobs
-        self.refit = refit
-        self.fit_intercept = fit_intercept
-        self.task_weights = task_weights
-        self.solver = solver
-        self.tol = tol
-        self.max_iter = max_iter
-        self.task_column = task_column
-        self.verbose = verbose
+        _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
+                               refit=refit, fit_intercept=fit_intercept,
+                               task_weights=task_weights, solver=solver, tol=tol,
+                               max_iter=max_iter, task_column=task_column,
+                               verbose=verbose)
 
 
 class GraphRegularizedRegressorCV(_GraphCV, GraphRegularizedRegressor):
