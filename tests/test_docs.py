@@ -1,8 +1,10 @@
-"""The API reference lists every public name; every estimator states its objective
-and every public class and function carries a runnable example (no Sphinx build)."""
+"""The API reference lists every public name; every estimator states its objective and
+documents its parameters in signature order, and every public class and function
+carries a runnable example (no Sphinx build)."""
 
 import inspect
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,50 @@ def test_estimator_docstring_states_its_objective(estimator):
     objectives = [block for block in math_blocks(estimator.__doc__)
                   if DATA_TERM in block and "+" in block]
     assert objectives, f"{estimator.__name__} has no '.. math::' block with its objective"
+
+
+def documented_parameters(cls):
+    """The parameter names of ``Parameters`` then ``Other Parameters``, numpydoc's parse
+    (an entry ``a, b : ...`` documents ``a`` and ``b``)."""
+    docscrape = pytest.importorskip("numpydoc.docscrape")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a malformed section is a failure, not a warning
+        doc = docscrape.ClassDoc(cls, config={"show_class_members": False})
+    entries = doc["Parameters"] + doc["Other Parameters"]
+    return [name.strip() for entry in entries for name in entry.name.split(",")]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda cls: cls.__name__)
+def test_estimator_docstring_documents_its_parameters_in_order(estimator):
+    """Every ``__init__`` parameter is documented, in signature order, and nothing else."""
+    signature = [name for name in inspect.signature(estimator.__init__).parameters
+                 if name != "self"]
+    assert documented_parameters(estimator) == signature
+
+
+def test_parameter_check_catches_a_missing_or_misplaced_parameter():
+    class Estimator:
+        """An estimator.
+
+        Parameters
+        ----------
+        b : int
+            Second.
+        a : int
+            First.
+
+        Other Parameters
+        ----------------
+        c, d :
+            The rest.
+        """
+
+        def __init__(self, a, b, c, d, e):
+            pass
+
+    assert documented_parameters(Estimator) == ["b", "a", "c", "d"]
+    with pytest.raises(AssertionError):
+        test_estimator_docstring_documents_its_parameters_in_order(Estimator)
 
 
 @pytest.mark.parametrize("module, name", DOCUMENTED,

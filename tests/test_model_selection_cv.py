@@ -22,7 +22,9 @@ from skmtl import (
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
     IndependentLassoClassifier,
+    IndependentLassoClassifierCV,
     IndependentLassoRegressor,
+    IndependentLassoRegressorCV,
     JointFeatureClassifier,
     JointFeatureClassifierCV,
     JointFeatureRegressor,
@@ -250,6 +252,7 @@ CV_REGRESSORS = [
     (GraphRegularizedRegressorCV, GraphRegularizedRegressor, "alpha"),
     (TraceNormRegressorCV, TraceNormRegressor, "alpha"),
     (JointFeatureRegressorCV, JointFeatureRegressor, "alpha"),
+    (IndependentLassoRegressorCV, IndependentLassoRegressor, "alpha"),
 ]
 
 
@@ -278,6 +281,7 @@ def test_regressor_cv_picks_what_grid_search_picks(cv_class, base, parameter, sc
 @pytest.mark.parametrize("cv_class, base", [
     (MeanRegularizedClassifierCV, skmtl.MeanRegularizedClassifier),
     (JointFeatureClassifierCV, JointFeatureClassifier),
+    (IndependentLassoClassifierCV, IndependentLassoClassifier),
 ], ids=lambda v: v.__name__)
 def test_classifier_cv_with_task_auc_picks_what_grid_search_picks(cv_class, base, routing):
     X, y, tasks = classification()
@@ -354,7 +358,7 @@ def test_cv_parallel_folds_give_the_same_scores():
 
 def test_every_cv_estimator_is_exported_and_documents_its_grid():
     names = [name for name in skmtl.__all__ if name.endswith("CV")]
-    assert len(names) == 10
+    assert len(names) == 12
     for name in names:
         doc = getattr(skmtl, name).__doc__
         assert "alphas : int or array-like" in doc and "cv_results_" in doc

@@ -17,12 +17,12 @@ from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmtl.datasets import make_multitask_regression
-from skmtl.linear_model import JointFeatureRegressor
-from skmtl.linear_model._sparse import (
+from skmtl.linear_model import (
     DirtyClassifier,
     DirtyRegressor,
     IndependentLassoClassifier,
     IndependentLassoRegressor,
+    JointFeatureRegressor,
     RobustLowRankRegressor,
 )
 from skmtl.penalties import JointFeatureNorm, TraceNorm

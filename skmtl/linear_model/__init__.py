@@ -1,40 +1,45 @@
 """Linear multi-task estimators: one family of penalties each, squared or logistic loss."""
 
-from ._classifiers import (
-    GraphRegularizedClassifier,
-    JointFeatureClassifier,
-    MeanRegularizedClassifier,
-    SharedParameterClassifier,
-    TraceNormClassifier,
-)
 from ._clustered import ClusteredClassifier, ClusteredRegressor
-from ._cv import (
+from ._dirty import DirtyClassifier, DirtyRegressor
+from ._graph import (
+    GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
+    GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
+)
+from ._joint_feature import (
+    JointFeatureClassifier,
     JointFeatureClassifierCV,
+    JointFeatureRegressor,
     JointFeatureRegressorCV,
+)
+from ._lasso import (
+    IndependentLassoClassifier,
+    IndependentLassoClassifierCV,
+    IndependentLassoRegressor,
+    IndependentLassoRegressorCV,
+)
+from ._mean import (
+    MeanRegularizedClassifier,
     MeanRegularizedClassifierCV,
+    MeanRegularizedRegressor,
     MeanRegularizedRegressorCV,
-    SharedParameterClassifierCV,
-    SharedParameterRegressorCV,
-    TraceNormClassifierCV,
-    TraceNormRegressorCV,
 )
 from ._penalized import PenalizedClassifier, PenalizedRegressor
-from ._regressors import (
-    GraphRegularizedRegressor,
-    JointFeatureRegressor,
-    MeanRegularizedRegressor,
-    SharedParameterRegressor,
-    TraceNormRegressor,
-)
 from ._relationship import TaskRelationshipClassifier, TaskRelationshipRegressor
-from ._sparse import (
-    DirtyClassifier,
-    DirtyRegressor,
-    IndependentLassoClassifier,
-    IndependentLassoRegressor,
-    RobustLowRankRegressor,
+from ._robust import RobustLowRankRegressor
+from ._shared_parameter import (
+    SharedParameterClassifier,
+    SharedParameterClassifierCV,
+    SharedParameterRegressor,
+    SharedParameterRegressorCV,
+)
+from ._trace import (
+    TraceNormClassifier,
+    TraceNormClassifierCV,
+    TraceNormRegressor,
+    TraceNormRegressorCV,
 )
 
 __all__ = [
@@ -47,7 +52,9 @@ __all__ = [
     "GraphRegularizedRegressor",
     "GraphRegularizedRegressorCV",
     "IndependentLassoClassifier",
+    "IndependentLassoClassifierCV",
     "IndependentLassoRegressor",
+    "IndependentLassoRegressorCV",
     "JointFeatureClassifier",
     "JointFeatureClassifierCV",
     "JointFeatureRegressor",

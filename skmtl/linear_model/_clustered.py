@@ -15,7 +15,7 @@ objective at M = M(W) (Danskin), so the certificate is the KKT residual the
 quadratic families report, for that Q.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from array_api_compat import array_namespace
@@ -29,12 +29,7 @@ from ..penalties.clustered import ClusteredPenalty
 from ..penalties.spectral import SpectralTaskMatrix
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._classifiers import _ATTRIBUTES as _CLASSIFIER_ATTRIBUTES
-from ._docstrings import document
-from ._families import _set_common_parameters, with_solvers
-from ._regressors import _ATTRIBUTES as _REGRESSOR_ATTRIBUTES
-
-_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+from ._families import _POSITIVE, _set_common_parameters, with_solvers
 
 
 class ClusteredFamily:
@@ -112,34 +107,67 @@ class ClusteredFamily:
         return np.argsort(np.argsort(first))[numbered].astype(np.int64)
 
 
-_SOLVER_DOC = (
-    "``'alternating'`` alternates the closed-form M step with the W step (with M\n"
-    "        fixed, a quadratic problem solved from the previous W by {inner}),\n"
-    "        with Nesterov momentum restarted whenever a step does not lower the\n"
-    "        objective, until the certificate reaches tol; ``'auto'`` is ``'alternating'``."
-)
-_CERTIFICATE = (
-    "the KKT residual of the objective with M minimized out. Its gradient at W is that "
-    "of the quadratic problem with M = M(W) fixed, and the residual is measured like the "
-    "quadratic families': :math:`\\sqrt{{r^\\top P r / c^\\top P c}}` with r that gradient, "
-    "c the gradient at W = 0 ({start}) and P the inverse of the per-task Hessian blocks "
-    "there, for that M."
-)
-_ITERATIONS = ("Outer iterations: the W steps taken, each a quadratic problem with M "
-               "fixed (at least 1).")
-_FAMILY_PARAMETERS = r"""alpha : float, default=1.0
+
+
+class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):
+    r"""Convex clustered multi-task regression (Zhou, Chen & Ye 2011).
+
+    .. math::
+
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \frac{(y_i - x_i^\top w_t - b_t)^2}{2}
+            + \min_{M}\ \alpha\eta(1 + \eta)
+              \operatorname{tr}\big(W^\top(\eta I + M)^{-1}W\big),
+
+    :math:`\eta = l_2/\alpha`, over :math:`\{M : \operatorname{tr} M = k,\
+    0 \preceq M \preceq I\}`, :math:`k = \min(n_{clusters}, T)`: the convex relaxation
+    of clustering the tasks into k groups whose coefficient vectors are close to
+    their group's mean.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
         :math:`\alpha > 0`, the strength of the clustering penalty.
     l2 : float, default=0.1
         :math:`l_2 > 0`; :math:`\eta = l_2/\alpha` sets how far the tasks are pulled
         together within their clusters (small :math:`\eta`: strongly).
     n_clusters : int, default=2
         The number of clusters :math:`k \ge 1` (the trace of M).  It is taken as
-        :math:`\min(n_{{clusters}}, T)`: with :math:`k = T`, :math:`M = I` and the penalty
+        :math:`\min(n_{clusters}, T)`: with :math:`k = T`, :math:`M = I` and the penalty
         is :math:`l_2\|W\|_F^2`, independent ridge regressions (every task its own
         cluster).
     random_state : int, RandomState instance or None, default=None
-        Seed of the k-means runs that give ``cluster_labels_``."""
-_FAMILY_ATTRIBUTES = r"""
+        Seed of the k-means runs that give ``cluster_labels_``.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'alternating', 'cvxpy'}, default='auto'
+        ``'alternating'`` alternates the closed-form M step with the W step (with M
+        fixed, a quadratic problem solved from the previous W by preconditioned conjugate gradient),
+        with Nesterov momentum restarted whenever a step does not lower the
+        objective, until the certificate reaches tol; ``'auto'`` is ``'alternating'``.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=1000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
+    Attributes
+    ----------
     task_similarity_ : array of shape (n_tasks, n_tasks)
         The minimizing M for ``coef_``, in ``tasks_`` order: symmetric, eigenvalues
         in [0, 1] summing to k.  Built on access from its eigenvectors (a fit stores
@@ -149,32 +177,27 @@ _FAMILY_ATTRIBUTES = r"""
         k-means (``n_init=10``, ``random_state``) on the rows of the top-k
         eigenvectors of ``task_similarity_`` (spectral clustering on M).  When the
         k-th and (k+1)-th eigenvalues of M are equal, those eigenvectors and so the
-        labels are not unique."""
+        labels are not unique.
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Outer iterations: the W steps taken, each a quadratic problem with M fixed (at least 1).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the KKT residual of the objective with M minimized out. Its gradient at W is that of
+        the quadratic problem with M = M(W) fixed, and the residual is measured like the quadratic
+        families': :math:`\sqrt{r^\top P r / c^\top P c}` with r that gradient, c the gradient at W
+        = 0 (intercepts minimized out) and P the inverse of the per-task Hessian blocks there, for
+        that M.
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
 
-
-class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):
-    r"""Convex clustered multi-task regression (Zhou, Chen & Ye 2011).
-
-    .. math::
-
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \frac{{(y_i - x_i^\top w_t - b_t)^2}}{{2}}
-            + \min_{{M}}\ \alpha\eta(1 + \eta)
-              \operatorname{{tr}}\big(W^\top(\eta I + M)^{{-1}}W\big),
-
-    :math:`\eta = l_2/\alpha`, over :math:`\{{M : \operatorname{{tr}} M = k,\
-    0 \preceq M \preceq I\}}`, :math:`k = \min(n_{{clusters}}, T)`: the convex relaxation
-    of clustering the tasks into k groups whose coefficient vectors are close to
-    their group's mean.
-
-    Parameters
-    ----------
-    {family}
-    {common}
-    Attributes
-    ----------
-    {family_attributes}
-    {attributes}
     Examples
     --------
     >>> from skmtl import ClusteredRegressor
@@ -199,23 +222,94 @@ class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
 
     .. math::
 
-        F = \sum_t \frac{{\tau_t}}{{S_t}} \sum_{{i \in t}} s_i
-            \log(1 + e^{{-y_i (x_i^\top w_t + b_t)}})
-            + \min_{{M}}\ \alpha\eta(1 + \eta)
-              \operatorname{{tr}}\big(W^\top(\eta I + M)^{{-1}}W\big),
+        F = \sum_t \frac{\tau_t}{S_t} \sum_{i \in t} s_i
+            \log(1 + e^{-y_i (x_i^\top w_t + b_t)})
+            + \min_{M}\ \alpha\eta(1 + \eta)
+              \operatorname{tr}\big(W^\top(\eta I + M)^{-1}W\big),
 
-    :math:`\eta = l_2/\alpha`, over :math:`\{{M : \operatorname{{tr}} M = k,\
-    0 \preceq M \preceq I\}}`, :math:`k = \min(n_{{clusters}}, T)`, with
+    :math:`\eta = l_2/\alpha`, over :math:`\{M : \operatorname{tr} M = k,\
+    0 \preceq M \preceq I\}`, :math:`k = \min(n_{clusters}, T)`, with
     :math:`y_i = +1` for ``classes_[1]`` and :math:`-1` for ``classes_[0]``.
 
     Parameters
     ----------
-    {family}
-    {common}
+    alpha : float, default=1.0
+        :math:`\alpha > 0`, the strength of the clustering penalty.
+    l2 : float, default=0.1
+        :math:`l_2 > 0`; :math:`\eta = l_2/\alpha` sets how far the tasks are pulled
+        together within their clusters (small :math:`\eta`: strongly).
+    n_clusters : int, default=2
+        The number of clusters :math:`k \ge 1` (the trace of M).  It is taken as
+        :math:`\min(n_{clusters}, T)`: with :math:`k = T`, :math:`M = I` and the penalty
+        is :math:`l_2\|W\|_F^2`, independent ridge regressions (every task its own
+        cluster).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the k-means runs that give ``cluster_labels_``.
+    fit_intercept : bool, default=True
+        Fit one unpenalized intercept per task.
+    task_weights : {'uniform', 'size'} or array-like of shape (n_tasks,), default='uniform'
+        :math:`\tau_t`. ``'uniform'``: each task's weighted mean loss counts once;
+        ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
+        data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
+        ``tasks_`` order.
+    solver : {'auto', 'alternating', 'cvxpy'}, default='auto'
+        ``'alternating'`` alternates the closed-form M step with the W step (with M
+        fixed, a quadratic problem solved from the previous W by Newton's method),
+        with Nesterov momentum restarted whenever a step does not lower the
+        objective, until the certificate reaches tol; ``'auto'`` is ``'alternating'``.
+        ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact
+        reference (slow; needs the ``cvxpy`` extra).
+    tol : float, default=1e-6
+        Stopping tolerance of the iterative solvers on the certificate (see
+        ``certificate_``).
+    max_iter : int, default=1000
+        Largest number of iterations of the iterative solvers.
+    warm_start : bool, default=False
+        Start the iterative solvers from the previous ``coef_``.
+    task_column : str or int, default=None
+        Column of ``X`` holding the task labels (a name for DataFrames, an integer
+        position for any input).  That column is not a feature; ``fit``, ``predict``
+        and ``score`` read the labels from it.
+    verbose : int, default=0
+        Print a summary of the solve.
+
     Attributes
     ----------
-    {family_attributes}
-    {attributes}
+    task_similarity_ : array of shape (n_tasks, n_tasks)
+        The minimizing M for ``coef_``, in ``tasks_`` order: symmetric, eigenvalues
+        in [0, 1] summing to k.  Built on access from its eigenvectors (a fit stores
+        O(T·d), not T², numbers).
+    cluster_labels_ : array of shape (n_tasks,)
+        Cluster of each task in ``tasks_`` order, numbered by first appearance:
+        k-means (``n_init=10``, ``random_state``) on the rows of the top-k
+        eigenvectors of ``task_similarity_`` (spectral clustering on M).  When the
+        k-th and (k+1)-th eigenvalues of M are equal, those eigenvectors and so the
+        labels are not unique.
+    classes_ : ndarray of shape (2,)
+        The two class labels, shared by all tasks; ``classes_[1]`` is the positive class.
+    coef_ : array of shape (n_tasks, n_features)
+        Row t is :math:`w_t` of task ``tasks_[t]``.
+    intercept_ : array of shape (n_tasks,)
+        :math:`b_t` (zeros when ``fit_intercept=False``).  A task whose training rows
+        hold a single class has :math:`b_t = +\infty` or :math:`-\infty`: its loss
+        reaches its infimum 0 only in that limit, so it predicts that class with
+        probability exactly 1, and its :math:`w_t` is set by the penalty alone.
+    tasks_ : ndarray of shape (n_tasks,)
+        Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_iter_ : int
+        Outer iterations: the W steps taken, each a quadratic problem with M fixed (at least 1).
+    certificate_ : float
+        Optimality certificate of the returned solution, measured whatever the
+        solver: the KKT residual of the objective with M minimized out. Its gradient at W is that of
+        the quadratic problem with M = M(W) fixed, and the residual is measured like the quadratic
+        families': :math:`\sqrt{r^\top P r / c^\top P c}` with r that gradient, c the gradient at W
+        = 0 (with the best intercepts for it) and P the inverse of the per-task Hessian blocks
+        there, for that M.
+    n_features_in_ : int
+        Number of features (the task column excluded).
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Feature names, when ``X`` is a DataFrame with string column names.
+
     Examples
     --------
     >>> from skmtl import ClusteredClassifier
@@ -234,13 +328,3 @@ class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
     }
 
 
-for _cls, _inner, _start, _attributes in (
-    (ClusteredRegressor, "preconditioned conjugate gradient", "intercepts minimized out",
-     _REGRESSOR_ATTRIBUTES),
-    (ClusteredClassifier, "Newton's method", "with the best intercepts for it",
-     _CLASSIFIER_ATTRIBUTES),
-):
-    _cls.__doc__ = _cls.__doc__.replace("{family}", _FAMILY_PARAMETERS).replace(
-        "{family_attributes}", _FAMILY_ATTRIBUTES.lstrip())
-    document(_cls, "{'auto', 'alternating', 'cvxpy'}", _SOLVER_DOC.format(inner=_inner), 1000,
-             _CERTIFICATE.format(start=_start), _attributes, _ITERATIONS)

@@ -28,20 +28,6 @@ from ..model_selection._cross_validation import (
 )
 from ..model_selection._loo import leave_one_out_predictions
 from ..model_selection._path import _check_grid_size, alpha_grid, explicit_alphas, path_parameter
-from ._classifiers import (
-    GraphRegularizedClassifier,
-    JointFeatureClassifier,
-    MeanRegularizedClassifier,
-    SharedParameterClassifier,
-    TraceNormClassifier,
-)
-from ._regressors import (
-    GraphRegularizedRegressor,
-    JointFeatureRegressor,
-    MeanRegularizedRegressor,
-    SharedParameterRegressor,
-    TraceNormRegressor,
-)
 
 CV_CONSTRAINTS = {
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -52,26 +38,45 @@ CV_CONSTRAINTS = {
     "refit": ["boolean"],
 }
 _CV_PARAMETERS = tuple(CV_CONSTRAINTS)
+#: the ``*CV`` estimators that take ``cv=None``
+_LEAVE_ONE_OUT = ["GraphRegularizedRegressorCV", "MeanRegularizedRegressorCV",
+                  "SharedParameterRegressorCV"]
 
 
-def _set_parameters(self, values):
-    for name, value in values.items():
-        if name not in ("self", "__class__"):
-            setattr(self, name, value)
+def cv_constraints(base):
+    """The parameter constraints of ``base``'s ``*CV``: its own without the path parameter
+    and ``warm_start``, and those of the search."""
+    parameter = path_parameter(base())
+    own = {k: v for k, v in base._parameter_constraints.items()
+           if k not in (parameter, "warm_start")}
+    return {**own, **CV_CONSTRAINTS}
+
+
+def _set_search_parameters(self, *, eps, cv, scoring, n_jobs, refit, fit_intercept,
+                           task_weights, solver, tol, max_iter, task_column, verbose):
+    """Store the parameters every ``*CV`` shares (called by each explicit ``__init__``)."""
+    self.eps = eps
+    self.cv = cv
+    self.scoring = scoring
+    self.n_jobs = n_jobs
+    self.refit = refit
+    self.fit_intercept = fit_intercept
+    self.task_weights = task_weights
+    self.solver = solver
+    self.tol = tol
+    self.max_iter = max_iter
+    self.task_column = task_column
+    self.verbose = verbose
 
 
 class CrossValidatedFamily:
     """What every ``*CV`` estimator adds to its family (not public)."""
 
+    #: the estimator whose path is searched
     _base = None
+    #: whether ``cv=None`` (exact leave-one-out) applies: the quadratic regressors
+    _leave_one_out = False
     _fits_from_statistics = False
-
-    @classmethod
-    def _constraints(cls):
-        parameter = path_parameter(cls._base())
-        base = {k: v for k, v in cls._base._parameter_constraints.items()
-                if k not in (parameter, "warm_start")}
-        return {**base, **CV_CONSTRAINTS}
 
     def _base_estimator(self):
         params = {k: v for k, v in self.get_params(deep=False).items()
@@ -127,10 +132,10 @@ class CrossValidatedFamily:
         X, y, tasks, sample_weight = indexable(X, y, tasks, sample_weight)
         alphas = self._grid(base, X, y, tasks, sample_weight)
         if self.cv is None:
-            if self._base not in _LEAVE_ONE_OUT:
+            if not self._leave_one_out:
                 raise ValueError(
                     f"cv=None (exact leave-one-out) applies to the quadratic regressors "
-                    f"{sorted(c.__name__ + 'CV' for c in _LEAVE_ONE_OUT)}; "
+                    f"{_LEAVE_ONE_OUT}; "
                     f"{type(self).__name__} needs folds: give cv an int or a splitter."
                 )
             scores = self._leave_one_out_scores(base, X, y, alphas, tasks, sample_weight)
@@ -174,175 +179,16 @@ class CrossValidatedFamily:
                 setattr(self, name, value)
 
 
-_LEAVE_ONE_OUT = (SharedParameterRegressor, MeanRegularizedRegressor, GraphRegularizedRegressor)
-
-_COMMON_CV_DOC = """
-    eps : float, default=1e-3
-        Ratio of the smallest to the largest alpha of a generated grid.
-    cv : int, cross-validation generator, iterable or None, default=5
-        An int: that many :class:`~skmtl.model_selection.WithinTaskKFold` folds
-        (every task's rows split; for classifiers, each class within each task).  A splitter
-        gets the task labels as ``tasks=`` when its ``split`` takes them, else
-        as ``groups=``.  {none}
-    scoring : str, callable or None, default=None
-        None: the estimator's ``score`` ({default_score}).  A name known to
-        :func:`~skmtl.model_selection.make_task_scorer` (``"r2"``,
-        ``"mean_task_roc_auc"``, ...) or a scorer.
-    n_jobs : int, default=None
-        Folds fitted in parallel (joblib).
-    refit : bool, default=True
-        Refit the best alpha on all rows.
-"""
-
-_COMMON_CV_ATTRIBUTES = """
-    alpha_ : float
-        The chosen value of ``{parameter}``.
-    alphas_ : array of shape (n_alphas,)
-        The grid, decreasing (in the namespace of ``coef_``; NumPy in ``cv_results_``).
-    best_score_ : float
-        Mean held-out score of ``alpha_``.
-    best_index_ : int
-        Position of ``alpha_`` in ``alphas_``.
-    cv_results_ : dict of ndarrays
-        ``alphas``, ``split<k>_test_score``, ``mean_test_score``,
-        ``std_test_score`` and ``rank_test_score``, one entry per alpha (as in
-        ``GridSearchCV``); the first best alpha in grid order wins ties.
-    coef_, intercept_, tasks_, n_iter_, certificate_, ... :
-        Those of ``{base}`` refitted with ``alpha_`` (with ``refit=True``).
-"""
-
-
-def _objective(base):
-    """The ``.. math::`` block of ``base``'s docstring: its objective."""
-    lines = base.__doc__.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == ".. math::")
-    end = next((i for i in range(start + 1, len(lines))
-                if lines[i].strip() and not lines[i].startswith(" " * 8)), len(lines))
-    return "\n".join(lines[start:end]).rstrip()
-
-
-def _document(cls):
-    base = cls._base
-    parameter = path_parameter(base())
-    loss_kind = "regressor" if base.__name__.endswith("Regressor") else "classifier"
-    none = ("``None``: exact leave-one-out over the rows (scored by the negative "
-            "mean squared error when ``scoring`` is None)." if base in _LEAVE_ONE_OUT
-            else "``None`` is refused (leave-one-out is exact only for the quadratic "
-                 "regressors).")
-    default_score = "R² of all held-out rows" if loss_kind == "regressor" else "accuracy"
-    cls.__doc__ = cls.__doc__.format(
-        base=base.__name__, parameter=parameter, name=cls.__name__,
-        data="regression" if loss_kind == "regressor" else "classification",
-        objective=_objective(base),
-        common_cv=_COMMON_CV_DOC.format(none=none, default_score=default_score).strip("\n"),
-        attributes=_COMMON_CV_ATTRIBUTES.format(parameter=parameter,
-                                                base=base.__name__).strip("\n"),
-    )
-    cls._parameter_constraints = cls._constraints()
-    return cls
-
-
-_TEMPLATE = """{base} with ``{parameter}`` chosen by cross-validation.
-
-    The objective is that of :class:`~skmtl.{base}`,
-
-{objective}
-
-    where ``{parameter}`` runs over ``alphas`` (see
-    :func:`~skmtl.model_selection.regularization_path`) and the other parameters
-    are fixed.
-
-    Parameters
-    ----------
-    alphas : int or array-like, default=30
-        Number of values of a geometric grid from the top of the path down to
-        ``eps`` times it (:func:`~skmtl.model_selection.alpha_grid`), or the values.
-    {own}
-{common_cv}
-
-    Other Parameters
-    ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
-        As for :class:`~skmtl.{base}`.
-
-    Attributes
-    ----------
-{attributes}
-
-    Examples
-    --------
-    >>> from skmtl import {name}
-    >>> from skmtl.datasets import make_multitask_{data}
-    >>> X, y, tasks, _ = make_multitask_{data}(n_tasks=3, n_features=5, random_state=0)
-    >>> model = {name}(alphas=4, cv=3).fit(X, y, tasks=tasks)
-    >>> model.cv_results_["mean_test_score"].shape
-    (4,)
-"""
-
-_OWN_SHARED = """alpha_shared : float, default=0.1
-        Ridge weight of the shared part (fixed)."""
-_OWN_L2 = """l2 : float, default=0.0
-        Ridge on all coefficients (fixed)."""
-_OWN_GRAPH = _OWN_L2 + """
-    task_graph : array-like of shape (n_tasks, n_tasks) or None, default=None
-        Task graph (fixed); None is the complete graph."""
-
-
-class _SharedParameterCV(CrossValidatedFamily):
-    def __init__(self, alphas=30, alpha_shared=0.1, *, eps=1e-3, cv=5, scoring=None,
-                 n_jobs=None, refit=True, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=1000, task_column=None, verbose=0):
-        _set_parameters(self, locals())
-
-
-class _QuadraticCV(CrossValidatedFamily):
-    def __init__(self, alphas=30, l2=0.0, *, eps=1e-3, cv=5, scoring=None, n_jobs=None,
-                 refit=True, fit_intercept=True, task_weights="uniform", solver="auto",
-                 tol=1e-6, max_iter=1000, task_column=None, verbose=0):
-        _set_parameters(self, locals())
-
-
-class _GraphCV(CrossValidatedFamily):
-    def __init__(self, alphas=30, l2=0.0, task_graph=None, *, eps=1e-3, cv=5, scoring=None,
-                 n_jobs=None, refit=True, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=1000, task_column=None, verbose=0):
-        _set_parameters(self, locals())
-
-
 class _NormCV(CrossValidatedFamily):
+    """The constructor of the norm families' ``*CV`` estimators (trace norm, L2,1, lasso)."""
+
     def __init__(self, alphas=30, l2=0.0, *, eps=1e-3, cv=5, scoring=None, n_jobs=None,
                  refit=True, fit_intercept=True, task_weights="uniform", solver="auto",
                  tol=1e-6, max_iter=10000, task_column=None, verbose=0):
-        _set_parameters(self, locals())
-
-
-def _cv_class(name, parameters, base, own):
-    """The ``*CV`` class of ``base``, with the constructor of ``parameters``."""
-    cls = type(name, (parameters, base), {
-        "__doc__": _TEMPLATE.replace("{own}", own),
-        "__module__": "skmtl.linear_model._cv",
-        "_base": base,
-    })
-    cls.__qualname__ = name
-    return _document(cls)
-
-
-SharedParameterRegressorCV = _cv_class("SharedParameterRegressorCV", _SharedParameterCV,
-                                       SharedParameterRegressor, _OWN_SHARED)
-MeanRegularizedRegressorCV = _cv_class("MeanRegularizedRegressorCV", _QuadraticCV,
-                                       MeanRegularizedRegressor, _OWN_L2)
-GraphRegularizedRegressorCV = _cv_class("GraphRegularizedRegressorCV", _GraphCV,
-                                        GraphRegularizedRegressor, _OWN_GRAPH)
-TraceNormRegressorCV = _cv_class("TraceNormRegressorCV", _NormCV, TraceNormRegressor, _OWN_L2)
-JointFeatureRegressorCV = _cv_class("JointFeatureRegressorCV", _NormCV, JointFeatureRegressor,
-                                    _OWN_L2)
-SharedParameterClassifierCV = _cv_class("SharedParameterClassifierCV", _SharedParameterCV,
-                                        SharedParameterClassifier, _OWN_SHARED)
-MeanRegularizedClassifierCV = _cv_class("MeanRegularizedClassifierCV", _QuadraticCV,
-                                        MeanRegularizedClassifier, _OWN_L2)
-GraphRegularizedClassifierCV = _cv_class("GraphRegularizedClassifierCV", _GraphCV,
-                                         GraphRegularizedClassifier, _OWN_GRAPH)
-TraceNormClassifierCV = _cv_class("TraceNormClassifierCV", _NormCV, TraceNormClassifier,
-                                  _OWN_L2)
-JointFeatureClassifierCV = _cv_class("JointFeatureClassifierCV", _NormCV,
-                                     JointFeatureClassifier, _OWN_L2)
+        self.alphas = alphas
+        self.l2 = l2
+        _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
+                               refit=refit, fit_intercept=fit_intercept,
+                               task_weights=task_weights, solver=solver, tol=tol,
+                               max_iter=max_iter, task_column=task_column,
+                               verbose=verbose)

@@ -1,9 +1,20 @@
-"""The five penalty families, each one mixin shared by its regressor and its classifier.
+r"""What the penalty families share.
 
-A family holds its parameters (``__init__``), builds its penalty
-(``_penalty(n_tasks)``), names itself to the cvxpy reference (``_family``,
-``_reference_params()``) and sets its fitted extras (``_after_fit``).  The
-regressor or classifier base class supplies the loss and the solvers.
+A family is one mixin shared by its regressor and its classifier, in a module of
+its own (``_trace.py``, ``_dirty.py``, ...).  It holds its parameters
+(``__init__``), builds its penalty (``_penalty(n_tasks)``), names itself to the
+cvxpy reference (``_family``, ``_reference_params()``) and sets its fitted extras
+(``_after_fit``).  The regressor or classifier base class supplies the loss and
+the solvers.
+
+Here: the parameters and constraints every family has, the base of the
+norm-penalized families (trace norm, L2,1, lasso) and the base of the split
+families (dirty, robust low-rank), which split the coefficients,
+:math:`W = W_1 + W_2`, with one norm on each part, minimized jointly: the solvers
+work on the stacked components :math:`[W_1 \mid W_2]`
+(:class:`~skmtl.penalties.sparse.SplitNorm`,
+:class:`~skmtl.losses.StackedLoss`) and stop on the duality gap of
+that problem.
 """
 
 from numbers import Integral, Real
@@ -11,16 +22,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._task_model import TASK_CONSTRAINTS
-from ..penalties import (
-    JointFeatureNorm,
-    QuadraticPenalty,
-    TraceNorm,
-    check_task_graph,
-    graph_coupling,
-    mean_coupling,
-    shared_component,
-    shared_parameter_coupling,
-)
+from ..penalties.sparse import SplitNorm
 
 COMMON_CONSTRAINTS = {
     **TASK_CONSTRAINTS,
@@ -30,6 +32,7 @@ COMMON_CONSTRAINTS = {
     "verbose": ["verbose"],
 }
 _NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
 
 
 def with_solvers(*solvers):
@@ -48,124 +51,6 @@ def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, ma
     self.warm_start = warm_start
     self.task_column = task_column
     self.verbose = verbose
-
-
-class SharedParameterFamily:
-    """:math:`w_t = w_0 + v_t`, ridge on :math:`w_0` and on the :math:`v_t`."""
-
-    _family = "shared_parameter"
-    _family_constraints = {"alpha_shared": _NON_NEGATIVE, "alpha_task": _NON_NEGATIVE}
-
-    def __init__(self, alpha_shared=0.1, alpha_task=0.1, *, fit_intercept=True,
-                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
-        self.alpha_shared = alpha_shared
-        self.alpha_task = alpha_task
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _penalty(self, n_tasks):
-        a, b = shared_parameter_coupling(self.alpha_shared, self.alpha_task, n_tasks)
-        return QuadraticPenalty(rank_one=(a, b))
-
-    def _reference_params(self):
-        return {"alpha_shared": self.alpha_shared, "alpha_task": self.alpha_task}
-
-    def _after_fit(self, xp):
-        self.shared_coef_ = shared_component(self.coef_, self.alpha_shared, self.alpha_task, xp)
-
-    def predict_population(self, X):
-        """Predict every row with the shared model :math:`w_0` and the mean intercept.
-
-        The population model, for rows of tasks not seen in ``fit`` (the mean is
-        over the finite intercepts).
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._population_output(self._predict_with(X, self.shared_coef_))
-
-
-class MeanRegularizedFamily:
-    """:math:`\\alpha/2 \\sum_t \\|w_t - \\bar w\\|^2 + l_2/2 \\|W\\|_F^2`."""
-
-    _family = "mean"
-    _family_constraints = {"alpha": _NON_NEGATIVE, "l2": _NON_NEGATIVE}
-
-    def __init__(self, alpha=1.0, l2=0.0, *, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=1000, warm_start=False, task_column=None,
-                 verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _penalty(self, n_tasks):
-        a, b = mean_coupling(self.alpha, self.l2, n_tasks)
-        return QuadraticPenalty(rank_one=(a, b))
-
-    def _reference_params(self):
-        return {"alpha": self.alpha, "l2": self.l2}
-
-    def _after_fit(self, xp):
-        self.mean_coef_ = xp.mean(self.coef_, axis=0)
-
-    def predict_population(self, X):
-        """Predict every row with the mean model :math:`\\bar w` and the mean intercept.
-
-        The mean is over the finite intercepts.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._population_output(self._predict_with(X, self.mean_coef_))
-
-
-class GraphRegularizedFamily:
-    """:math:`\\alpha/2 \\sum_{s<t} A_{st}\\|w_s - w_t\\|^2 + l_2/2 \\|W\\|_F^2`."""
-
-    _family = "graph"
-    _family_constraints = {
-        "alpha": _NON_NEGATIVE, "l2": _NON_NEGATIVE, "task_graph": [None, "array-like"],
-    }
-
-    def __init__(self, alpha=1.0, l2=0.0, task_graph=None, *, fit_intercept=True,
-                 task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
-        self.alpha = alpha
-        self.l2 = l2
-        self.task_graph = task_graph
-        _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
-                               solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
-
-    def _checked_graph(self, n_tasks):
-        if self.task_graph is None:
-            return None
-        return check_task_graph(self.task_graph, n_tasks, self._task_labels.tolist())
-
-    def _penalty(self, n_tasks):
-        graph = self._checked_graph(n_tasks)
-        if graph is None:
-            a, b = mean_coupling(self.alpha * n_tasks, self.l2, n_tasks)
-            return QuadraticPenalty(rank_one=(a, b))
-        return QuadraticPenalty(graph_coupling(self.alpha, self.l2, graph))
-
-    def _reference_params(self):
-        graph = self._checked_graph(len(self._task_labels))
-        return {"alpha": self.alpha, "l2": self.l2, "task_graph": graph}
 
 
 class _NormFamily:
@@ -189,27 +74,57 @@ class _NormFamily:
         return {"alpha": self.alpha, "l2": self.l2}
 
 
-class TraceNormFamily(_NormFamily):
-    """:math:`\\alpha\\|W\\|_* + l_2/2 \\|W\\|_F^2`."""
+class _SplitFamily:
+    """:math:`W = W_1 + W_2` with one norm on each part (the dirty and robust models).
 
-    _family = "trace"
-
-    def _penalty(self, n_tasks):
-        return TraceNorm(self.alpha)
-
-    def _after_fit(self, xp):
-        singular = xp.linalg.svdvals(self.coef_)
-        largest = float(xp.max(singular)) if singular.shape[0] else 0.0
-        self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
-
-
-class JointFeatureFamily(_NormFamily):
-    """:math:`\\alpha\\sum_j \\|W_{:,j}\\|_2 + l_2/2 \\|W\\|_F^2`."""
-
-    _family = "joint_feature"
+    A family names its two parameters (``_parameters``), its two norms
+    (``_norms``) and the fitted attributes of the parts (``_component_names``).
+    The solve leaves the parts in ``_split``; ``_after_fit`` publishes them.
+    """
 
     def _penalty(self, n_tasks):
-        return JointFeatureNorm(self.alpha)
+        return SplitNorm(*self._norms())
+
+    def _reference_params(self):
+        return {name: getattr(self, name) for name in self._parameters}
+
+    def _start_of_first(self, coef, xp):
+        """The previous fit's first part with ``warm_start`` (same shape), else zeros."""
+        previous = getattr(self, self._component_names[0], None)
+        if self.warm_start and previous is not None and tuple(previous.shape) == tuple(
+            coef.shape
+        ):
+            return xp.asarray(previous, dtype=coef.dtype, device=coef.device)
+        return xp.zeros_like(coef)
+
+    def _keep_reference_solution(self, result):
+        self._split = result["components"]
+
+    def _first_part(self, like, xp):
+        """The stored first part, in the namespace, dtype and device of ``like``."""
+        return xp.asarray(self._split[0], dtype=like.dtype, device=like.device)
 
     def _after_fit(self, xp):
-        self.support_ = xp.linalg.vector_norm(self.coef_, axis=0) > 0
+        first = self._first_part(self.coef_, xp)
+        second = xp.asarray(self._split[1], dtype=first.dtype, device=first.device)
+        del self._split
+        setattr(self, self._component_names[0], first)
+        setattr(self, self._component_names[1], second)
+        self._describe_parts(first, second, xp)
+
+    def _describe_parts(self, first, second, xp):
+        """More fitted attributes from the two parts (hook)."""
+
+
+class _SplitParts:
+    """A split penalty's solve starts from the previous first part and keeps the two
+    parts (:mod:`skmtl.solvers.squared`, :mod:`skmtl.solvers.logistic`)."""
+
+    def _warm_first_part(self, start, xp):
+        return self._start_of_first(start, xp)
+
+    def _solved_first_part(self, coef, xp):
+        return self._first_part(coef, xp)
+
+    def _keep_parts(self, parts):
+        self._split = parts
