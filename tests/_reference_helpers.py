@@ -29,3 +29,16 @@ def assert_objective_close(value, reference, what="", rtol=1e-6):
         f"{what}: objective {value!r} vs cvxpy optimum {reference!r} "
         f"(relative difference {gap:.3e})"
     )
+
+
+class ValueAndProxOnly:
+    """A penalty as a user would write it: the two required operations only."""
+
+    def __init__(self, penalty):
+        self.penalty = penalty
+
+    def value(self, coef, xp):
+        return self.penalty.value(coef, xp)
+
+    def prox(self, coef, step, xp):
+        return self.penalty.prox(coef, step, xp)

@@ -7,6 +7,7 @@ FISTA fit against cvxpy.
 
 import numpy as np
 import pytest
+from _reference_helpers import ValueAndProxOnly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,19 +23,6 @@ NORMS = {
     "joint_feature": JointFeatureNorm,
     "trace": TraceNorm,
 }
-
-
-class ValueAndProxOnly:
-    """A penalty as a user would write it: the two required operations only."""
-
-    def __init__(self, penalty):
-        self._penalty = penalty
-
-    def value(self, coef, xp):
-        return self._penalty.value(coef, xp)
-
-    def prox(self, coef, step, xp):
-        return self._penalty.prox(coef, step, xp)
 
 
 def _ball_distance_conjugate(penalty, z, l2):

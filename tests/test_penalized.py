@@ -7,6 +7,7 @@ their named families do; scikit-learn's estimator checks pass.
 
 import numpy as np
 import pytest
+from _reference_helpers import ValueAndProxOnly
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -18,19 +19,6 @@ from skmtl.penalties.sparse import L1Norm
 from skmtl.solvers.reference_cvxpy import objective_value, solve_reference
 
 pytest.importorskip("cvxpy")
-
-
-class ValueAndProxOnly:
-    """The two required operations of a penalty, and nothing else."""
-
-    def __init__(self, penalty):
-        self.penalty = penalty
-
-    def value(self, coef, xp):
-        return self.penalty.value(coef, xp)
-
-    def prox(self, coef, step, xp):
-        return self.penalty.prox(coef, step, xp)
 
 
 @parametrize_with_checks([
