@@ -811,7 +811,7 @@ def section_bc(summary, details, target):
         "",
         "Generated data (`make_multitask_regression`, `structure='sparse'`, support of d/10 "
         "features shared by all tasks, noise 3), `alpha` = alpha_max / 10, 2-D `y` without "
-        "task labels (for d > max(n, 2000), and for coordinate descent d > 10 T, skmtl "
+        "task labels (for d > max(n, 2000), and for coordinate descent d > 100 T, skmtl "
         "keeps the rows instead of the d×d Gram matrix). Every solution is scored by the "
         "same NumPy function, "
         "`||Y − XW' − 1b'||²/(2n) + alpha Σ_j ||W[:, j]||`. scikit-learn's "

@@ -353,7 +353,10 @@ SHARED_ROWS_FEATURES = 2000
 #: For a penalty that separates over features, the rows are kept when d exceeds this
 #: many times T: forming the Gram matrix (n d² flops) then costs more than the
 #: passes over the rows of coordinate descent (n d T each, a handful per fit).
-SEPARABLE_ROWS_PER_TASK = 10
+#: Measured on two cores with d/10 features in the support: at d = 25 T the Gram
+#: matrix is faster (21 against 26 ms), at d = 100 T they tie or the rows win (0.19
+#: against 0.30 s at n=3000, d=2000, T=20); paths reuse the Gram matrix at every alpha.
+SEPARABLE_ROWS_PER_TASK = 100
 
 
 def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp, *,
