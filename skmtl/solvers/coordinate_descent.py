@@ -86,7 +86,15 @@ def has_coordinate_blocks(penalty):
 
 
 def collapse(V, blocks, n_features):
-    r""":math:`W_{:,f} = \sum_{b \to f} V_{:,b}`."""
+    r""":math:`W_{:,f} = \sum_{b \to f} V_{:,b}`.
+
+    Every feature has a block (else it would never be updated), so as many blocks as
+    features means one block per feature: a plain scatter, without ``np.add.at``.
+    """
+    if blocks.feature.shape[0] == n_features:
+        W = np.empty((V.shape[0], n_features))
+        W[:, blocks.feature] = V
+        return W
     W = np.zeros((V.shape[0], n_features))
     np.add.at(W, (slice(None), blocks.feature), V)
     return W
