@@ -124,14 +124,14 @@ class TaskStatistics:
         weights = _piece_weights(sample_weight, X.shape[0])
         if tasks is None:
             Y = y if y.ndim == 2 else y[:, None]
-            return cls._shared_design(X, Y, weights, sample_weight is None)
+            return cls._shared_design(X, Y, weights)
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
         labels, counts, order = group_tasks(tasks, X.shape[0])
         stops = np.cumsum(counts)
         # Each task's rows are gathered into one reused buffer (a fresh n x d copy would
-        # cost more in page faults than the products), then centred in place.
+        # cost more in page faults than the products).
         rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
         target_buffer = np.empty((rows_buffer.shape[0], 1))
         n_tasks, n_features = labels.shape[0], X.shape[1]
@@ -145,18 +145,17 @@ class TaskStatistics:
             task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start], mode="clip")
             task_y = np.take(y, rows, out=target_buffer[:stop - start, 0], mode="clip")[:, None]
             weight[t], x_mean[t], task_y_mean, gram[t], task_linear, task_square = (
-                _group_statistics(task_X, task_y, weights[rows], sample_weight is None,
-                                  overwrite=True))
+                weighted_statistics(task_X, task_y, weights[rows], True, np))
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
 
     @classmethod
-    def _shared_design(cls, X, Y, weights, unit):
+    def _shared_design(cls, X, Y, weights):
         """Every column of Y a task on the same rows: one Gram matrix, copied per task."""
         n_tasks = Y.shape[1]
-        weight, x_mean, y_mean, gram, linear, target_square = _group_statistics(
-            X, Y, weights, unit)
+        weight, x_mean, y_mean, gram, linear, target_square = weighted_statistics(
+            X, Y, weights, True, np)
         return cls(np.arange(n_tasks), np.full(n_tasks, X.shape[0]), np.full(n_tasks, weight),
                    np.tile(x_mean, (n_tasks, 1)), y_mean,
                    np.tile(gram, (n_tasks, 1, 1)), linear.T, target_square)
@@ -232,30 +231,53 @@ def _piece_weights(sample_weight, n_samples):
     return np.require(weights, requirements=["A"])
 
 
-def _group_statistics(X, Y, weights, unit=False, overwrite=False):
-    r"""S, x̄ (d,), ȳ (k,), G (d, d), c (d, k) and q (k,) of rows X with targets Y (n, k).
+#: Rows per block when the statistics are accumulated: about 8 MB of float64 per block.
+_BLOCK_ELEMENTS = 2**20
 
-    The centred rows are scaled by :math:`\sqrt{s_i}` (not with ``unit`` weights), so
-    that G is one symmetric product (BLAS ``syrk``); ``overwrite`` lets X and Y be
-    centred in place.
+
+def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
+    r"""S, x̄, ȳ, G, c and q of one group of rows, or of a batch of groups at once.
+
+    The one place where per-task statistics are formed: :class:`TaskStatistics`,
+    the squared losses of :mod:`skmtl.losses.squared` and hence every regressor
+    call it.  X is (..., n, d), Y (..., n, k), ``weights`` (..., n); leading axes
+    are groups (padded slabs of tasks, whose padding rows weigh zero).  Rows are
+    taken in blocks of about 8 MB: each block is centred and scaled by
+    :math:`\sqrt{s_i}` into a temporary that stays in cache (instead of an n×d
+    copy of X), then :math:`G \mathrel{+}= Z^\top Z` (BLAS ``syrk`` in NumPy) and
+    :math:`c \mathrel{+}= Z^\top (\sqrt{s}\,(Y - \bar y))`.  Without
+    ``fit_intercept`` the means are zero (uncentred statistics).  A group of zero
+    weight gets zeros throughout.  With ``per_weight`` the rows are scaled by
+    :math:`\sqrt{s_i/S}` instead, which gives G, c and q divided by the total weight
+    S (the form of the losses) in the same rounding as the products themselves.
+
+    Returns
+    -------
+    total (...), x_mean (..., d), y_mean (..., k), gram (..., d, d), linear (..., d, k),
+    target_square (..., k).
     """
-    total = weights.sum()
-    n_features, n_targets = X.shape[1], Y.shape[1]
-    if total == 0:
-        return (total, np.zeros(n_features), np.zeros(n_targets),
-                np.zeros((n_features, n_features)), np.zeros((n_features, n_targets)),
-                np.zeros(n_targets))
-    x_mean, y_mean = weights @ X / total, weights @ Y / total
-    if not overwrite:
-        X, Y = X.copy(), Y.copy()
-    X -= x_mean
-    Y -= y_mean
-    if not unit:
-        root = np.sqrt(weights)[:, None]
-        X *= root
-        Y *= root
-    transposed = X.T
-    return (total, x_mean, y_mean, transposed @ X, transposed @ Y, np.sum(Y**2, axis=0))
+    n_samples, n_features = X.shape[-2], X.shape[-1]
+    total = xp.sum(weights, axis=-1)
+    safe = xp.where(total > 0, total, xp.ones_like(total))
+    scale = weights / safe[..., None] if per_weight else weights
+    if fit_intercept:
+        x_mean = (weights[..., None, :] @ X)[..., 0, :] / safe[..., None]
+        y_mean = (weights[..., None, :] @ Y)[..., 0, :] / safe[..., None]
+    else:
+        x_mean = xp.zeros((*X.shape[:-2], n_features), dtype=X.dtype, device=X.device)
+        y_mean = xp.zeros((*Y.shape[:-2], Y.shape[-1]), dtype=X.dtype, device=X.device)
+    block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
+    gram = linear = target_square = 0.0
+    for start in range(0, max(n_samples, 1), block):
+        stop = min(start + block, n_samples)
+        root = xp.sqrt(scale[..., start:stop])[..., None]
+        scaled_x = (X[..., start:stop, :] - x_mean[..., None, :]) * root
+        scaled_y = (Y[..., start:stop, :] - y_mean[..., None, :]) * root
+        transposed = xp.matrix_transpose(scaled_x)
+        gram = gram + transposed @ scaled_x
+        linear = linear + transposed @ scaled_y
+        target_square = target_square + xp.sum(scaled_y**2, axis=-2)
+    return total, x_mean, y_mean, gram, linear, target_square
 
 
 def _spread(statistics, labels):

@@ -29,6 +29,7 @@ from sklearn.utils._array_api import _is_numpy_namespace
 
 from .._array_api import batched_matvec, largest_eigenvalue
 from .._padding import pad, slab_index
+from ..statistics import weighted_statistics
 
 
 class GramSquaredLoss:
@@ -266,74 +267,21 @@ def task_bounds(task_index, n_tasks):
     return order, list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-#: Rows per block when the statistics are accumulated: about 8 MB of float64 per block.
-_BLOCK_ELEMENTS = 2**20
+def _statistics(X, Y, weights, fit_intercept, xp):
+    """:func:`~skmtl.statistics.weighted_statistics` per unit weight, the form
+    :class:`GramSquaredLoss` holds (one group, or a batch of groups).
 
-
-def _statistics(X, y, weights, fit_intercept, xp):
-    """Weighted means and the Gram-form statistics of one group of rows.
-
-    The rows are taken in blocks of about 8 MB: each block is centred and
-    scaled by :math:`r_i = \\sqrt{s_i/S}` into ``Z`` (a temporary that stays in
-    cache instead of an n×d copy of X), then :math:`G \\mathrel{+}= Z^\\top Z` (a
-    symmetric rank-k product, BLAS ``syrk`` in NumPy) and
-    :math:`c \\mathrel{+}= Z^\\top (r·(y - ȳ))`.  ``y`` is (n,) or (n, T); the
-    statistics follow its shape.
-
-    Returns
-    -------
-    gram (d, d), linear (d,) or (T, d), target_square () or (T,), x_mean (d,), y_mean
+    Returns gram (..., d, d), linear (..., d, k), target_square (..., k), x_mean (..., d),
+    y_mean (..., k).
     """
-    n_samples, n_features = X.shape
-    dtype, device = X.dtype, X.device
-    total = xp.sum(weights)
-    if fit_intercept:
-        x_mean = (weights @ X) / total
-        y_mean = (weights @ y) / total
-    else:
-        x_mean = xp.zeros(n_features, dtype=dtype, device=device)
-        y_mean = xp.zeros(y.shape[1:], dtype=dtype, device=device)
-    block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
-    gram = linear = target_square = 0.0
-    for start in range(0, n_samples, block):
-        stop = min(start + block, n_samples)
-        root = xp.sqrt(weights[start:stop] / total)
-        scaled_x = (X[start:stop, ...] - x_mean) * root[:, None]
-        scaled_y = (y[start:stop, ...] - y_mean) * (root[:, None] if y.ndim == 2 else root)
-        transposed = xp.matrix_transpose(scaled_x)
-        gram = gram + transposed @ scaled_x
-        linear = linear + transposed @ scaled_y
-        target_square = target_square + xp.sum(scaled_y**2, axis=0)
-    if y.ndim == 2:
-        linear = xp.matrix_transpose(linear)
+    _, x_mean, y_mean, gram, linear, target_square = weighted_statistics(
+        X, Y, weights, fit_intercept, xp, per_weight=True)
     return gram, linear, target_square, x_mean, y_mean
 
 
 #: Largest padded copy of the rows (elements) for which the statistics of all tasks
 #: are formed at once; beyond it the per-task loop costs little next to the work.
 _SLAB_ELEMENTS = 2**24
-
-
-def _slab_statistics(X, y, weights, index, fit_intercept, xp):
-    """:func:`_statistics` of every task at once, on rows padded into slabs.
-
-    Padding rows have weight zero and drop out.  Returns gram (T, d, d),
-    linear (T, d), target_square (T,), x_mean (T, d), y_mean (T,).
-    """
-    X, y, weights = pad(X, index, xp), pad(y, index, xp), pad(weights, index, xp)
-    total = xp.sum(weights, axis=1)
-    if fit_intercept:
-        x_mean = (weights[:, None, :] @ X)[:, 0, :] / total[:, None]
-        y_mean = xp.sum(weights * y, axis=1) / total
-    else:
-        x_mean = xp.zeros((X.shape[0], X.shape[2]), dtype=X.dtype, device=X.device)
-        y_mean = xp.zeros(X.shape[0], dtype=X.dtype, device=X.device)
-    root = xp.sqrt(weights / total[:, None])
-    scaled_x = (X - x_mean[:, None, :]) * root[..., None]
-    scaled_y = (y - y_mean[:, None]) * root
-    gram = xp.matrix_transpose(scaled_x) @ scaled_x
-    linear = (scaled_y[:, None, :] @ scaled_x)[:, 0, :]
-    return gram, linear, xp.sum(scaled_y**2, axis=1), x_mean, y_mean
 
 
 def _centred_rows(X, y, weights, fit_intercept, xp):
@@ -388,7 +336,8 @@ def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp, *,
     gram, linear, target_square, x_mean, y_mean = _statistics(
         X, Y, sample_weight, fit_intercept, xp
     )
-    loss = GramSquaredLoss(gram[None, ...], linear, target_square, task_scale, xp)
+    loss = GramSquaredLoss(gram[None, ...], xp.matrix_transpose(linear), target_square,
+                           task_scale, xp)
     return loss, x_mean[None, :], y_mean
 
 
@@ -418,19 +367,22 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     batched = representation == "gram" and not _is_numpy_namespace(xp)
     index = slab_index(bounds, n_samples) if batched else None
     if index is not None and index.size * n_features <= _SLAB_ELEMENTS:
-        gram, linear, target_square, x_offset, y_offset = _slab_statistics(
-            X, y, weight, index, fit_intercept, xp
-        )
-        return GramSquaredLoss(gram, linear, target_square, task_scale, xp), x_offset, y_offset
+        gram, linear, target_square, x_offset, y_offset = _statistics(
+            pad(X, index, xp), pad(y, index, xp)[..., None], pad(weight, index, xp),
+            fit_intercept, xp)
+        loss = GramSquaredLoss(gram, linear[..., 0], target_square[..., 0], task_scale, xp)
+        return loss, x_offset, y_offset[..., 0]
     centred_x, centred_y, x_offsets, y_offsets, grams, linears, squares, row_weights = (
         [], [], [], [], [], [], [], [])
     for t, (start, stop) in enumerate(bounds):
         rows = (X[start:stop, ...], y[start:stop], weight[start:stop], fit_intercept, xp)
         if representation == "gram":
-            gram, linear, target_square, x_mean, y_mean = _statistics(*rows)
+            gram, linear, target_square, x_mean, y_mean = _statistics(
+                rows[0], rows[1][:, None], *rows[2:])
             grams.append(gram)
-            linears.append(linear)
-            squares.append(target_square)
+            linears.append(linear[:, 0])
+            squares.append(target_square[0])
+            y_mean = y_mean[0]
         else:
             Xc, yc, x_mean, y_mean, total = _centred_rows(*rows)
             centred_x.append(Xc)
