@@ -26,6 +26,7 @@ import numpy as np
 
 from .._array_api import batched_matvec, block_inverse, largest_eigenvalue, to_numpy
 from .._padding import pad, slab_index
+from .dual import Dual
 from .squared import task_bounds
 
 
@@ -132,16 +133,21 @@ class LogisticLoss:
         for padding).
     n_tasks : int
     xp : namespace
+    fit_intercept : bool
+        Whether the last column of theta holds the intercepts (then the rows' last
+        column is ones).
     has_empty_tasks : bool
         Whether some task's rows all have weight 0 (one-class tasks).
     """
 
-    def __init__(self, rows, labels, row_weight, n_tasks, xp, has_empty_tasks=False):
+    def __init__(self, rows, labels, row_weight, n_tasks, xp, fit_intercept,
+                 has_empty_tasks=False):
         self.rows = rows
         self.labels = labels
         self.row_weight = row_weight
         self.n_tasks = n_tasks
         self.xp = xp
+        self.fit_intercept = fit_intercept
         self.has_empty_tasks = has_empty_tasks
         self._lipschitz = None
         self._last = (None, None)
@@ -150,6 +156,11 @@ class LogisticLoss:
     def width(self):
         """p, the number of columns of theta."""
         return self.rows.X.shape[-1]
+
+    @property
+    def n_features(self):
+        """d, the columns of theta that hold W."""
+        return self.width - int(self.fit_intercept)
 
     @property
     def dtype(self):
@@ -229,7 +240,20 @@ class LogisticLoss:
         return self.rows.every_row(correct)
 
     # ------------------------------------------------------------- the dual
-    def dual_point(self, theta, fit_intercept):
+    def dual(self, theta):
+        r"""The dual point of ``theta`` (:class:`~skmtl.losses.dual.Dual`): the variables
+        :math:`a_i` of :meth:`dual_variables`, :math:`Z_t = \sum_{i \in t} \omega_i a_i y_i
+        x_i` on W's columns, and the entropy :meth:`dual_value` of :math:`\kappa a`."""
+        variables = self.dual_variables(theta)
+        correlation = self.rows_times(self.row_weight * variables * self.labels)
+
+        def loss_part(kappa):
+            return float(self.dual_value(kappa * variables))
+
+        return Dual(float(self.value(theta)), theta[:, :self.n_features],
+                    correlation[:, :self.n_features], loss_part)
+
+    def dual_variables(self, theta):
         r"""Dual variables :math:`a_i \in [0, 1]` built from ``theta``.
 
         :math:`a_i = \sigma(-y_i m_i)`, the loss's slope at the margins.  With
@@ -238,7 +262,7 @@ class LogisticLoss:
         """
         xp = self.xp
         dual = sigmoid(-(self.labels * self.margins(theta)), self.xp)
-        if not fit_intercept:
+        if not self.fit_intercept:
             return dual
         positive = self.labels > 0
         mass = self.row_weight * dual
@@ -259,10 +283,6 @@ class LogisticLoss:
             return xp.where(positive, values * xp.log(xp.where(positive, values, 1.0)), 0.0)
 
         return -xp.sum(self.row_weight * (x_log_x(dual) + x_log_x(1.0 - dual)))
-
-    def dual_correlation(self, dual):
-        """:math:`Z_t = \\sum_{i \\in t} \\omega_i a_i y_i x_i`, shape (T, p)."""
-        return self.rows_times(self.row_weight * dual * self.labels)
 
 
 class PenalizedLogistic:
@@ -408,7 +428,7 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
     per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
     loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp,
-                        has_empty_tasks=bool(np.any(single_class != 0)))
+                        fit_intercept, has_empty_tasks=bool(np.any(single_class != 0)))
     start = xp.zeros((n_tasks, X.shape[1]), dtype=X.dtype, device=X.device)
     if fit_intercept:
         two_class = single_class == 0

@@ -30,9 +30,10 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from .._array_api import batched_matvec, largest_eigenvalue
 from .._padding import pad, slab_index
 from ..statistics import weighted_statistics
+from .dual import SquaredDual
 
 
-class GramSquaredLoss:
+class GramSquaredLoss(SquaredDual):
     """Squared loss held as per-task sufficient statistics.
 
     Parameters
@@ -93,7 +94,7 @@ class GramSquaredLoss:
         return self._lipschitz
 
 
-class SampleSquaredLoss:
+class SampleSquaredLoss(SquaredDual):
     """Squared loss held as the centred rows, sorted by task.
 
     Used when tasks have fewer rows than features, where the statistics
@@ -176,7 +177,7 @@ class SampleSquaredLoss:
         return self._lipschitz
 
 
-class SharedSampleSquaredLoss:
+class SharedSampleSquaredLoss(SquaredDual):
     r"""Squared loss of a shared design held as its centred rows, one column of Y per task.
 
     Used when the design has more features than rows and its d×d Gram matrix would

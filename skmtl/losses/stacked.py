@@ -99,9 +99,6 @@ class StackedLoss:
         difference = first - second
         return self.xp.concat([0.5 * (total + difference), 0.5 * (total - difference)], axis=1)
 
-    def residual_target_inner(self, stacked):
-        return self.loss.residual_target_inner(self.collapse(stacked))
-
     def curvature(self, stacked):
         return self.loss.curvature(self.collapse(stacked))
 
@@ -114,11 +111,8 @@ class StackedLoss:
                                 device=blocks.device)
         return self.xp.take(self.xp.take(blocks, index, axis=1), index, axis=2)
 
-    def dual_point(self, stacked, fit_intercept):
-        return self.loss.dual_point(self.collapse(stacked), fit_intercept)
-
-    def dual_value(self, dual):
-        return self.loss.dual_value(dual)
-
-    def dual_correlation(self, dual):
-        return self.expand(self.loss.dual_correlation(dual))
+    def dual(self, stacked):
+        """The wrapped loss's dual at :math:`W_1 + W_2`, its correlation on both parts."""
+        dual = self.loss.dual(self.collapse(stacked))
+        return dual._replace(coef=stacked[:, :2 * self.n_features],
+                             correlation=self.expand(dual.correlation))

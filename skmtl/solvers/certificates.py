@@ -21,8 +21,9 @@ neither gets :math:`h^*` through its prox and value when :math:`l_2 > 0`
 (:func:`moreau_conjugate`), also at :math:`\kappa = 1`: the extension point of a new
 penalty is ``value`` and ``prox``, the dual norm only makes the gap exact at
 :math:`l_2 = 0` and cheaper.  Every quantity
-comes from the loss object, so the gap costs one gradient whether the loss
-holds statistics or rows.
+comes from the loss object (its ``dual``, :mod:`skmtl.losses.dual`), so the gap
+costs one gradient whether the loss holds statistics or rows, and one function
+serves every loss.
 
 For the logistic loss (:mod:`skmtl.losses.logistic`) the dual variables are
 :math:`a_i \in [0, 1]`, one per row, built from the slopes of the loss at W and
@@ -80,31 +81,16 @@ def _best_dual_value(loss_part, correlation, penalty, l2, xp):
 
 
 def duality_gap(loss, penalty, l2, coef, xp):
-    """Duality gap of ``coef`` for the squared loss (a float >= 0 up to rounding)."""
-    data = loss.value(coef)
-    primal = float(data + 0.5 * l2 * xp.sum(coef * coef) + penalty.value(coef, xp))
-    inner = float(loss.residual_target_inner(coef))
-    residual_square = 2.0 * float(data)
+    r"""Duality gap of ``coef`` (a float >= 0 up to rounding) for any loss.
 
-    def loss_part(kappa):
-        return kappa * inner - 0.5 * kappa**2 * residual_square
-
-    return primal - _best_dual_value(loss_part, -loss.gradient(coef), penalty, l2, xp)
-
-
-def logistic_duality_gap(loss, penalty, l2, theta, n_features, fit_intercept, xp):
-    """Duality gap of ``theta = [W | b]`` for the logistic loss and a norm penalty."""
-    coef = theta[:, :n_features]
-    primal = float(
-        loss.value(theta) + 0.5 * l2 * xp.sum(coef * coef) + penalty.value(coef, xp)
-    )
-    dual = loss.dual_point(theta, fit_intercept)
-    correlation = loss.dual_correlation(dual)[:, :n_features]
-
-    def loss_part(kappa):
-        return float(loss.dual_value(kappa * dual))
-
-    return primal - _best_dual_value(loss_part, correlation, penalty, l2, xp)
+    ``coef`` is the loss's variable: W for the squared loss, :math:`[W \mid b]` for
+    the logistic loss, the stacked parts for a split; the loss's
+    :class:`~skmtl.losses.dual.Dual` says which columns the penalty sees.
+    """
+    dual = loss.dual(coef)
+    primal = dual.value + float(0.5 * l2 * xp.sum(dual.coef * dual.coef)
+                                + penalty.value(dual.coef, xp))
+    return primal - _best_dual_value(dual.loss_part, dual.correlation, penalty, l2, xp)
 
 
 def gap_scale(loss, coef, xp):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from ..losses import PenalizedLogistic, StackedLoss
 from ..penalties import OnFeatures, QuadraticPenalty
 from .alternating import INNER_MAX_ITER, alternate, rounding_level
-from .certificates import logistic_duality_gap
+from .certificates import duality_gap
 from .conjugate_gradient import relative_residual
 from .fista import accelerated_proximal_gradient
 from .newton import newton
@@ -109,8 +109,7 @@ class _Norm(_Problem):
         self.scale = max(float(self.loss.value(self.start)), 1e-300)
 
     def certificate(self, theta):
-        gap = logistic_duality_gap(self.loss, self.penalty, self.l2, theta, self.n_features,
-                                   self.fit_intercept, self.xp)
+        gap = duality_gap(self.loss, self.penalty, self.l2, theta, self.xp)
         return max(gap / self.scale, 0.0)
 
     def solve(self, theta, solver, tol, max_iter, first_part=None):
@@ -145,8 +144,7 @@ class _Split(_Norm):
 
     def certificate(self, theta):
         stacked = self.stacked_loss.stack(self.parts[0], theta)
-        gap = logistic_duality_gap(self.stacked_loss, self.penalty, 0.0, stacked,
-                                   2 * self.n_features, self.fit_intercept, self.xp)
+        gap = duality_gap(self.stacked_loss, self.penalty, 0.0, stacked, self.xp)
         return max(gap / self.scale, 0.0)
 
     def certify(self, theta, first_part=None):
