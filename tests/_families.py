@@ -4,9 +4,10 @@ A family is one :class:`Family` entry: its regressor and classifier, small
 well-posed parameters, its path parameter, the rows its checks fit and what each
 common check needs (tight solver settings, tolerances measured on those rows, the
 fitted attributes that describe it).  A check whose spec is ``None`` is not run
-for the family; the first five families meet the cvxpy reference, warm starts and
-convergence warnings in the deeper matrices of ``test_against_cvxpy.py``,
-``test_classifiers_against_cvxpy.py`` and ``test_classifier_behaviour.py``.
+for the family.  The first five families also meet the cvxpy reference, warm
+starts and convergence warnings in the deeper matrices of ``test_against_cvxpy.py``,
+``test_classifiers_against_cvxpy.py`` and ``test_classifier_behaviour.py``; the
+quadratic ones, solved directly, have no warm start or iteration limit to check here.
 
 The cvxpy reference is never written here: the checks hand ``fitted._family`` and
 ``fitted._reference_params()`` to :mod:`skmtl.solvers.reference_cvxpy`.
@@ -152,6 +153,7 @@ SPARSE_TIGHT = {"tol": 1e-10, "max_iter": 100_000}
 SPARSE_CONVENTIONS = {"seed": 9, "d": 4, "n_tasks": 3, "noise": 0.5,
                       "settings": {"tol": 1e-11, "max_iter": 100_000}, "rtol": 1e-7,
                       "atol": 1e-6}
+QUADRATIC_CONVENTIONS = {**SPARSE_CONVENTIONS, "settings": {"tol": 1e-11}, "atol": 1e-8}
 SPARSE_WARM = {"seed": 8, "weighted": True, "settings": {"tol": 1e-9, "max_iter": 100_000},
                "factor": 1.5, "refit_iterations": {"regressor": 20, "classifier": 1},
                "refit_atol": 1e-6, "path_atol": 1e-5}
@@ -161,16 +163,28 @@ SPARSE_WARM = {"seed": 8, "weighted": True, "settings": {"tol": 1e-9, "max_iter"
 FAMILIES = (
     Family("shared_parameter", SharedParameterRegressor, SharedParameterClassifier,
            {"alpha_shared": 0.3, "alpha_task": 0.2}, {"alpha_shared": 0.1, "alpha_task": 0.2},
-           path="alpha_task", fitted=("shared_coef_",)),
+           path="alpha_task", fitted=("shared_coef_",), rows=sparse_rows,
+           reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           conventions=QUADRATIC_CONVENTIONS),
     Family("mean", MeanRegularizedRegressor, MeanRegularizedClassifier,
            {"alpha": 0.5, "l2": 0.01}, {"alpha": 0.5, "l2": 0.05}, path="alpha",
-           fitted=("mean_coef_",)),
+           fitted=("mean_coef_",), rows=sparse_rows,
+           reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           conventions=QUADRATIC_CONVENTIONS),
     Family("graph", GraphRegularizedRegressor, GraphRegularizedClassifier,
-           {"alpha": 0.4}, {"alpha": 0.2, "l2": 0.05}, path="alpha"),
+           {"alpha": 0.4}, {"alpha": 0.2, "l2": 0.05}, path="alpha", rows=sparse_rows,
+           reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           conventions=QUADRATIC_CONVENTIONS),
     Family("trace", TraceNormRegressor, TraceNormClassifier,
-           {"alpha": 0.1}, {"alpha": 0.02}, path="alpha"),
+           {"alpha": 0.1}, {"alpha": 0.02}, path="alpha", rows=sparse_rows,
+           reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           warm_start=SPARSE_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS),
     Family("joint_feature", JointFeatureRegressor, JointFeatureClassifier,
-           {"alpha": 0.1}, {"alpha": 0.02, "l2": 0.01}, path="alpha", fitted=("support_",)),
+           {"alpha": 0.1}, {"alpha": 0.02, "l2": 0.01}, path="alpha", fitted=("support_",),
+           rows=sparse_rows, reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
+           warm_start=SPARSE_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS),
     Family("lasso", IndependentLassoRegressor, IndependentLassoClassifier,
            {"alpha": 0.05}, {"alpha": 0.02}, path="alpha", fitted=("support_",),
            rows=sparse_rows,
