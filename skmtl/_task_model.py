@@ -121,10 +121,11 @@ class MultiTaskModel(BaseEstimator):
         scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
         return xp.asarray(scale, dtype=X.dtype, device=X.device)
 
-    def _row_task_index(self, labels, n_rows):
-        """Fitted-task position of each row (None: one output column per task)."""
+    def _row_task_index(self, labels, n_rows, unseen_tasks="raise"):
+        """Fitted-task position of each row (None: one output column per task); -1 for a
+        row of an unseen task with ``unseen_tasks='population'``."""
         if labels is not None:
-            return index_known_tasks(labels, self._task_labels, n_rows)
+            return index_known_tasks(labels, self._task_labels, n_rows, unseen_tasks)
         if self._shared_design_ndim is None:
             if len(self._task_labels) == 1:
                 return np.zeros(n_rows, dtype=np.int64)

@@ -165,8 +165,11 @@ def _mixed_types(labels):
     )
 
 
-def index_known_tasks(tasks, known_labels, n_samples):
-    """Index of each row's task in ``known_labels``; unseen labels raise ``ValueError``."""
+def index_known_tasks(tasks, known_labels, n_samples, unseen_tasks="raise"):
+    """Index of each row's task in ``known_labels``.
+
+    Unseen labels raise ``ValueError``, or with ``unseen_tasks='population'`` get -1.
+    """
     labels = as_label_array(tasks, n_samples)
     try:
         position = np.searchsorted(known_labels, labels)
@@ -177,12 +180,15 @@ def index_known_tasks(tasks, known_labels, n_samples):
         ) from error
     position = np.clip(position, 0, len(known_labels) - 1)
     unseen = known_labels[position] != labels
+    if unseen_tasks == "population":
+        return np.where(unseen, -1, position).astype(np.int64)
     if np.any(unseen):
         missing = np.unique(labels[unseen]).tolist()
         raise ValueError(
             f"tasks holds labels not seen during fit: {missing[:20]}"
             f"{' ...' if len(missing) > 20 else ''}; the fitted tasks are "
-            f"{known_labels.tolist()[:20]}{' ...' if len(known_labels) > 20 else ''}."
+            f"{known_labels.tolist()[:20]}{' ...' if len(known_labels) > 20 else ''}. "
+            "Set unseen_tasks='population' to predict them with the population model."
         )
     return position.astype(np.int64)
 

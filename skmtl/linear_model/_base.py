@@ -113,30 +113,63 @@ class MultiTaskLinearModel(MultiTaskModel):
         return X, get_namespace_and_device(X)[0]
 
     def _decision(self, X, tasks, method):
-        """:math:`x_i^\\top w_{t(i)} + b_{t(i)}` per row, or one column per task (shared)."""
+        """:math:`x_i^\\top w_{t(i)} + b_{t(i)}` per row, or one column per task (shared).
+
+        Rows of tasks not seen in ``fit`` get the population model's decision when
+        ``unseen_tasks='population'``.
+        """
         check_is_fitted(self)
         X, labels = self._split_input(X, tasks)
         X, xp = self._validated_features(X, method)
-        row_task = self._row_task_index(labels, X.shape[0])
+        row_task = self._row_task_index(labels, X.shape[0], self.unseen_tasks)
         coef = xp.asarray(self.coef_, device=X.device)
         intercept = xp.asarray(self.intercept_, device=X.device)
         if row_task is None:
             prediction = X @ xp.matrix_transpose(coef) + intercept
             return prediction if self._shared_design_ndim == 2 else prediction[:, 0]
-        index = xp.asarray(row_task, device=X.device)
-        return xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+        unseen = row_task < 0
+        index = xp.asarray(np.where(unseen, 0, row_task), device=X.device)
+        decision = xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+        if not np.any(unseen):
+            return decision
+        population = self._population_decision(X, xp)
+        return xp.where(xp.asarray(unseen, device=X.device), population, decision)
 
-    def _predict_with(self, X, coef):
-        """Decide every row with one coefficient vector and the mean finite intercept."""
-        check_is_fitted(self)
-        if self.task_column is not None:
-            X, _ = split_task_column(X, self.task_column)
-        X, xp = self._validated_features(X, "predict_population")
-        coef = xp.asarray(coef, device=X.device)
+    def _population_coef(self):
+        """w of the population model: the mean task (hook)."""
+        return get_namespace_and_device(self.coef_)[0].mean(self.coef_, axis=0)
+
+    def _population_decision(self, X, xp):
+        """:math:`x^\\top w_{pop} + \\bar b` for every row, the mean over the finite
+        intercepts (a one-class task's is infinite)."""
+        coef = xp.asarray(self._population_coef(), device=X.device)
         intercept = xp.asarray(self.intercept_, device=X.device)
         finite = xp.isfinite(intercept)
         mean = xp.sum(xp.where(finite, intercept, 0.0)) / max(int(xp.count_nonzero(finite)), 1)
         return X @ coef + mean
+
+    def predict_population(self, X):
+        """Predict every row with the population model, whatever its task.
+
+        The population model is the mean task, :math:`\\bar w` (the shared component
+        :math:`w_0` for the shared-parameter family), with the mean intercept; it
+        serves the rows of tasks not seen in ``fit`` (``unseen_tasks='population'``).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples; with ``task_column`` set, including the task column (ignored).
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,)
+            Predictions (regressors) or class labels (classifiers).
+        """
+        check_is_fitted(self)
+        if self.task_column is not None:
+            X, _ = split_task_column(X, self.task_column)
+        X, xp = self._validated_features(X, "predict_population")
+        return self._population_output(self._population_decision(X, xp))
 
     def _population_output(self, decision):
         """What ``predict_population`` returns for a population decision (hook)."""
@@ -412,7 +445,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row.  Required when the model was fitted on
             several tasks given by labels; labels not seen in ``fit`` raise a
-            ``ValueError``.
+            ``ValueError`` unless ``unseen_tasks='population'``.
 
         Returns
         -------

@@ -253,7 +253,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row.  Required when the model was fitted on
             several tasks given by labels; labels not seen in ``fit`` raise a
-            ``ValueError``.
+            ``ValueError`` unless ``unseen_tasks='population'``.
 
         Returns
         -------

@@ -45,14 +45,16 @@ class ClusteredFamily:
 
     def __init__(self, alpha=1.0, l2=0.1, n_clusters=2, *, random_state=None,
                  fit_intercept=True, task_weights="uniform", solver="auto", tol=1e-6,
-                 max_iter=1000, warm_start=False, task_column=None, verbose=0):
+                 max_iter=1000, warm_start=False, task_column=None, unseen_tasks="raise",
+                 verbose=0):
         self.alpha = alpha
         self.l2 = l2
         self.n_clusters = n_clusters
         self.random_state = random_state
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _penalty(self, n_tasks):
         return ClusteredPenalty(self.alpha, self.l2, self.n_clusters)
@@ -163,6 +165,10 @@ class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -270,6 +276,10 @@ class ClusteredClassifier(ClusteredFamily, MultiTaskLinearClassifier):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 

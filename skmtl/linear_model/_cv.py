@@ -53,7 +53,8 @@ def cv_constraints(base):
 
 
 def _set_search_parameters(self, *, eps, cv, scoring, n_jobs, refit, fit_intercept,
-                           task_weights, solver, tol, max_iter, task_column, verbose):
+                           task_weights, solver, tol, max_iter, task_column, unseen_tasks,
+                           verbose):
     """Store the parameters every ``*CV`` shares (called by each explicit ``__init__``)."""
     self.eps = eps
     self.cv = cv
@@ -66,6 +67,7 @@ def _set_search_parameters(self, *, eps, cv, scoring, n_jobs, refit, fit_interce
     self.tol = tol
     self.max_iter = max_iter
     self.task_column = task_column
+    self.unseen_tasks = unseen_tasks
     self.verbose = verbose
 
 
@@ -184,11 +186,11 @@ class _NormCV(CrossValidatedFamily):
 
     def __init__(self, alphas=30, l2=0.0, *, eps=1e-3, cv=5, scoring=None, n_jobs=None,
                  refit=True, fit_intercept=True, task_weights="uniform", solver="auto",
-                 tol=1e-6, max_iter=10000, task_column=None, verbose=0):
+                 tol=1e-6, max_iter=10000, task_column=None, unseen_tasks="raise", verbose=0):
         self.alphas = alphas
         self.l2 = l2
         _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
                                refit=refit, fit_intercept=fit_intercept,
                                task_weights=task_weights, solver=solver, tol=tol,
                                max_iter=max_iter, task_column=task_column,
-                               verbose=verbose)
+                               unseen_tasks=unseen_tasks, verbose=verbose)

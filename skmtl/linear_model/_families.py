@@ -29,6 +29,7 @@ COMMON_CONSTRAINTS = {
     "tol": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "warm_start": ["boolean"],
+    "unseen_tasks": [StrOptions({"raise", "population"})],
     "verbose": ["verbose"],
 }
 _NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
@@ -41,7 +42,7 @@ def with_solvers(*solvers):
 
 
 def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, max_iter,
-                           warm_start, task_column, verbose):
+                           warm_start, task_column, unseen_tasks, verbose):
     """Store the parameters every family shares (called by each explicit ``__init__``)."""
     self.fit_intercept = fit_intercept
     self.task_weights = task_weights
@@ -50,6 +51,7 @@ def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, ma
     self.max_iter = max_iter
     self.warm_start = warm_start
     self.task_column = task_column
+    self.unseen_tasks = unseen_tasks
     self.verbose = verbose
 
 
@@ -60,12 +62,13 @@ class _NormFamily:
 
     def __init__(self, alpha=0.1, l2=0.0, *, fit_intercept=True, task_weights="uniform",
                  solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
+                 unseen_tasks="raise", verbose=0):
         self.alpha = alpha
         self.l2 = l2
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _ridge(self):
         return self.l2

@@ -21,13 +21,14 @@ class GraphRegularizedFamily:
 
     def __init__(self, alpha=1.0, l2=0.0, task_graph=None, *, fit_intercept=True,
                  task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
+                 warm_start=False, task_column=None, unseen_tasks="raise", verbose=0):
         self.alpha = alpha
         self.l2 = l2
         self.task_graph = task_graph
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _checked_graph(self, n_tasks):
         if self.task_graph is None:
@@ -95,6 +96,10 @@ class GraphRegularizedRegressor(GraphRegularizedFamily, MultiTaskLinearRegressor
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -180,6 +185,10 @@ class GraphRegularizedClassifier(GraphRegularizedFamily, MultiTaskLinearClassifi
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -227,7 +236,8 @@ class _GraphCV(CrossValidatedFamily):
 
     def __init__(self, alphas=30, l2=0.0, task_graph=None, *, eps=1e-3, cv=5, scoring=None,
                  n_jobs=None, refit=True, fit_intercept=True, task_weights="uniform",
-                 solver="auto", tol=1e-6, max_iter=1000, task_column=None, verbose=0):
+                 solver="auto", tol=1e-6, max_iter=1000, task_column=None, unseen_tasks="raise",
+                 verbose=0):
         self.alphas = alphas
         self.l2 = l2
         self.task_graph = task_graph
@@ -235,7 +245,7 @@ class _GraphCV(CrossValidatedFamily):
                                refit=refit, fit_intercept=fit_intercept,
                                task_weights=task_weights, solver=solver, tol=tol,
                                max_iter=max_iter, task_column=task_column,
-                               verbose=verbose)
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
 
 class GraphRegularizedRegressorCV(_GraphCV, GraphRegularizedRegressor):
@@ -282,7 +292,7 @@ class GraphRegularizedRegressorCV(_GraphCV, GraphRegularizedRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.GraphRegularizedRegressor`.
 
     Attributes
@@ -361,7 +371,7 @@ class GraphRegularizedClassifierCV(_GraphCV, GraphRegularizedClassifier):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.GraphRegularizedClassifier`.
 
     Attributes

@@ -71,6 +71,10 @@ class JointFeatureRegressor(JointFeatureFamily, MultiTaskLinearRegressor):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -154,6 +158,10 @@ class JointFeatureClassifier(JointFeatureFamily, MultiTaskLinearClassifier):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -237,7 +245,7 @@ class JointFeatureRegressorCV(_NormCV, JointFeatureRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.JointFeatureRegressor`.
 
     Attributes
@@ -312,7 +320,7 @@ class JointFeatureClassifierCV(_NormCV, JointFeatureClassifier):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.JointFeatureClassifier`.
 
     Attributes

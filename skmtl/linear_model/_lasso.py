@@ -74,6 +74,10 @@ class IndependentLassoRegressor(IndependentLassoFamily, MultiTaskLinearRegressor
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -160,6 +164,10 @@ class IndependentLassoClassifier(IndependentLassoFamily, MultiTaskLinearClassifi
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -243,7 +251,7 @@ class IndependentLassoRegressorCV(_NormCV, IndependentLassoRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.IndependentLassoRegressor`.
 
     Attributes
@@ -318,7 +326,7 @@ class IndependentLassoClassifierCV(_NormCV, IndependentLassoClassifier):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.IndependentLassoClassifier`.
 
     Attributes

@@ -19,12 +19,13 @@ class MeanRegularizedFamily:
 
     def __init__(self, alpha=1.0, l2=0.0, *, fit_intercept=True, task_weights="uniform",
                  solver="auto", tol=1e-6, max_iter=1000, warm_start=False, task_column=None,
-                 verbose=0):
+                 unseen_tasks="raise", verbose=0):
         self.alpha = alpha
         self.l2 = l2
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _penalty(self, n_tasks):
         a, b = mean_coupling(self.alpha, self.l2, n_tasks)
@@ -35,21 +36,6 @@ class MeanRegularizedFamily:
 
     def _after_fit(self, xp):
         self.mean_coef_ = xp.mean(self.coef_, axis=0)
-
-    def predict_population(self, X):
-        """Predict every row with the mean model :math:`\\bar w` and the mean intercept.
-
-        The mean is over the finite intercepts.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._population_output(self._predict_with(X, self.mean_coef_))
 
 
 class MeanRegularizedRegressor(MeanRegularizedFamily, MultiTaskLinearRegressor):
@@ -95,6 +81,10 @@ class MeanRegularizedRegressor(MeanRegularizedFamily, MultiTaskLinearRegressor):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -179,6 +169,10 @@ class MeanRegularizedClassifier(MeanRegularizedFamily, MultiTaskLinearClassifier
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -228,14 +222,14 @@ class _MeanCV(CrossValidatedFamily):
 
     def __init__(self, alphas=30, l2=0.0, *, eps=1e-3, cv=5, scoring=None, n_jobs=None,
                  refit=True, fit_intercept=True, task_weights="uniform", solver="auto",
-                 tol=1e-6, max_iter=1000, task_column=None, verbose=0):
+                 tol=1e-6, max_iter=1000, task_column=None, unseen_tasks="raise", verbose=0):
         self.alphas = alphas
         self.l2 = l2
         _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
                                refit=refit, fit_intercept=fit_intercept,
                                task_weights=task_weights, solver=solver, tol=tol,
                                max_iter=max_iter, task_column=task_column,
-                               verbose=verbose)
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
 
 class MeanRegularizedRegressorCV(_MeanCV, MeanRegularizedRegressor):
@@ -280,7 +274,7 @@ class MeanRegularizedRegressorCV(_MeanCV, MeanRegularizedRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.MeanRegularizedRegressor`.
 
     Attributes
@@ -357,7 +351,7 @@ class MeanRegularizedClassifierCV(_MeanCV, MeanRegularizedClassifier):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.MeanRegularizedClassifier`.
 
     Attributes

@@ -20,12 +20,13 @@ class _PenalizedFamily:
 
     def __init__(self, penalty=None, l2=0.0, *, fit_intercept=True, task_weights="uniform",
                  solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
+                 unseen_tasks="raise", verbose=0):
         self.penalty = penalty
         self.l2 = l2
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _penalty(self, n_tasks):
         if self.penalty is None:
@@ -103,6 +104,10 @@ class PenalizedRegressor(_PenalizedFamily, MultiTaskLinearRegressor):
         Start from the previous ``coef_``.
     task_column : int, str or None, default=None
         Column of X holding the task labels (then ``tasks`` is not given).
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of each fit.
 
@@ -181,6 +186,10 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
         Start from the previous ``coef_`` and ``intercept_``.
     task_column : int, str or None, default=None
         Column of X holding the task labels (then ``tasks`` is not given).
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of each fit.
 
@@ -220,7 +229,7 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
 
     def __init__(self, penalty=None, l2=0.01, *, fit_intercept=True, task_weights="uniform",
                  solver="auto", tol=1e-6, max_iter=10000, warm_start=False, task_column=None,
-                 verbose=0):
+                 unseen_tasks="raise", verbose=0):
         super().__init__(penalty, l2, fit_intercept=fit_intercept, task_weights=task_weights,
                          solver=solver, tol=tol, max_iter=max_iter, warm_start=warm_start,
-                         task_column=task_column, verbose=verbose)
+                         task_column=task_column, unseen_tasks=unseen_tasks, verbose=verbose)

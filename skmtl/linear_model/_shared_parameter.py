@@ -20,12 +20,13 @@ class SharedParameterFamily:
 
     def __init__(self, alpha_shared=0.1, alpha_task=0.1, *, fit_intercept=True,
                  task_weights="uniform", solver="auto", tol=1e-6, max_iter=1000,
-                 warm_start=False, task_column=None, verbose=0):
+                 warm_start=False, task_column=None, unseen_tasks="raise", verbose=0):
         self.alpha_shared = alpha_shared
         self.alpha_task = alpha_task
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _penalty(self, n_tasks):
         a, b = shared_parameter_coupling(self.alpha_shared, self.alpha_task, n_tasks)
@@ -37,21 +38,9 @@ class SharedParameterFamily:
     def _after_fit(self, xp):
         self.shared_coef_ = shared_component(self.coef_, self.alpha_shared, self.alpha_task, xp)
 
-    def predict_population(self, X):
-        """Predict every row with the shared model :math:`w_0` and the mean intercept.
-
-        The population model, for rows of tasks not seen in ``fit`` (the mean is
-        over the finite intercepts).
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : array of shape (n_samples,)
-        """
-        return self._population_output(self._predict_with(X, self.shared_coef_))
+    def _population_coef(self):
+        """The shared component :math:`w_0`."""
+        return self.shared_coef_
 
 
 class SharedParameterRegressor(SharedParameterFamily, MultiTaskLinearRegressor):
@@ -106,6 +95,10 @@ class SharedParameterRegressor(SharedParameterFamily, MultiTaskLinearRegressor):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -193,6 +186,10 @@ class SharedParameterClassifier(SharedParameterFamily, MultiTaskLinearClassifier
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -242,14 +239,14 @@ class _SharedParameterCV(CrossValidatedFamily):
 
     def __init__(self, alphas=30, alpha_shared=0.1, *, eps=1e-3, cv=5, scoring=None, n_jobs=None,
                  refit=True, fit_intercept=True, task_weights="uniform", solver="auto",
-                 tol=1e-6, max_iter=1000, task_column=None, verbose=0):
+                 tol=1e-6, max_iter=1000, task_column=None, unseen_tasks="raise", verbose=0):
         self.alphas = alphas
         self.alpha_shared = alpha_shared
         _set_search_parameters(self, eps=eps, cv=cv, scoring=scoring, n_jobs=n_jobs,
                                refit=refit, fit_intercept=fit_intercept,
                                task_weights=task_weights, solver=solver, tol=tol,
                                max_iter=max_iter, task_column=task_column,
-                               verbose=verbose)
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
 
 class SharedParameterRegressorCV(_SharedParameterCV, SharedParameterRegressor):
@@ -294,7 +291,7 @@ class SharedParameterRegressorCV(_SharedParameterCV, SharedParameterRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.SharedParameterRegressor`.
 
     Attributes
@@ -371,7 +368,7 @@ class SharedParameterClassifierCV(_SharedParameterCV, SharedParameterClassifier)
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.SharedParameterClassifier`.
 
     Attributes

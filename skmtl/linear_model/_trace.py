@@ -71,6 +71,10 @@ class TraceNormRegressor(TraceNormFamily, MultiTaskLinearRegressor):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -153,6 +157,10 @@ class TraceNormClassifier(TraceNormFamily, MultiTaskLinearClassifier):
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -236,7 +244,7 @@ class TraceNormRegressorCV(_NormCV, TraceNormRegressor):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.TraceNormRegressor`.
 
     Attributes
@@ -311,7 +319,7 @@ class TraceNormClassifierCV(_NormCV, TraceNormClassifier):
 
     Other Parameters
     ----------------
-    fit_intercept, task_weights, solver, tol, max_iter, task_column, verbose :
+    fit_intercept, task_weights, solver, tol, max_iter, task_column, unseen_tasks, verbose :
         As for :class:`~skmtl.TraceNormClassifier`.
 
     Attributes
