@@ -142,7 +142,7 @@ NEWER_FAMILIES = (
     ("lasso", IndependentLassoRegressor, {"alpha": 0.1}),
     ("dirty", DirtyRegressor, {"alpha_shared": 0.1, "alpha_task": 0.08}),
     ("robust", RobustLowRankRegressor, {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}),
-    ("robust_feature", RobustFeatureRegressor, {"alpha_shared": 0.1, "alpha_outlier": 0.15}),
+    ("robust_feature", RobustFeatureRegressor, {"alpha_shared": 0.1, "alpha_outlier": 0.05}),
     ("sparse_low_rank", SparseLowRankRegressor, {"alpha_sparse": 0.05, "alpha_lowrank": 0.1}),
     ("clustered", ClusteredRegressor, {"alpha": 1.0, "l2": 0.1, "n_clusters": 3}),
     ("relationship", TaskRelationshipRegressor, {"alpha": 0.1, "l2": 0.01}),
