@@ -146,9 +146,11 @@ class RobustFeatureRegressor(RobustFeatureFamily, _SplitParts, MultiTaskLinearRe
     >>> tasks = np.repeat(np.arange(5), 40)
     >>> X = rng.standard_normal((200, 6))
     >>> y = np.einsum("ij,ij->i", X, W[tasks]) + 0.1 * rng.standard_normal(200)
-    >>> model = RobustFeatureRegressor(alpha_shared=0.1, alpha_outlier=0.2)
+    >>> model = RobustFeatureRegressor(alpha_shared=0.1, alpha_outlier=0.15)
     >>> model.fit(X, y, tasks=tasks).outlier_tasks_.tolist()
     [3]
+    >>> np.flatnonzero(np.linalg.norm(model.joint_coef_, axis=0)).tolist()
+    [0, 1]
     """
 
     _parameter_constraints = {**with_solvers("auto", "admm", "fista", "cvxpy"),
