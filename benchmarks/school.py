@@ -81,9 +81,11 @@ from skmtl import (  # noqa: E402
     JointFeatureRegressorCV,
     MeanRegularizedRegressor,
     MeanRegularizedRegressorCV,
+    RobustFeatureRegressor,
     RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
+    SparseLowRankRegressor,
     TaskRelationshipRegressor,
     TraceNormRegressor,
     TraceNormRegressorCV,
@@ -109,6 +111,18 @@ CLUSTERED = {
     "quick": ({"alpha": [10.0], "l2": [1.0], "n_clusters": [3]}, 1e-6),
     "default": ({"alpha": [30.0, 100.0], "l2": [0.1], "n_clusters": [3]}, 1e-3),
     "full": ({"alpha": [30.0, 100.0], "l2": [0.1, 0.3], "n_clusters": [3]}, 1e-6),
+}
+#: The split models of the MALSAR parity set, by mode: two candidates in the default
+#: run, which must stay short, a fuller grid under --full.
+SPLIT_GRIDS = {
+    "quick": {"robust_feature": {"alpha_shared": [10.0], "alpha_outlier": [5.0]},
+              "sparse_low_rank": {"alpha_sparse": [2.0], "alpha_lowrank": [10.0]}},
+    "default": {"robust_feature": {"alpha_shared": [10.0], "alpha_outlier": [5.0, 10.0]},
+                "sparse_low_rank": {"alpha_sparse": [1.0, 2.0], "alpha_lowrank": [10.0]}},
+    "full": {"robust_feature": {"alpha_shared": [5.0, 10.0, 20.0],
+                                "alpha_outlier": [3.0, 5.0, 10.0, 20.0]},
+             "sparse_low_rank": {"alpha_sparse": [0.5, 1.0, 2.0, 4.0],
+                                 "alpha_lowrank": [5.0, 10.0, 20.0]}},
 }
 #: Rough cost of a clustered search against the others (the heaviest start first).
 CLUSTERED_WEIGHT = 20.0
@@ -142,7 +156,7 @@ def build_kernel_models(quick):
 
 def build_models(mode):
     """The models and their grids; ``mode``: "quick" (two candidates per model),
-    "default" or "full" (they differ in the clustered model only)."""
+    "default" or "full" (they differ in the clustered and split models only)."""
     grids = {
         "independent": {"alpha": [1.0, 3.0, 10.0, 30.0, 100.0]},
         "pooled": {"alpha": [0.1, 1.0, 10.0, 100.0, 1000.0]},
@@ -170,6 +184,7 @@ def build_models(mode):
             "robust": {"alpha_lowrank": [10.0], "alpha_outlier": [3.0, 10.0]},
             "relationship": {"alpha": [0.03, 0.1]},
         }
+    grids.update(SPLIT_GRIDS[mode])
     clustered_grid, clustered_tol = CLUSTERED[mode]
     return [
         Model("Independent ridge (Ridge per school)", PerTaskRidge(), grids["independent"], True),
@@ -183,6 +198,10 @@ def build_models(mode):
         Model("IndependentLassoRegressor", IndependentLassoRegressor(), grids["lasso"], True),
         Model("DirtyRegressor", DirtyRegressor(), grids["dirty"], True),
         Model("RobustLowRankRegressor", RobustLowRankRegressor(), grids["robust"], True),
+        Model("RobustFeatureRegressor", RobustFeatureRegressor(), grids["robust_feature"],
+              True),
+        Model("SparseLowRankRegressor", SparseLowRankRegressor(), grids["sparse_low_rank"],
+              True),
         Model("ClusteredRegressor", ClusteredRegressor(random_state=0, tol=clustered_tol),
               clustered_grid, True, weight=CLUSTERED_WEIGHT),
         Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),

@@ -6,9 +6,9 @@
     their ratio, both objectives (evaluated by
     ``skmtl.solvers.reference_cvxpy.objective_value``) and their relative
     difference; skmtl's objective must be at most cvxpy's times (1 + 1e-6).
-    Target ratio skmtl / cvxpy for the L2,1, independent lasso, dirty and robust
-    low-rank models: at most 0.01. Iterations of the coordinate-descent solver
-    are epochs over its working sets.
+    Target ratio skmtl / cvxpy for the L2,1, independent lasso and split models
+    (dirty, robust low rank, robust feature, sparse + low rank): at most 0.01.
+    Iterations of the coordinate-descent solver are epochs over its working sets.
 (b) ``JointFeatureRegressor`` (default solver: coordinate descent) against
     scikit-learn's ``MultiTaskLasso`` and, where importable, celer's
     ``MultiTaskLasso``, skglm's ``MultiTaskLasso`` and adelie's multigaussian
@@ -37,11 +37,11 @@
     alpha_max/1000) on School (raw features) against one cold fit at its
     smallest alpha, at tol 1e-6 and 1e-8. Target ratio path / cold fit: at
     most 5.
-(g) The newer families (independent lasso, dirty, robust low rank, clustered,
-    task relationships) as in (a), on the first 30 schools: on all 139 schools
-    the nuclear-norm solves take minutes (see (a)) and the clustered one used
-    more than 20 GiB of memory before it was stopped. Their classifiers are in
-    (d).
+(g) The newer families (independent lasso, dirty, robust low rank, robust
+    feature, sparse + low rank, clustered, task relationships) as in (a), on the
+    first 30 schools: on all 139 schools the nuclear-norm solves take minutes
+    (see (a)) and the clustered one used more than 20 GiB of memory before it
+    was stopped. Their classifiers are in (d).
 
 With ``--device cuda`` the script instead times the array-API estimators on a
 CUDA GPU (CuPy) against NumPy on the CPU in one run: the School families, a large
@@ -105,9 +105,13 @@ from skmtl import (  # noqa: E402
     JointFeatureRegressor,
     MeanRegularizedClassifier,
     MeanRegularizedRegressor,
+    RobustFeatureClassifier,
+    RobustFeatureRegressor,
     RobustLowRankRegressor,
     SharedParameterClassifier,
     SharedParameterRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
     TaskRelationshipClassifier,
     TaskRelationshipRegressor,
     TraceNormClassifier,
@@ -138,6 +142,8 @@ NEWER_FAMILIES = (
     ("lasso", IndependentLassoRegressor, {"alpha": 0.1}),
     ("dirty", DirtyRegressor, {"alpha_shared": 0.1, "alpha_task": 0.08}),
     ("robust", RobustLowRankRegressor, {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}),
+    ("robust_feature", RobustFeatureRegressor, {"alpha_shared": 0.1, "alpha_outlier": 0.05}),
+    ("sparse_low_rank", SparseLowRankRegressor, {"alpha_sparse": 0.05, "alpha_lowrank": 0.1}),
     ("clustered", ClusteredRegressor, {"alpha": 1.0, "l2": 0.1, "n_clusters": 3}),
     ("relationship", TaskRelationshipRegressor, {"alpha": 0.1, "l2": 0.01}),
 )
@@ -152,6 +158,8 @@ CLASSIFIERS = (
     ("joint_feature", JointFeatureClassifier, {"alpha": 0.01}),
     ("lasso", IndependentLassoClassifier, {"alpha": 0.01}),
     ("dirty", DirtyClassifier, {"alpha_shared": 0.01, "alpha_task": 0.008}),
+    ("robust_feature", RobustFeatureClassifier, {"alpha_shared": 0.03, "alpha_outlier": 0.02}),
+    ("sparse_low_rank", SparseLowRankClassifier, {"alpha_sparse": 0.02, "alpha_lowrank": 0.1}),
     ("clustered", ClusteredClassifier, {"alpha": 0.1, "l2": 1e-3, "n_clusters": 2}),
     ("relationship", TaskRelationshipClassifier, {"alpha": 0.1, "l2": 1e-3}),
 )
@@ -160,7 +168,8 @@ CLASSIFIER_TARGET = 0.01
 #: Regressors whose time must be at most this fraction of cvxpy's on School, in (a) and (g).
 CVXPY_TARGET = 0.01
 CVXPY_TARGET_ESTIMATORS = (JointFeatureRegressor, IndependentLassoRegressor, DirtyRegressor,
-                           RobustLowRankRegressor)
+                           RobustLowRankRegressor, RobustFeatureRegressor,
+                           SparseLowRankRegressor)
 PATH_ALPHAS = 30
 PATH_TARGET = 0.3
 #: The long L2,1 path of part (f): its alphas, and its target time in cold fits at the
@@ -192,11 +201,9 @@ def school_data(quick, n_schools=None):
 
 
 def fitted_components(model):
-    """The two parts of a split model's coefficients (dirty, robust), else None."""
-    for first, second in (("joint_coef_", "task_coef_"), ("lowrank_coef_", "outlier_coef_")):
-        if hasattr(model, first):
-            return getattr(model, first), getattr(model, second)
-    return None
+    """The two parts of a split model's coefficients, else None."""
+    names = getattr(model, "_component_names", None)
+    return None if names is None else tuple(getattr(model, name) for name in names)
 
 
 def landmine_data(quick):
@@ -796,7 +803,8 @@ def section_a(shape, n_tasks, table):
         "they are epochs, passes over the working set, not comparable with the FISTA, ADMM "
         "or conjugate-gradient steps of the others. Target for "
         f"{', '.join(f'`{cls.__name__}`' for cls in CVXPY_TARGET_ESTIMATORS)}: time ratio "
-        f"skmtl/cvxpy at most {CVXPY_TARGET:g} (the robust model is in (g)).",
+        f"skmtl/cvxpy at most {CVXPY_TARGET:g} (the robust, robust feature and sparse + "
+        "low-rank models are in (g)).",
         "",
         *table,
         "",

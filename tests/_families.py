@@ -34,9 +34,13 @@ from skmtl import (
     MeanRegularizedRegressor,
     PenalizedClassifier,
     PenalizedRegressor,
+    RobustFeatureClassifier,
+    RobustFeatureRegressor,
     RobustLowRankRegressor,
     SharedParameterClassifier,
     SharedParameterRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
     TaskRelationshipClassifier,
     TaskRelationshipRegressor,
     TraceNormClassifier,
@@ -140,6 +144,13 @@ def sparse_reference_rows(seed, classify):
     return sparse_rows(20 + seed, classify, sizes=(25, 9, 40), d=4)
 
 
+def split_rows(seed, classify):
+    """Four tasks, one of a single row; tasks 0, 2 and 3 alike (shared features, a
+    low-rank structure), so that both parts of a split model are used."""
+    return routed_data(seed, (30, 1, 22, 38), 5, offset=0.5, density=0.8,
+                       similar=((2, 0), (3, 0)), task_offset=0.5, noise=0.5,
+                       binary="logistic" if classify else None)
+
 
 
 def _sparse_cases(params, kinds=("regressor", "classifier")):
@@ -147,6 +158,10 @@ def _sparse_cases(params, kinds=("regressor", "classifier")):
     return tuple(Case(task_weights, True, fit_intercept, seed, params, kinds)
                  for seed, task_weights, fit_intercept in
                  ((0, "uniform", True), (1, "size", False), (2, "explicit", True)))
+
+
+#: Every task weighting with and without intercepts, and a fit without sample weights.
+SPLIT_CASES = (*_sparse_cases({}), Case("size", True, True, 3), Case("uniform", False, False, 4))
 
 
 SPARSE_TIGHT = {"tol": 1e-10, "max_iter": 100_000}
@@ -214,6 +229,34 @@ FAMILIES = (
            conventions=SPARSE_CONVENTIONS,
            array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
                       "equal": ("rank_", "outlier_tasks_")}),
+    Family("robust_feature", RobustFeatureRegressor, RobustFeatureClassifier,
+           {"alpha_shared": 0.06, "alpha_outlier": 0.08},
+           {"alpha_shared": 0.02, "alpha_outlier": 0.02}, path="alpha_shared",
+           fitted=("joint_coef_", "outlier_coef_"), rows=split_rows,
+           reference_cases=SPLIT_CASES,
+           reference_solvers={"regressor": ("auto", "fista"),
+                              "classifier": ("auto", "fista")},
+           tight=SPARSE_TIGHT,
+           warm_start=SPARSE_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS,
+           array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "classifier": ({"tol": 1e-11, "max_iter": 50_000, "solver": "fista"},),
+                      "namespaces": ("array_api_strict", "torch"),
+                      "equal": ("outlier_tasks_",)}),
+    Family("sparse_low_rank", SparseLowRankRegressor, SparseLowRankClassifier,
+           {"alpha_sparse": 0.05, "alpha_lowrank": 0.1},
+           {"alpha_sparse": 0.01, "alpha_lowrank": 0.02}, path="alpha_lowrank",
+           fitted=("sparse_coef_", "lowrank_coef_"), rows=split_rows,
+           reference_cases=SPLIT_CASES,
+           reference_solvers={"regressor": ("auto", "fista"),
+                              "classifier": ("auto", "fista")},
+           tight=SPARSE_TIGHT,
+           warm_start=SPARSE_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS,
+           array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "classifier": ({"tol": 1e-11, "max_iter": 50_000, "solver": "fista"},),
+                      "namespaces": ("array_api_strict", "torch"),
+                      "equal": ("rank_",)}),
     Family("clustered", ClusteredRegressor, ClusteredClassifier,
            {"alpha": 0.5, "l2": 0.05, "n_clusters": 2},
            {"alpha": 0.5, "l2": 0.05, "n_clusters": 2}, path="alpha",

@@ -15,6 +15,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _families import components  # noqa: E402
 from sklearn.base import is_classifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
@@ -30,6 +31,8 @@ ESTIMATORS = [
     skmtl.IndependentLassoRegressor(alpha=0.05, l2=0.01),
     skmtl.DirtyRegressor(alpha_shared=0.1, alpha_task=0.06),
     skmtl.RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.06),
+    skmtl.RobustFeatureRegressor(alpha_shared=0.1, alpha_outlier=0.15),
+    skmtl.SparseLowRankRegressor(alpha_sparse=0.05, alpha_lowrank=0.1),
     skmtl.ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipRegressor(alpha=0.3, l2=0.01),
     skmtl.SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.2),
@@ -39,6 +42,8 @@ ESTIMATORS = [
     skmtl.JointFeatureClassifier(alpha=0.02, l2=0.01),
     skmtl.IndependentLassoClassifier(alpha=0.02, l2=0.01),
     skmtl.DirtyClassifier(alpha_shared=0.03, alpha_task=0.02),
+    skmtl.RobustFeatureClassifier(alpha_shared=0.03, alpha_outlier=0.04),
+    skmtl.SparseLowRankClassifier(alpha_sparse=0.01, alpha_lowrank=0.02),
     skmtl.ClusteredClassifier(alpha=0.2, l2=0.01, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipClassifier(alpha=0.2, l2=0.01),
 ]
@@ -59,13 +64,6 @@ def ill_conditioned(problem, classify, seed=0):
     if problem == "scaled":
         X = X * np.logspace(-3, 3, d)
     return X, y, tasks
-
-
-def components(model):
-    for first, second in (("joint_coef_", "task_coef_"), ("lowrank_coef_", "outlier_coef_")):
-        if hasattr(model, first):
-            return getattr(model, first), getattr(model, second)
-    return None
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)

@@ -15,6 +15,10 @@ from skmtl import (
     IndependentLassoRegressor,
     JointFeatureClassifier,
     JointFeatureRegressor,
+    RobustFeatureClassifier,
+    RobustFeatureRegressor,
+    SparseLowRankClassifier,
+    SparseLowRankRegressor,
     TraceNormRegressor,
 )
 
@@ -63,10 +67,26 @@ def l21(W):
     return sum(cp.norm(W[:, j], 2) for j in range(N_FEATURES))
 
 
+def task_groups(W):
+    """Σ_t ‖w_t‖₂, MALSAR's ‖Qᵀ‖_{2,1} for its Q of features × tasks."""
+    return sum(cp.norm(W[t, :], 2) for t in range(len(SIZES)))
+
+
+def logistic_sum(X, y, tasks, W, c):
+    """Σ_t (1/n_t) Σ_i log(1 + exp(−y_i(x_i'w_t + c_t)))."""
+    loss = 0
+    for t in range(len(SIZES)):
+        rows = tasks == t
+        loss += cp.sum(cp.logistic(-cp.multiply(y[rows], X[rows] @ W[t] + c[t]))) / rows.sum()
+    return loss
+
+
 MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO_L2 = 3.0, 2.0, 1.5
+RMTFL_RHO2 = 3.5
 
 
-@pytest.mark.parametrize("name", ["Least_Lasso", "Least_L21", "Least_Trace", "Least_CMTL"])
+@pytest.mark.parametrize("name", ["Least_Lasso", "Least_L21", "Least_Trace", "Least_CMTL",
+                                  "Least_rMTFL"])
 def test_malsar_least_squares(name):
     """Σ_t ‖X_t w_t − y_t‖² + penalty: κ = 2N, ``task_weights='size'``, no intercept."""
     X, y, tasks = problem()
@@ -79,6 +99,9 @@ def test_malsar_least_squares(name):
         "Least_Trace": TraceNormRegressor(alpha=rho1 / (2 * n)),
         "Least_CMTL": ClusteredRegressor(alpha=rho1 / (2 * n), l2=rho2 / (2 * n),
                                          n_clusters=k),
+        # ρ2 = 3.5 uses both parts here (ρ2 = 2 leaves P = 0)
+        "Least_rMTFL": RobustFeatureRegressor(alpha_shared=rho1 / (2 * n),
+                                              alpha_outlier=RMTFL_RHO2 / (2 * n)),
     }
 
     def build(W):
@@ -89,12 +112,93 @@ def test_malsar_least_squares(name):
             return loss + rho1 * l21(W) + rho_l2 * cp.sum_squares(W), []
         if name == "Least_Trace":
             return loss + rho1 * cp.normNuc(W), []
+        if name == "Least_rMTFL":  # W = P + Q, minimized over the split
+            P = cp.Variable(W.shape)
+            return loss + rho1 * l21(P) + RMTFL_RHO2 * task_groups(W - P), []
         M = cp.Variable((n_tasks, n_tasks), symmetric=True)
         penalty = rho1 * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(n_tasks) + M)
         return loss + penalty, [M >> 0, np.eye(n_tasks) - M >> 0, cp.trace(M) == k]
 
     model = models[name].set_params(task_weights="size", fit_intercept=False, **TIGHT)
     assert_reaches_the_optimum(build, model.fit(X, y, tasks=tasks).coef_)
+    if name == "Least_rMTFL":
+        assert model.outlier_tasks_.size and np.any(model.joint_coef_)
+
+
+def test_malsar_logistic_rmtfl():
+    """Logistic_rMTFL: κ = 1, ``task_weights='uniform'``, intercepts."""
+    X, y, tasks = problem(classification=True)
+    rho1, rho2 = 0.05, 0.05
+
+    def build(W, c):
+        P = cp.Variable(W.shape)
+        return logistic_sum(X, y, tasks, W, c) + rho1 * l21(P) + rho2 * task_groups(W - P), []
+
+    model = RobustFeatureClassifier(alpha_shared=rho1, alpha_outlier=rho2, **TIGHT).fit(
+        X, y, tasks=tasks)
+    assert model.outlier_tasks_.size and np.any(model.joint_coef_)  # both parts used
+    assert_reaches_the_optimum(build, model.coef_, model.intercept_)
+
+
+def _bounded_trace_solve(loss_of, shape, n_intercepts, rho1, rho2):
+    """MALSAR's SparseTrace: min loss(P + Q) + ρ1‖P‖₁ s.t. ‖Q‖_* ≤ ρ2; returns the
+    solution W and the multiplier λ of the bound (its dual value)."""
+    P, Q = cp.Variable(shape), cp.Variable(shape)
+    c = cp.Variable(n_intercepts) if n_intercepts else None
+    bound = cp.normNuc(Q) <= rho2
+    problem = cp.Problem(cp.Minimize(loss_of(P + Q, c) + rho1 * cp.sum(cp.abs(P))), [bound])
+    problem.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-9)
+    assert np.sum(np.linalg.svd(Q.value, compute_uv=False)) == pytest.approx(rho2, rel=1e-6)
+    return P.value + Q.value, float(bound.dual_value)
+
+
+def _bounded_trace_objective(loss_of, rho1, rho2):
+    def build(W, *c):
+        P = cp.Variable(W.shape)
+        return loss_of(W, *c) + rho1 * cp.sum(cp.abs(P)), [cp.normNuc(W - P) <= rho2]
+    return build
+
+
+def test_malsar_least_sparse_trace():
+    """Least_SparseTrace bounds the trace norm: κ = 2N for the loss and ρ1, and
+    ``alpha_lowrank`` = λ/(2N) with λ the bound's multiplier, the spectral norm of the
+    loss gradient at the solution; the fit then meets the bound and reaches the optimum."""
+    X, y, tasks = problem()
+    n, rho1, rho2 = len(y), 3.0, 1.0
+
+    def loss_of(W, c=None):
+        return squared_sum(X, y, tasks, W, per_task_mean=False)
+
+    W, multiplier = _bounded_trace_solve(loss_of, (len(SIZES), N_FEATURES), 0, rho1, rho2)
+    gradient = np.stack([2 * X[tasks == t].T @ (X[tasks == t] @ W[t] - y[tasks == t])
+                         for t in range(len(SIZES))])
+    assert multiplier == pytest.approx(np.linalg.norm(gradient, 2), rel=1e-5)
+    model = SparseLowRankRegressor(alpha_sparse=rho1 / (2 * n), alpha_lowrank=multiplier / (2 * n),
+                                   task_weights="size", fit_intercept=False, **TIGHT)
+    model.fit(X, y, tasks=tasks)
+    assert np.sum(np.linalg.svd(model.lowrank_coef_, compute_uv=False)) == pytest.approx(
+        rho2, rel=1e-5)
+    assert np.any(model.sparse_coef_)
+    assert_reaches_the_optimum(_bounded_trace_objective(loss_of, rho1, rho2), model.coef_)
+
+
+def test_malsar_logistic_sparse_trace():
+    """Logistic_SparseTrace: κ = 1, ``alpha_sparse`` = ρ1, ``alpha_lowrank`` = λ."""
+    X, y, tasks = problem(classification=True)
+    rho1, rho2 = 0.02, 1.0
+
+    def loss_of(W, c):
+        return logistic_sum(X, y, tasks, W, c)
+
+    _, multiplier = _bounded_trace_solve(loss_of, (len(SIZES), N_FEATURES), len(SIZES),
+                                         rho1, rho2)
+    model = SparseLowRankClassifier(alpha_sparse=rho1, alpha_lowrank=multiplier, **TIGHT)
+    model.fit(X, y, tasks=tasks)
+    assert np.sum(np.linalg.svd(model.lowrank_coef_, compute_uv=False)) == pytest.approx(
+        rho2, rel=1e-5)
+    assert np.any(model.sparse_coef_)
+    assert_reaches_the_optimum(_bounded_trace_objective(loss_of, rho1, rho2), model.coef_,
+                               model.intercept_)
 
 
 RMTL_LAM1, RMTL_LAM2 = 0.3, 0.2

@@ -43,10 +43,16 @@ REGRESSORS = {
     "JointFeatureRegressor": ({"alpha": 0.1, "l2": 0.01}, ("alpha",)),
     "MeanRegularizedRegressor": ({"alpha": 1.0, "l2": 0.1}, ()),
     "PenalizedRegressor": ({"l2": 0.1}, ()),
+    "RobustFeatureRegressor": (
+        {"alpha_shared": 0.1, "alpha_outlier": 0.15}, ("alpha_shared", "alpha_outlier")
+    ),
     "RobustLowRankRegressor": (
         {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}, ("alpha_lowrank", "alpha_outlier")
     ),
     "SharedParameterRegressor": ({"alpha_shared": 0.1, "alpha_task": 0.1}, ()),
+    "SparseLowRankRegressor": (
+        {"alpha_sparse": 0.05, "alpha_lowrank": 0.1}, ("alpha_sparse", "alpha_lowrank")
+    ),
     "TaskRelationshipRegressor": ({"alpha": 1.0, "l2": 0.1}, ()),
     "TraceNormRegressor": ({"alpha": 0.1, "l2": 0.01}, ("alpha",)),
 }
@@ -58,7 +64,9 @@ CLASSIFIERS = {
     "JointFeatureClassifier": {"alpha": 0.1, "l2": 0.01},
     "MeanRegularizedClassifier": {"alpha": 1.0, "l2": 0.1},
     "PenalizedClassifier": {"l2": 0.1},
+    "RobustFeatureClassifier": {"alpha_shared": 0.1, "alpha_outlier": 0.15},
     "SharedParameterClassifier": {"alpha_shared": 0.1, "alpha_task": 0.1},
+    "SparseLowRankClassifier": {"alpha_sparse": 0.05, "alpha_lowrank": 0.1},
     "TaskRelationshipClassifier": {"alpha": 1.0, "l2": 0.1},
     "TraceNormClassifier": {"alpha": 0.1, "l2": 0.01},
 }

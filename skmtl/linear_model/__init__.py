@@ -29,12 +29,14 @@ from ._mean import (
 from ._penalized import PenalizedClassifier, PenalizedRegressor
 from ._relationship import TaskRelationshipClassifier, TaskRelationshipRegressor
 from ._robust import RobustLowRankRegressor
+from ._robust_feature import RobustFeatureClassifier, RobustFeatureRegressor
 from ._shared_parameter import (
     SharedParameterClassifier,
     SharedParameterClassifierCV,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
 )
+from ._sparse_low_rank import SparseLowRankClassifier, SparseLowRankRegressor
 from ._trace import (
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -65,11 +67,15 @@ __all__ = [
     "MeanRegularizedRegressorCV",
     "PenalizedClassifier",
     "PenalizedRegressor",
+    "RobustFeatureClassifier",
+    "RobustFeatureRegressor",
     "RobustLowRankRegressor",
     "SharedParameterClassifier",
     "SharedParameterClassifierCV",
     "SharedParameterRegressor",
     "SharedParameterRegressorCV",
+    "SparseLowRankClassifier",
+    "SparseLowRankRegressor",
     "TaskRelationshipClassifier",
     "TaskRelationshipRegressor",
     "TraceNormClassifier",

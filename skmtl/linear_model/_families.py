@@ -19,8 +19,10 @@ that problem.
 
 from numbers import Integral, Real
 
+from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._array_api import to_numpy
 from .._task_model import TASK_CONSTRAINTS
 from ..penalties.sparse import SplitNorm
 
@@ -39,6 +41,23 @@ _POSITIVE = [Interval(Real, 0, None, closed="neither")]
 def with_solvers(*solvers):
     """The common parameter constraints with ``solver`` one of ``solvers``."""
     return {**COMMON_CONSTRAINTS, "solver": [StrOptions(set(solvers))]}
+
+
+def numerical_rank(matrix, xp):
+    """Number of singular values of ``matrix`` above 1e-10 times the largest."""
+    singular = xp.linalg.svdvals(matrix)
+    largest = float(xp.max(singular)) if singular.shape[0] else 0.0
+    return int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
+
+
+def nonzero_row_labels(model, part, xp):
+    """The labels (``tasks_`` order) of the tasks whose row of ``part`` is non-zero;
+    numeric labels follow the data's namespace, like ``tasks_``."""
+    rows = to_numpy(xp.linalg.vector_norm(part, axis=1) > 0, xp)
+    labels = model._task_labels[rows]
+    if labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
+        labels = xp.asarray(labels, device=part.device)
+    return labels
 
 
 def _set_common_parameters(self, *, fit_intercept, task_weights, solver, tol, max_iter,

@@ -7,13 +7,18 @@ minimized jointly over the two parts; a regressor (squared loss).  There is no
 both with ``GridSearchCV``).
 """
 
-from sklearn.utils._array_api import _is_numpy_namespace
-
-from .._array_api import to_numpy
 from ..penalties import TraceNorm
 from ..penalties.sparse import TaskGroupNorm
 from ._base import MultiTaskLinearRegressor
-from ._families import _POSITIVE, _set_common_parameters, _SplitFamily, _SplitParts, with_solvers
+from ._families import (
+    _POSITIVE,
+    _set_common_parameters,
+    _SplitFamily,
+    _SplitParts,
+    nonzero_row_labels,
+    numerical_rank,
+    with_solvers,
+)
 
 
 class RobustLowRankFamily(_SplitFamily):
@@ -38,15 +43,8 @@ class RobustLowRankFamily(_SplitFamily):
         return TraceNorm(self.alpha_lowrank), TaskGroupNorm(self.alpha_outlier)
 
     def _describe_parts(self, first, second, xp):
-        singular = xp.linalg.svdvals(first)
-        largest = float(xp.max(singular)) if singular.shape[0] else 0.0
-        self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
-        outliers = to_numpy(xp.linalg.vector_norm(second, axis=1) > 0, xp)
-        labels = self._task_labels[outliers]
-        # numeric labels follow the data's namespace, like ``tasks_``
-        if labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            labels = xp.asarray(labels, device=second.device)
-        self.outlier_tasks_ = labels
+        self.rank_ = numerical_rank(first, xp)
+        self.outlier_tasks_ = nonzero_row_labels(self, second, xp)
 
 
 class RobustLowRankRegressor(RobustLowRankFamily, _SplitParts, MultiTaskLinearRegressor):

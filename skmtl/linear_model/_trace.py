@@ -8,7 +8,7 @@ from ..penalties import TraceNorm
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
 from ._cv import _NormCV, cv_constraints
-from ._families import _NormFamily, with_solvers
+from ._families import _NormFamily, numerical_rank, with_solvers
 
 
 class TraceNormFamily(_NormFamily):
@@ -20,9 +20,7 @@ class TraceNormFamily(_NormFamily):
         return TraceNorm(self.alpha)
 
     def _after_fit(self, xp):
-        singular = xp.linalg.svdvals(self.coef_)
-        largest = float(xp.max(singular)) if singular.shape[0] else 0.0
-        self.rank_ = int(xp.count_nonzero(singular > 1e-10 * largest)) if largest > 0 else 0
+        self.rank_ = numerical_rank(self.coef_, xp)
 
 
 class TraceNormRegressor(TraceNormFamily, MultiTaskLinearRegressor):

@@ -64,6 +64,13 @@ The penalties ``Omega`` are the same for both losses, by family:
 ``'robust'`` (``alpha_lowrank``, ``alpha_outlier``)
     ``W = L + S`` and ``alpha_lowrank ||L||_* + alpha_outlier sum_t ||S[t, :]||_2``,
     minimized over the split.
+``'robust_feature'`` (``alpha_shared``, ``alpha_outlier``)
+    ``W = P + Q`` and
+    ``alpha_shared sum_j ||P[:, j]||_2 + alpha_outlier sum_t ||Q[t, :]||_2``,
+    minimized over the split.
+``'sparse_low_rank'`` (``alpha_sparse``, ``alpha_lowrank``)
+    ``W = P + Q`` and ``alpha_sparse sum_tj |P_tj| + alpha_lowrank ||Q||_*``,
+    minimized over the split.
 ``'clustered'`` (``alpha``, ``l2``, ``n_clusters``)
     ``alpha eta (1 + eta) tr(W' (eta I + M)^-1 W)``, ``eta = l2 / alpha``, minimized
     over the T x T matrices ``M`` with ``0 <= M <= I`` and ``tr M = k``,
@@ -80,7 +87,8 @@ The penalties ``Omega`` are the same for both losses, by family:
 Each family is one entry of
 :data:`~skmtl.solvers.reference_penalties.FORMULATIONS`, which writes its penalty
 as a NumPy value and a cvxpy expression; this module builds the data term and
-solves.  The split (``'dirty'``, ``'robust'``) and the clustered ``M`` are variables of
+solves.  The split (``'dirty'``, ``'robust'``, ``'robust_feature'``,
+``'sparse_low_rank'``) and the clustered ``M`` are variables of
 the cvxpy problem; :func:`solve_reference` returns them (and Sigma), and
 :func:`penalty_value` minimizes over them with cvxpy when they are not given.
 """
@@ -247,8 +255,9 @@ def penalty_value(family, coef, params, shared_coef=None, components=None):
         ``w0 = alpha_task * sum_t w_t / (alpha_shared + T * alpha_task)``
         (zero when both alphas are zero).
     components : tuple of two arrays of shape (n_tasks, n_features), default=None
-        The split ``(P, Q)`` (``'dirty'``) or ``(L, S)`` (``'robust'``) of ``coef``,
-        which must sum to it; ``None`` minimizes over the split with cvxpy.
+        The split ``(P, Q)`` (``'dirty'``, ``'robust_feature'``, ``'sparse_low_rank'``) or
+        ``(L, S)`` (``'robust'``) of ``coef``, which must sum to it; ``None`` minimizes
+        over the split with cvxpy.
         Ignored by the other families.
 
     Returns
@@ -331,7 +340,7 @@ def objective_value(
     loss : {'squared', 'logistic'}, default='squared'
         Data-fit loss ``l``.
     components : tuple of two arrays of shape (n_tasks, n_features), default=None
-        The split of ``coef`` for ``'dirty'`` and ``'robust'``, see :func:`penalty_value`.
+        The split of ``coef`` for the split families, see :func:`penalty_value`.
 
     Returns
     -------
@@ -547,8 +556,9 @@ def solve_reference(
         ``shared_coef`` : ndarray of shape (n_features,) for
         ``'shared_parameter'`` (the minimizing ``w0`` for the returned
         ``coef``, so that the penalty with or without it agrees), else ``None``;
-        ``components`` : the split ``(P, Q)`` or ``(L, S)`` for ``'dirty'`` and
-        ``'robust'``, else ``None``;
+        ``components`` : the split ``(P, Q)`` or ``(L, S)`` for the split families
+        (``'dirty'``, ``'robust'``, ``'robust_feature'``, ``'sparse_low_rank'``), else
+        ``None``;
         ``task_matrix`` : ndarray of shape (n_tasks, n_tasks), the minimizing ``M``
         (``'clustered'``) or ``Sigma`` (``'relationship'``), else ``None``;
         ``status`` : str, the cvxpy status of the returned solve.

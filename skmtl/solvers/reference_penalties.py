@@ -326,6 +326,34 @@ class Robust(Split):
                 + p["alpha_outlier"] * cp.sum(cp.norm(second, 2, axis=1)))
 
 
+class RobustFeature(Split):
+    """``alpha_shared sum_j ||P[:, j]||_2 + alpha_outlier sum_t ||Q[t, :]||_2``."""
+
+    parameters = ("alpha_shared", "alpha_outlier")
+
+    def split_value(self, first, second, p):
+        return (p["alpha_shared"] * float(np.sum(np.linalg.norm(first, axis=0)))
+                + p["alpha_outlier"] * float(np.sum(np.linalg.norm(second, axis=1))))
+
+    def split_terms(self, cp, first, second, p):
+        return (p["alpha_shared"] * cp.sum(cp.norm(first, 2, axis=0))
+                + p["alpha_outlier"] * cp.sum(cp.norm(second, 2, axis=1)))
+
+
+class SparseLowRank(Split):
+    """``alpha_sparse sum_tj |P_tj| + alpha_lowrank ||Q||_*``."""
+
+    parameters = ("alpha_sparse", "alpha_lowrank")
+
+    def split_value(self, first, second, p):
+        return (p["alpha_sparse"] * float(np.sum(np.abs(first)))
+                + p["alpha_lowrank"] * nuclear_norm(second))
+
+    def split_terms(self, cp, first, second, p):
+        return (p["alpha_sparse"] * cp.sum(cp.abs(first))
+                + p["alpha_lowrank"] * cp.normNuc(second))
+
+
 class Clustered(Minimized):
     """``alpha eta (1 + eta) tr(W' (eta I + M)^-1 W)`` over ``0 <= M <= I``, ``tr M = k``."""
 
@@ -395,6 +423,8 @@ FORMULATIONS = {
     "fused": Fused(),
     "dirty": Dirty(),
     "robust": Robust(),
+    "robust_feature": RobustFeature(),
+    "sparse_low_rank": SparseLowRank(),
     "clustered": Clustered(),
     "relationship": Relationship(),
 }
