@@ -35,6 +35,7 @@ from ._shared_parameter import (
     SharedParameterRegressor,
     SharedParameterRegressorCV,
 )
+from ._subspace import SharedSubspaceClassifier, SharedSubspaceRegressor
 from ._trace import (
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -70,6 +71,8 @@ __all__ = [
     "SharedParameterClassifierCV",
     "SharedParameterRegressor",
     "SharedParameterRegressorCV",
+    "SharedSubspaceClassifier",
+    "SharedSubspaceRegressor",
     "TaskRelationshipClassifier",
     "TaskRelationshipRegressor",
     "TraceNormClassifier",
