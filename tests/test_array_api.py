@@ -23,6 +23,7 @@ from skmtl import (
     MeanRegularizedRegressor,
     RobustLowRankRegressor,
     SharedParameterRegressor,
+    SharedSubspaceRegressor,
     TaskRelationshipRegressor,
     TraceNormRegressor,
 )
@@ -69,6 +70,8 @@ def estimators():
                                             max_iter=50_000), id="robust"),
         pytest.param(ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, tol=1e-12,
                                         random_state=0), id="clustered"),
+        pytest.param(SharedSubspaceRegressor(alpha=0.5, l2=0.05, n_components=2, tol=1e-12),
+                     id="shared_subspace"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="relationship"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
                      id="relationship-admm"),
@@ -349,6 +352,7 @@ def classifiers():
         JointFeatureClassifier,
         MeanRegularizedClassifier,
         SharedParameterClassifier,
+        SharedSubspaceClassifier,
         TaskRelationshipClassifier,
         TraceNormClassifier,
     )
@@ -370,6 +374,8 @@ def classifiers():
         pytest.param(DirtyClassifier(alpha_shared=0.03, alpha_task=0.02, tol=1e-11,
                                      max_iter=50_000, solver="fista"), id="dirty"),
         pytest.param(TaskRelationshipClassifier(alpha=0.5, tol=1e-12), id="relationship"),
+        pytest.param(SharedSubspaceClassifier(alpha=0.3, l2=0.03, n_components=2, tol=1e-12),
+                     id="shared_subspace"),
     ]
 
 

@@ -32,6 +32,7 @@ ESTIMATORS = [
     skmtl.RobustLowRankRegressor(alpha_lowrank=0.1, alpha_outlier=0.06),
     skmtl.ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipRegressor(alpha=0.3, l2=0.01),
+    skmtl.SharedSubspaceRegressor(alpha=0.5, l2=0.05, n_components=2),
     skmtl.SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.2),
     skmtl.MeanRegularizedClassifier(alpha=0.2, l2=0.01),
     skmtl.GraphRegularizedClassifier(alpha=0.1, l2=0.01),
@@ -41,6 +42,7 @@ ESTIMATORS = [
     skmtl.DirtyClassifier(alpha_shared=0.03, alpha_task=0.02),
     skmtl.ClusteredClassifier(alpha=0.2, l2=0.01, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipClassifier(alpha=0.2, l2=0.01),
+    skmtl.SharedSubspaceClassifier(alpha=0.2, l2=0.01, n_components=2),
 ]
 
 

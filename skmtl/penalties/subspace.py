@@ -114,7 +114,7 @@ def leading_subspace(similarity, k, xp):
     """
     vectors, values = similarity.vectors, similarity.values
     n_features, size = vectors.shape
-    order = xp.argsort(values, descending=True, stable=True)
+    order = xp.argsort(-values, stable=True)
     basis = xp.take(vectors, order[:min(k, size)], axis=1)
     if k > size:
         coordinates = xp.eye(n_features, k, dtype=vectors.dtype, device=vectors.device)
@@ -124,5 +124,5 @@ def leading_subspace(similarity, k, xp):
     largest = xp.argmax(xp.abs(basis), axis=0)
     flat = xp.reshape(basis, (-1,))
     index = largest * basis.shape[1] + xp.arange(basis.shape[1], device=basis.device)
-    signs = xp.where(xp.take(flat, index) < 0, -1.0, 1.0)
-    return basis * xp.astype(signs, basis.dtype)
+    # the entry of largest magnitude of a unit vector is not zero
+    return basis * xp.sign(xp.take(flat, index))
