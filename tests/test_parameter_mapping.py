@@ -15,6 +15,8 @@ from skmtl import (
     IndependentLassoRegressor,
     JointFeatureClassifier,
     JointFeatureRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
     TraceNormRegressor,
 )
 
@@ -66,19 +68,22 @@ def l21(W):
 MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO_L2 = 3.0, 2.0, 1.5
 
 
-@pytest.mark.parametrize("name", ["Least_Lasso", "Least_L21", "Least_Trace", "Least_CMTL"])
+@pytest.mark.parametrize("name", ["Least_Lasso", "Least_L21", "Least_Trace", "Least_CMTL",
+                                  "Least_CASO"])
 def test_malsar_least_squares(name):
     """Σ_t ‖X_t w_t − y_t‖² + penalty: κ = 2N, ``task_weights='size'``, no intercept."""
     X, y, tasks = problem()
-    n, n_tasks = len(y), len(SIZES)
+    n = len(y)
     rho1, rho2, rho_l2 = MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO_L2
-    eta, k = rho2 / rho1, 2
+    k = 2
     models = {
         "Least_Lasso": IndependentLassoRegressor(alpha=rho1 / (2 * n), l2=rho_l2 / n),
         "Least_L21": JointFeatureRegressor(alpha=rho1 / (2 * n), l2=rho_l2 / n),
         "Least_Trace": TraceNormRegressor(alpha=rho1 / (2 * n)),
         "Least_CMTL": ClusteredRegressor(alpha=rho1 / (2 * n), l2=rho2 / (2 * n),
                                          n_clusters=k),
+        "Least_CASO": SharedSubspaceRegressor(alpha=rho1 / (2 * n), l2=rho2 / (2 * n),
+                                              n_components=k),
     }
 
     def build(W):
@@ -89,12 +94,42 @@ def test_malsar_least_squares(name):
             return loss + rho1 * l21(W) + rho_l2 * cp.sum_squares(W), []
         if name == "Least_Trace":
             return loss + rho1 * cp.normNuc(W), []
-        M = cp.Variable((n_tasks, n_tasks), symmetric=True)
-        penalty = rho1 * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(n_tasks) + M)
-        return loss + penalty, [M >> 0, np.eye(n_tasks) - M >> 0, cp.trace(M) == k]
+        penalty, constraints = malsar_structure_penalty(name, W, rho1, rho2, k)
+        return loss + penalty, constraints
 
     model = models[name].set_params(task_weights="size", fit_intercept=False, **TIGHT)
     assert_reaches_the_optimum(build, model.fit(X, y, tasks=tasks).coef_)
+
+
+def malsar_structure_penalty(name, W, rho1, rho2, k):
+    """ρ1 η(1+η) tr(W_m' (ηI + M)⁻¹ W_m), η = ρ2/ρ1, for MALSAR's W_m = W' (features ×
+    tasks): CMTL's M is T × T (``matrix_frac`` of W_m'), CASO's d × d (of W_m)."""
+    eta = rho2 / rho1
+    coupled = W if name.endswith("CMTL") else W.T
+    size = coupled.shape[0]
+    M = cp.Variable((size, size), symmetric=True)
+    penalty = rho1 * eta * (1 + eta) * cp.matrix_frac(coupled, eta * np.eye(size) + M)
+    return penalty, [M >> 0, np.eye(size) - M >> 0, cp.trace(M) == k]
+
+
+def test_malsar_logistic_caso():
+    """Σ_t (1/n_t) Σ_i log(1 + exp(−y_i(x_i'w_t + c_t))) + the CASO penalty: κ = 1, with
+    intercepts: ``SharedSubspaceClassifier(alpha=rho1, l2=rho2, n_components=k)``."""
+    X, y, tasks = problem(classification=True)
+    rho1, rho2, k = 0.3, 0.2, 2
+
+    def build(W, c):
+        loss = 0
+        for t in range(len(SIZES)):
+            rows = tasks == t
+            margins = cp.multiply(y[rows], X[rows] @ W[t] + c[t])
+            loss += cp.sum(cp.logistic(-margins)) / rows.sum()
+        penalty, constraints = malsar_structure_penalty("Logistic_CASO", W, rho1, rho2, k)
+        return loss + penalty, constraints
+
+    model = SharedSubspaceClassifier(alpha=rho1, l2=rho2, n_components=k, **TIGHT).fit(
+        X, y, tasks=tasks)
+    assert_reaches_the_optimum(build, model.coef_, model.intercept_)
 
 
 RMTL_LAM1, RMTL_LAM2 = 0.3, 0.2
