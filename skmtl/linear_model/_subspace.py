@@ -87,8 +87,9 @@ class SharedSubspaceRegressor(SharedSubspaceFamily, MultiTaskLinearRegressor):
     task's coefficient vector is a part in a shared k-dimensional feature subspace
     (the range of M) plus a small remainder.  It is the penalty of
     :class:`ClusteredRegressor` with the features in the place of the tasks, and
-    for :math:`k \le \min(d, T)` the two penalties are equal at every W (both are
-    the same function of W's singular values).  It has no ``alpha_max`` (the penalty
+    the two penalties are equal at every W with ``n_clusters = n_components`` (both
+    are the same function of W's singular values): the fits agree, and this one
+    reports the feature subspace.  It has no ``alpha_max`` (the penalty
     is quadratic: W = 0 only in the limit); choose ``alpha``, ``l2`` and
     ``n_components`` by cross-validation (``GridSearchCV``).
 
@@ -196,8 +197,8 @@ class SharedSubspaceClassifier(SharedSubspaceFamily, MultiTaskLinearClassifier):
     :math:`\{M : \operatorname{tr} M = k,\ 0 \preceq M \preceq I\}`,
     :math:`k = \min(n_{components}, d)`, with :math:`y_i = +1` for ``classes_[1]`` and
     :math:`-1` for ``classes_[0]``.  It is the penalty of :class:`ClusteredClassifier`
-    with the features in the place of the tasks (equal to it for
-    :math:`k \le \min(d, T)`).  It has no ``alpha_max``; choose the parameters by
+    with the features in the place of the tasks (equal to it at every W with
+    ``n_clusters = n_components``).  It has no ``alpha_max``; choose the parameters by
     cross-validation (``GridSearchCV``).
 
     Parameters

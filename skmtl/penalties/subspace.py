@@ -24,7 +24,9 @@ unchanged; only their share of the trace counts.
 
 Both penalties are the same function of the singular values of W, the one of
 :math:`WW^\top` (clustered, T×T) and the one of :math:`W^\top W` (here, d×d), which
-share their nonzero eigenvalues: for :math:`k \le \min(d, T)` they are equal.
+share their nonzero eigenvalues: for :math:`k \le \min(d, T)` they are equal, and
+for larger k (each capped at its own size) both are :math:`l_2\|W\|_F^2`, since M
+is then 1 on every singular direction of W.
 
 With M fixed the penalty is :math:`\tfrac12\operatorname{tr}(W R W^\top)`,
 :math:`R = 2c(\eta I + M)^{-1}` (:class:`FeatureQuadratic`), separable over the tasks,
