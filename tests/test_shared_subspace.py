@@ -87,10 +87,10 @@ def test_eigenvectors_outside_the_rows_of_W_do_not_matter():
     alpha, l2, k = 0.5, 0.05, 3
     penalty = SharedSubspacePenalty(alpha, l2, k)
     value = penalty.value(W, np)
-    rows = np.linalg.svd(W)[2][:2].T
-    complement = np.linalg.qr(rng.standard_normal((6, 6)) - rows @ (rows.T @ rng.standard_normal(
-        (6, 6))))[0]
-    complement = np.linalg.svd(complement - rows @ (rows.T @ complement))[0][:, :4]
+    right = np.linalg.svd(W)[2].T
+    rows = right[:, :2]
+    # any orthonormal basis of the complement: W's last right singular vectors, rotated
+    complement = right[:, 2:] @ np.linalg.qr(rng.standard_normal((4, 4)))[0]
     for spread in ([0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0], [0.6, 0.3, 0.1, 0.0]):
         M = rows @ rows.T + (complement * spread) @ complement.T
         assert np.trace(M) == pytest.approx(k)
