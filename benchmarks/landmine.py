@@ -77,6 +77,7 @@ from skmtl import (  # noqa: E402
     MeanRegularizedClassifierCV,
     SharedParameterClassifier,
     SharedParameterClassifierCV,
+    SharedSubspaceClassifier,
     TaskRelationshipClassifier,
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -111,6 +112,7 @@ def build_models(quick):
         "lasso": {"alpha": [1e-3, 3e-3, 1e-2, 3e-2, 0.1], "l2": [0.0]},
         "dirty": {"alpha_shared": [1e-2, 3e-2, 0.1], "alpha_task": [5e-3, 2e-2]},
         "clustered": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_clusters": [2]},
+        "subspace": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_components": [2, 4]},
         "relationship": {"alpha": [1e-3, 1e-2, 0.1, 1.0], "l2": [1e-3]},
     }
     if quick:
@@ -125,6 +127,7 @@ def build_models(quick):
             "lasso": {"alpha": [1e-2, 3e-2], "l2": [0.0]},
             "dirty": {"alpha_shared": [3e-2], "alpha_task": [5e-3, 2e-2]},
             "clustered": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_clusters": [2]},
+            "subspace": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_components": [2]},
             "relationship": {"alpha": [1e-2, 0.1], "l2": [1e-3]},
         }
     return [
@@ -149,6 +152,7 @@ def build_models(quick):
         Model("DirtyClassifier", DirtyClassifier(), grids["dirty"], True),
         Model("ClusteredClassifier", ClusteredClassifier(random_state=0), grids["clustered"],
               True),
+        Model("SharedSubspaceClassifier", SharedSubspaceClassifier(), grids["subspace"], True),
         Model(RELATIONSHIP, TaskRelationshipClassifier(), grids["relationship"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,

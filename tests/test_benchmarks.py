@@ -29,6 +29,7 @@ SCHOOL_ROWS = [
     "DirtyRegressor",
     "RobustLowRankRegressor",
     "ClusteredRegressor",
+    "SharedSubspaceRegressor",
     "TaskRelationshipRegressor",
 ]
 
@@ -48,6 +49,7 @@ LANDMINE_ROWS = [
     "IndependentLassoClassifier",
     "DirtyClassifier",
     "ClusteredClassifier",
+    "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
 ]
 
@@ -61,10 +63,12 @@ SPEED_ROWS = [
     "DirtyRegressor",
     "RobustLowRankRegressor",
     "ClusteredRegressor",
+    "SharedSubspaceRegressor",
     "TaskRelationshipRegressor",
     "IndependentLassoClassifier",
     "DirtyClassifier",
     "ClusteredClassifier",
+    "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
     "(b) n=",
     "(c) n=",
@@ -147,7 +151,7 @@ def test_speed_quick(tmp_path):
     assert "Machine:" in report and "Command:" in report
     # Parts (a), (d) and (g) check skmtl's objective against cvxpy's in their last column.
     family_rows = [row for row in rows if "Regressor (" in row or "Classifier (" in row]
-    assert len(family_rows) == 7 + 9 + 5
+    assert len(family_rows) == 7 + 10 + 6
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
 
 
