@@ -78,6 +78,7 @@ from skmtl import (  # noqa: E402
     RobustFeatureClassifier,
     SharedParameterClassifier,
     SharedParameterClassifierCV,
+    SharedSubspaceClassifier,
     SparseLowRankClassifier,
     TaskRelationshipClassifier,
     TraceNormClassifier,
@@ -115,6 +116,7 @@ def build_models(quick):
         "robust_feature": {"alpha_shared": [1e-2, 3e-2, 0.1], "alpha_outlier": [1e-2, 3e-2]},
         "sparse_low_rank": {"alpha_sparse": [5e-3, 2e-2], "alpha_lowrank": [3e-2, 0.1]},
         "clustered": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_clusters": [2]},
+        "subspace": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_components": [2, 4]},
         "relationship": {"alpha": [1e-3, 1e-2, 0.1, 1.0], "l2": [1e-3]},
     }
     if quick:
@@ -131,6 +133,7 @@ def build_models(quick):
             "robust_feature": {"alpha_shared": [3e-2], "alpha_outlier": [1e-2, 3e-2]},
             "sparse_low_rank": {"alpha_sparse": [5e-3, 2e-2], "alpha_lowrank": [0.1]},
             "clustered": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_clusters": [2]},
+            "subspace": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_components": [2]},
             "relationship": {"alpha": [1e-2, 0.1], "l2": [1e-3]},
         }
     return [
@@ -159,6 +162,7 @@ def build_models(quick):
               True),
         Model("ClusteredClassifier", ClusteredClassifier(random_state=0), grids["clustered"],
               True),
+        Model("SharedSubspaceClassifier", SharedSubspaceClassifier(), grids["subspace"], True),
         Model(RELATIONSHIP, TaskRelationshipClassifier(), grids["relationship"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,

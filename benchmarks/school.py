@@ -23,10 +23,11 @@ one alpha chosen for all schools), pooled ridge (one ``Ridge`` on all rows,
 schools ignored), the skmtl regressors with their default solvers under
 ``GridSearchCV``, and the six ``*RegressorCV`` estimators.
 
-The default run searches ``ClusteredRegressor`` (the slowest family, alternating
-minimization) over 2 candidates at ``tol=1e-3``; ``--full`` is the complete
-protocol, the clustered grid of 4 candidates at the default ``tol``. Both take 10
-splits, and every other grid is the same in both. The searches run side by
+The default run searches ``ClusteredRegressor`` and ``SharedSubspaceRegressor``
+(the slowest families, alternating minimization) over 2 candidates each at
+``tol=1e-3``; ``--full`` is the complete protocol, their grids of 4 and 8
+candidates at the default ``tol``. Both take 10 splits, and every other grid is
+the same in both. The searches run side by
 side in ``--n-jobs`` worker processes (default 2), each with one BLAS thread.
 
 Writes ``school.md`` (table, protocol and machine), ``school.png`` (bar chart) and
@@ -85,6 +86,7 @@ from skmtl import (  # noqa: E402
     RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
+    SharedSubspaceRegressor,
     SparseLowRankRegressor,
     TaskRelationshipRegressor,
     TraceNormRegressor,
@@ -124,6 +126,13 @@ SPLIT_GRIDS = {
              "sparse_low_rank": {"alpha_sparse": [0.5, 1.0, 2.0, 4.0],
                                  "alpha_lowrank": [5.0, 10.0, 20.0]}},
 }
+#: The shared-subspace model (convex ASO) of each mode, as the clustered one: most of its
+#: fits take tens to hundreds of alternations at the default tol.
+SUBSPACE = {
+    "quick": ({"alpha": [30.0], "l2": [0.1], "n_components": [3]}, 1e-6),
+    "default": ({"alpha": [30.0, 100.0], "l2": [0.1], "n_components": [3]}, 1e-3),
+    "full": ({"alpha": [30.0, 100.0], "l2": [0.1, 1.0], "n_components": [3, 6]}, 1e-6),
+}
 #: Rough cost of a clustered search against the others (the heaviest start first).
 CLUSTERED_WEIGHT = 20.0
 DEFAULT_N_JOBS = 2
@@ -156,7 +165,8 @@ def build_kernel_models(quick):
 
 def build_models(mode):
     """The models and their grids; ``mode``: "quick" (two candidates per model),
-    "default" or "full" (they differ in the clustered and split models only)."""
+    "default" or "full" (they differ in the clustered, split and shared-subspace models
+    only)."""
     grids = {
         "independent": {"alpha": [1.0, 3.0, 10.0, 30.0, 100.0]},
         "pooled": {"alpha": [0.1, 1.0, 10.0, 100.0, 1000.0]},
@@ -186,6 +196,7 @@ def build_models(mode):
         }
     grids.update(SPLIT_GRIDS[mode])
     clustered_grid, clustered_tol = CLUSTERED[mode]
+    subspace_grid, subspace_tol = SUBSPACE[mode]
     return [
         Model("Independent ridge (Ridge per school)", PerTaskRidge(), grids["independent"], True),
         Model("Pooled ridge (one Ridge, schools ignored)", Ridge(), grids["pooled"], False),
@@ -204,6 +215,8 @@ def build_models(mode):
               True),
         Model("ClusteredRegressor", ClusteredRegressor(random_state=0, tol=clustered_tol),
               clustered_grid, True, weight=CLUSTERED_WEIGHT),
+        Model("SharedSubspaceRegressor", SharedSubspaceRegressor(tol=subspace_tol),
+              subspace_grid, True, weight=CLUSTERED_WEIGHT),
         Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS[mode]), None, True)
@@ -246,8 +259,8 @@ def protocol_text(args, wall_time):
         f"{args.splits} random splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
         f"{int((1 - TEST_SIZE) * 100)}/{int(TEST_SIZE * 100)} within every school"
         + {"quick": " (`--quick`: tiny grids, 2 folds)",
-           "default": " (the default run; `--full`: the full clustered grid at the "
-                      "default `tol`)",
+           "default": " (the default run; `--full`: the full clustered and "
+                      "shared-subspace grids at the default `tol`)",
            "full": " (`--full`, the complete protocol)"}[mode]
         + ". Regularization chosen on the training rows only, by `GridSearchCV` "
         f"({N_FOLDS[mode]} `WithinTaskKFold` folds: every school in every fold; task-aware "
@@ -256,7 +269,8 @@ def protocol_text(args, wall_time):
         f"{CV_ALPHAS[mode]} alphas from the top of the path; "
         "refit on all training rows; features standardized in the pipeline. "
         "Every model with its default solver settings, except `ClusteredRegressor` at "
-        f"`tol={CLUSTERED[mode][1]:g}`. "
+        f"`tol={CLUSTERED[mode][1]:g}` and `SharedSubspaceRegressor` at "
+        f"`tol={SUBSPACE[mode][1]:g}`. "
         "Pooled explained variance = 1 − SSE/SST over all test rows (SST around the "
         "pooled test mean); mean over schools = the mean of each school's explained "
         "variance on its test rows. Fit time: the whole search (all candidates and "
@@ -327,8 +341,8 @@ def relationship_figure(models, X, y, tasks, path):
 def main(argv=None):
     parser = make_parser(__doc__, "2 splits, 2 folds and tiny grids")
     parser.add_argument("--full", action="store_true",
-                        help="the complete protocol: the full clustered grid at the default "
-                             "tol (about two minutes on two cores)")
+                        help="the complete protocol: the full clustered and shared-subspace "
+                             "grids at the default tol (a few minutes on two cores)")
     add_split_arguments(parser, "number of random splits",
                         f"{SPLITS['default']}, {SPLITS['full']} with --full", SPLITS["quick"])
     parser.set_defaults(n_jobs=DEFAULT_N_JOBS)

@@ -39,6 +39,8 @@ from skmtl import (
     RobustLowRankRegressor,
     SharedParameterClassifier,
     SharedParameterRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
     TaskRelationshipClassifier,
@@ -125,6 +127,22 @@ def clustered_rows(seed, classify):
     """Five tasks of unequal sizes, two pairs of similar tasks; labels above the median."""
     X, y, tasks, weights = routed_data(seed, (15, 40, 22, 31, 18), 3, similar=((2, 0), (3, 1)))
     return X, signs(y) if classify else y, tasks, weights
+
+
+def subspace_rows(seed, classify):
+    """Five tasks of unequal sizes, one of a single row, over 5 features, their
+    coefficients near a planted 2-dimensional subspace; labels above the median."""
+    rng = np.random.default_rng(100 + seed)
+    sizes, d = (1, 25, 14, 30, 18), 5
+    tasks = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    X = rng.standard_normal((tasks.size, d)) + rng.normal(0.0, 1.0, d)
+    W = (rng.standard_normal((len(sizes), 2)) @ rng.standard_normal((2, d))
+         + 0.1 * rng.standard_normal((len(sizes), d)))
+    margin = np.einsum("ij,ij->i", X, W[tasks]) + 0.5 * tasks
+    y = margin + 0.5 * rng.standard_normal(tasks.size)
+    if classify:
+        y = np.where(y > np.median(margin), 1, 0)
+    return X, y, tasks, rng.uniform(0.5, 2.0, tasks.size)
 
 
 def relationship_rows(seed, classify):
@@ -276,6 +294,29 @@ FAMILIES = (
                         "equal": ("cluster_labels_",)},
            array_api={"regressor": ({"tol": 1e-12, "random_state": 0},),
                       "classifier": ({"tol": 1e-12, "random_state": 0},),
+                      "designs": ("routed", "shared"),
+                      "namespaces": ("array_api_strict", "torch")}),
+    Family("shared_subspace", SharedSubspaceRegressor, SharedSubspaceClassifier,
+           {"alpha": 0.5, "l2": 0.05, "n_components": 2},
+           {"alpha": 0.3, "l2": 0.03, "n_components": 2}, path="alpha",
+           fitted=("feature_subspace_", "feature_similarity_"), rows=subspace_rows,
+           reference_cases=(Case("uniform", False), Case("uniform", True),
+                            Case("size", True, seed=1), Case("explicit", True, seed=2),
+                            Case("uniform", True, fit_intercept=False, seed=3),
+                            Case("size", False, fit_intercept=False, seed=4,
+                                 params={"n_components": 3})),
+           tight={"tol": 1e-9},
+           reference_matrices=(("feature_similarity_", "task_matrix", 1e-4),),
+           warm_start={"seed": 5, "weighted": False, "settings": {"tol": 1e-10},
+                       "factor": 1.2, "refit_iterations": {"regressor": 1, "classifier": 1},
+                       "refit_atol": 1e-8, "path_atol": 1e-8, "path_rtol": 1e-6,
+                       "fewer_iterations": True},
+           convergence={},
+           conventions={"seed": 7, "d": 4, "n_tasks": 3, "noise": 0.5,
+                        "settings": {"tol": 1e-10}, "rtol": 1e-7, "atol": 1e-9,
+                        "close": {"feature_similarity_": 1e-7, "feature_subspace_": 1e-7}},
+           array_api={"regressor": ({"tol": 1e-12},),
+                      "classifier": ({"tol": 1e-12},),
                       "designs": ("routed", "shared"),
                       "namespaces": ("array_api_strict", "torch")}),
     Family("relationship", TaskRelationshipRegressor, TaskRelationshipClassifier,

@@ -24,6 +24,7 @@ from skmtl import (
     RobustFeatureRegressor,
     RobustLowRankRegressor,
     SharedParameterRegressor,
+    SharedSubspaceRegressor,
     SparseLowRankRegressor,
     TaskRelationshipRegressor,
     TraceNormRegressor,
@@ -76,6 +77,8 @@ def estimators():
                      id="sparse_low_rank"),
         pytest.param(ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, tol=1e-12,
                                         random_state=0), id="clustered"),
+        pytest.param(SharedSubspaceRegressor(alpha=0.5, l2=0.05, n_components=2, tol=1e-12),
+                     id="shared_subspace"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="relationship"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
                      id="relationship-admm"),
@@ -357,6 +360,7 @@ def classifiers():
         MeanRegularizedClassifier,
         RobustFeatureClassifier,
         SharedParameterClassifier,
+        SharedSubspaceClassifier,
         SparseLowRankClassifier,
         TaskRelationshipClassifier,
         TraceNormClassifier,
@@ -384,6 +388,8 @@ def classifiers():
                                              max_iter=50_000, solver="fista"),
                      id="sparse_low_rank"),
         pytest.param(TaskRelationshipClassifier(alpha=0.5, tol=1e-12), id="relationship"),
+        pytest.param(SharedSubspaceClassifier(alpha=0.3, l2=0.03, n_components=2, tol=1e-12),
+                     id="shared_subspace"),
     ]
 
 

@@ -378,6 +378,8 @@ def test_sparse_input(name):
 @pytest.mark.parametrize("estimator, X, y", [
     (skmtl.ClusteredRegressor(alpha=1.0, l2=0.1, random_state=0),
      [[0.0, 0.0], [94906266.0, 94906266.0]], [0.0, 0.0]),
+    (skmtl.SharedSubspaceRegressor(alpha=1.0, l2=0.1),
+     [[0.0, 0.0], [94906266.0, 94906266.0]], [0.0, 0.0]),
     (skmtl.SharedParameterRegressor(alpha_shared=0.1, alpha_task=0.1),
      [[0.0, 0.0], [65237016.0, 65237016.0]], [0.0, 0.0]),
     (skmtl.GraphRegularizedRegressor(alpha=1.0, l2=0.1),
@@ -386,7 +388,7 @@ def test_sparse_input(name):
      [[0.0, 0.0], [1.47955333e8, 1.47955333e8]], [0, 1]),
     (skmtl.SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.1),
      [[0.0, 0.0], [94906266.0, 94906266.0]], [0, 1]),
-], ids=["clustered", "shared_parameter", "graph", "graph-classifier",
+], ids=["clustered", "shared_subspace", "shared_parameter", "graph", "graph-classifier",
         "shared_parameter-classifier"])
 def test_ridge_lost_to_rounding_next_to_huge_features(estimator, X, y):
     """Features of about 1e8 make Gram blocks of about 1e15, next to which a ridge of 0.1

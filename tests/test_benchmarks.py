@@ -31,6 +31,7 @@ SCHOOL_ROWS = [
     "RobustFeatureRegressor",
     "SparseLowRankRegressor",
     "ClusteredRegressor",
+    "SharedSubspaceRegressor",
     "TaskRelationshipRegressor",
 ]
 
@@ -52,6 +53,7 @@ LANDMINE_ROWS = [
     "RobustFeatureClassifier",
     "SparseLowRankClassifier",
     "ClusteredClassifier",
+    "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
 ]
 
@@ -67,12 +69,14 @@ SPEED_ROWS = [
     "RobustFeatureRegressor",
     "SparseLowRankRegressor",
     "ClusteredRegressor",
+    "SharedSubspaceRegressor",
     "TaskRelationshipRegressor",
     "IndependentLassoClassifier",
     "DirtyClassifier",
     "RobustFeatureClassifier",
     "SparseLowRankClassifier",
     "ClusteredClassifier",
+    "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
     "(b) n=",
     "(c) n=",
@@ -155,7 +159,7 @@ def test_speed_quick(tmp_path):
     assert "Machine:" in report and "Command:" in report
     # Parts (a), (d) and (g) check skmtl's objective against cvxpy's in their last column.
     family_rows = [row for row in rows if "Regressor (" in row or "Classifier (" in row]
-    assert len(family_rows) == 7 + 11 + 7
+    assert len(family_rows) == 7 + 12 + 8
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
 
 

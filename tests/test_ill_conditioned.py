@@ -35,6 +35,7 @@ ESTIMATORS = [
     skmtl.SparseLowRankRegressor(alpha_sparse=0.05, alpha_lowrank=0.1),
     skmtl.ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipRegressor(alpha=0.3, l2=0.01),
+    skmtl.SharedSubspaceRegressor(alpha=0.5, l2=0.05, n_components=2),
     skmtl.SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.2),
     skmtl.MeanRegularizedClassifier(alpha=0.2, l2=0.01),
     skmtl.GraphRegularizedClassifier(alpha=0.1, l2=0.01),
@@ -46,6 +47,7 @@ ESTIMATORS = [
     skmtl.SparseLowRankClassifier(alpha_sparse=0.01, alpha_lowrank=0.02),
     skmtl.ClusteredClassifier(alpha=0.2, l2=0.01, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipClassifier(alpha=0.2, l2=0.01),
+    skmtl.SharedSubspaceClassifier(alpha=0.2, l2=0.01, n_components=2),
 ]
 
 

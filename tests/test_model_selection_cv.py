@@ -35,6 +35,7 @@ from skmtl import (
     RobustLowRankRegressor,
     SharedParameterRegressor,
     SharedParameterRegressorCV,
+    SharedSubspaceRegressor,
     TaskRelationshipRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
@@ -187,7 +188,7 @@ def test_dirty_alpha_max_is_where_the_coefficients_vanish(estimator):
 
 
 @pytest.mark.parametrize("estimator", [DirtyRegressor(alpha_shared=1e-3), ClusteredRegressor(),
-                                       TaskRelationshipRegressor()],
+                                       SharedSubspaceRegressor(), TaskRelationshipRegressor()],
                          ids=lambda e: type(e).__name__)
 def test_a_grid_without_a_top_is_an_error(estimator):
     """No alpha empties these fits (the dirty model: its shared part alone keeps W

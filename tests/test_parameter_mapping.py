@@ -17,6 +17,8 @@ from skmtl import (
     JointFeatureRegressor,
     RobustFeatureClassifier,
     RobustFeatureRegressor,
+    SharedSubspaceClassifier,
+    SharedSubspaceRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
     TraceNormRegressor,
@@ -86,13 +88,13 @@ RMTFL_RHO2 = 3.5
 
 
 @pytest.mark.parametrize("name", ["Least_Lasso", "Least_L21", "Least_Trace", "Least_CMTL",
-                                  "Least_rMTFL"])
+                                  "Least_rMTFL", "Least_CASO"])
 def test_malsar_least_squares(name):
     """Σ_t ‖X_t w_t − y_t‖² + penalty: κ = 2N, ``task_weights='size'``, no intercept."""
     X, y, tasks = problem()
-    n, n_tasks = len(y), len(SIZES)
+    n = len(y)
     rho1, rho2, rho_l2 = MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO_L2
-    eta, k = rho2 / rho1, 2
+    k = 2
     models = {
         "Least_Lasso": IndependentLassoRegressor(alpha=rho1 / (2 * n), l2=rho_l2 / n),
         "Least_L21": JointFeatureRegressor(alpha=rho1 / (2 * n), l2=rho_l2 / n),
@@ -102,6 +104,8 @@ def test_malsar_least_squares(name):
         # ρ2 = 3.5 uses both parts here (ρ2 = 2 leaves P = 0)
         "Least_rMTFL": RobustFeatureRegressor(alpha_shared=rho1 / (2 * n),
                                               alpha_outlier=RMTFL_RHO2 / (2 * n)),
+        "Least_CASO": SharedSubspaceRegressor(alpha=rho1 / (2 * n), l2=rho2 / (2 * n),
+                                              n_components=k),
     }
 
     def build(W):
@@ -115,9 +119,8 @@ def test_malsar_least_squares(name):
         if name == "Least_rMTFL":  # W = P + Q, minimized over the split
             P = cp.Variable(W.shape)
             return loss + rho1 * l21(P) + RMTFL_RHO2 * task_groups(W - P), []
-        M = cp.Variable((n_tasks, n_tasks), symmetric=True)
-        penalty = rho1 * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(n_tasks) + M)
-        return loss + penalty, [M >> 0, np.eye(n_tasks) - M >> 0, cp.trace(M) == k]
+        penalty, constraints = malsar_structure_penalty(name, W, rho1, rho2, k)
+        return loss + penalty, constraints
 
     model = models[name].set_params(task_weights="size", fit_intercept=False, **TIGHT)
     assert_reaches_the_optimum(build, model.fit(X, y, tasks=tasks).coef_)
@@ -199,6 +202,32 @@ def test_malsar_logistic_sparse_trace():
     assert np.any(model.sparse_coef_)
     assert_reaches_the_optimum(_bounded_trace_objective(loss_of, rho1, rho2), model.coef_,
                                model.intercept_)
+
+
+def malsar_structure_penalty(name, W, rho1, rho2, k):
+    """ρ1 η(1+η) tr(W_m' (ηI + M)⁻¹ W_m), η = ρ2/ρ1, for MALSAR's W_m = W' (features ×
+    tasks): CMTL's M is T × T (``matrix_frac`` of W_m'), CASO's d × d (of W_m)."""
+    eta = rho2 / rho1
+    coupled = W if name.endswith("CMTL") else W.T
+    size = coupled.shape[0]
+    M = cp.Variable((size, size), symmetric=True)
+    penalty = rho1 * eta * (1 + eta) * cp.matrix_frac(coupled, eta * np.eye(size) + M)
+    return penalty, [M >> 0, np.eye(size) - M >> 0, cp.trace(M) == k]
+
+
+def test_malsar_logistic_caso():
+    """Σ_t (1/n_t) Σ_i log(1 + exp(−y_i(x_i'w_t + c_t))) + the CASO penalty: κ = 1, with
+    intercepts: ``SharedSubspaceClassifier(alpha=rho1, l2=rho2, n_components=k)``."""
+    X, y, tasks = problem(classification=True)
+    rho1, rho2, k = 0.3, 0.2, 2
+
+    def build(W, c):
+        penalty, constraints = malsar_structure_penalty("Logistic_CASO", W, rho1, rho2, k)
+        return logistic_sum(X, y, tasks, W, c) + penalty, constraints
+
+    model = SharedSubspaceClassifier(alpha=rho1, l2=rho2, n_components=k, **TIGHT).fit(
+        X, y, tasks=tasks)
+    assert_reaches_the_optimum(build, model.coef_, model.intercept_)
 
 
 RMTL_LAM1, RMTL_LAM2 = 0.3, 0.2

@@ -50,6 +50,7 @@ REGRESSORS = {
         {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}, ("alpha_lowrank", "alpha_outlier")
     ),
     "SharedParameterRegressor": ({"alpha_shared": 0.1, "alpha_task": 0.1}, ()),
+    "SharedSubspaceRegressor": ({"alpha": 1.0, "l2": 0.1, "n_components": 2}, ()),
     "SparseLowRankRegressor": (
         {"alpha_sparse": 0.05, "alpha_lowrank": 0.1}, ("alpha_sparse", "alpha_lowrank")
     ),
@@ -66,6 +67,7 @@ CLASSIFIERS = {
     "PenalizedClassifier": {"l2": 0.1},
     "RobustFeatureClassifier": {"alpha_shared": 0.1, "alpha_outlier": 0.15},
     "SharedParameterClassifier": {"alpha_shared": 0.1, "alpha_task": 0.1},
+    "SharedSubspaceClassifier": {"alpha": 1.0, "l2": 0.1, "n_components": 2},
     "SparseLowRankClassifier": {"alpha_sparse": 0.05, "alpha_lowrank": 0.1},
     "TaskRelationshipClassifier": {"alpha": 1.0, "l2": 0.1},
     "TraceNormClassifier": {"alpha": 0.1, "l2": 0.01},
@@ -75,7 +77,7 @@ FAMILIES = sorted(REGRESSORS) + sorted(CLASSIFIERS)
 # Fitted attributes indexed by task on both axes, and attributes that do not depend on
 # the order of the tasks at all.
 TASK_BY_TASK = ("task_similarity_", "task_covariance_", "task_correlation_")
-TASK_FREE = ("mean_coef_", "shared_coef_", "rank_")
+TASK_FREE = ("mean_coef_", "shared_coef_", "rank_", "feature_similarity_", "feature_subspace_")
 
 
 def test_every_family_is_covered():

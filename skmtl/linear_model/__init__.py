@@ -37,6 +37,7 @@ from ._shared_parameter import (
     SharedParameterRegressorCV,
 )
 from ._sparse_low_rank import SparseLowRankClassifier, SparseLowRankRegressor
+from ._subspace import SharedSubspaceClassifier, SharedSubspaceRegressor
 from ._trace import (
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -74,6 +75,8 @@ __all__ = [
     "SharedParameterClassifierCV",
     "SharedParameterRegressor",
     "SharedParameterRegressorCV",
+    "SharedSubspaceClassifier",
+    "SharedSubspaceRegressor",
     "SparseLowRankClassifier",
     "SparseLowRankRegressor",
     "TaskRelationshipClassifier",

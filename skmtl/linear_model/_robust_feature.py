@@ -35,12 +35,13 @@ class RobustFeatureFamily(_SplitFamily):
 
     def __init__(self, alpha_shared=0.1, alpha_outlier=0.15, *, fit_intercept=True,
                  task_weights="uniform", solver="auto", tol=1e-6, max_iter=10000,
-                 warm_start=False, task_column=None, verbose=0):
+                 warm_start=False, task_column=None, unseen_tasks="raise", verbose=0):
         self.alpha_shared = alpha_shared
         self.alpha_outlier = alpha_outlier
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _norms(self):
         return JointFeatureNorm(self.alpha_shared), TaskGroupNorm(self.alpha_outlier)
@@ -108,6 +109,10 @@ class RobustFeatureRegressor(RobustFeatureFamily, _SplitParts, MultiTaskLinearRe
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -215,6 +220,10 @@ class RobustFeatureClassifier(RobustFeatureFamily, _SplitParts, MultiTaskLinearC
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 

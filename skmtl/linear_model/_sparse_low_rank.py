@@ -33,12 +33,13 @@ class SparseLowRankFamily(_SplitFamily):
 
     def __init__(self, alpha_sparse=0.05, alpha_lowrank=0.1, *, fit_intercept=True,
                  task_weights="uniform", solver="auto", tol=1e-6, max_iter=10000,
-                 warm_start=False, task_column=None, verbose=0):
+                 warm_start=False, task_column=None, unseen_tasks="raise", verbose=0):
         self.alpha_sparse = alpha_sparse
         self.alpha_lowrank = alpha_lowrank
         _set_common_parameters(self, fit_intercept=fit_intercept, task_weights=task_weights,
                                solver=solver, tol=tol, max_iter=max_iter,
-                               warm_start=warm_start, task_column=task_column, verbose=verbose)
+                               warm_start=warm_start, task_column=task_column,
+                               unseen_tasks=unseen_tasks, verbose=verbose)
 
     def _norms(self):
         return L1Norm(self.alpha_sparse), TraceNorm(self.alpha_lowrank)
@@ -110,6 +111,10 @@ class SparseLowRankRegressor(SparseLowRankFamily, _SplitParts, MultiTaskLinearRe
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 
@@ -214,6 +219,10 @@ class SparseLowRankClassifier(SparseLowRankFamily, _SplitParts, MultiTaskLinearC
         Column of ``X`` holding the task labels (a name for DataFrames, an integer
         position for any input).  That column is not a feature; ``fit``, ``predict``
         and ``score`` read the labels from it.
+    unseen_tasks : {'raise', 'population'}, default='raise'
+        What ``predict``, ``decision_function`` and the other prediction methods do
+        with rows of a task not seen in ``fit``: raise a ``ValueError``, or predict
+        them with the population model (see ``predict_population``).
     verbose : int, default=0
         Print a summary of the solve.
 

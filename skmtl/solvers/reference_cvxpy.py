@@ -76,6 +76,10 @@ The penalties ``Omega`` are the same for both losses, by family:
     over the T x T matrices ``M`` with ``0 <= M <= I`` and ``tr M = k``,
     ``k = min(n_clusters, T)``; both alphas must be positive. Written with
     ``cp.matrix_frac``, jointly convex in ``(W, M)``.
+``'shared_subspace'`` (``alpha``, ``l2``, ``n_components``)
+    ``alpha eta (1 + eta) tr(W (eta I + M)^-1 W')``, ``eta = l2 / alpha``, minimized
+    over the d x d matrices ``M`` with ``0 <= M <= I`` and ``tr M = k``,
+    ``k = min(n_components, d)`` (convex ASO: the clustered penalty of ``W'``).
 ``'relationship'`` (``alpha``, ``l2``)
     ``l2/2 ||W||_F^2 + alpha/2 tr(W' Sigma^-1 W)``, minimized over the T x T
     matrices ``Sigma >= 0`` with ``tr Sigma = 1``. The minimum is
@@ -88,7 +92,8 @@ Each family is one entry of
 :data:`~skmtl.solvers.reference_penalties.FORMULATIONS`, which writes its penalty
 as a NumPy value and a cvxpy expression; this module builds the data term and
 solves.  The split (``'dirty'``, ``'robust'``, ``'robust_feature'``,
-``'sparse_low_rank'``) and the clustered ``M`` are variables of
+``'sparse_low_rank'``) and the ``M`` of ``'clustered'`` and ``'shared_subspace'`` are
+variables of
 the cvxpy problem; :func:`solve_reference` returns them (and Sigma), and
 :func:`penalty_value` minimizes over them with cvxpy when they are not given.
 """
@@ -559,8 +564,9 @@ def solve_reference(
         ``components`` : the split ``(P, Q)`` or ``(L, S)`` for the split families
         (``'dirty'``, ``'robust'``, ``'robust_feature'``, ``'sparse_low_rank'``), else
         ``None``;
-        ``task_matrix`` : ndarray of shape (n_tasks, n_tasks), the minimizing ``M``
-        (``'clustered'``) or ``Sigma`` (``'relationship'``), else ``None``;
+        ``task_matrix`` : ndarray, the minimizing ``M`` (``'clustered'``, shape
+        (n_tasks, n_tasks); ``'shared_subspace'``, shape (n_features, n_features)) or
+        ``Sigma`` (``'relationship'``), else ``None``;
         ``status`` : str, the cvxpy status of the returned solve.
 
     Raises

@@ -355,31 +355,50 @@ class SparseLowRank(Split):
 
 
 class Clustered(Minimized):
-    """``alpha eta (1 + eta) tr(W' (eta I + M)^-1 W)`` over ``0 <= M <= I``, ``tr M = k``."""
+    """``alpha eta (1 + eta) tr(W' (eta I + M)^-1 W)`` over T x T ``0 <= M <= I``,
+    ``tr M = k``."""
 
     degree = 2
+    #: The parameter that gives k, the trace of M.
+    count = "n_clusters"
 
     def check_more(self, p, params):
         if not (p["alpha"] > 0 and p["l2"] > 0):
-            raise ValueError("The clustered penalty needs alpha > 0 and l2 > 0.")
-        n_clusters = params.get("n_clusters")
-        if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)) or (
-                n_clusters < 1):
-            raise ValueError(f"n_clusters must be an integer >= 1, got {n_clusters!r}.")
-        p["n_clusters"] = int(n_clusters)
+            raise ValueError(f"The {type(self).__name__} penalty needs alpha > 0 and l2 > 0.")
+        count = params.get(self.count)
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"{self.count} must be an integer >= 1, got {count!r}.")
+        p[self.count] = int(count)
+
+    def oriented(self, W):
+        """The matrix whose rows M couples: W itself (the tasks)."""
+        return W
 
     def terms(self, cp, W, w_flat, p, unit, variables):
-        n_tasks = W.shape[0]
+        coupled = self.oriented(W)
+        size = coupled.shape[0]
         eta = p["l2"] / p["alpha"]
-        matrix = cp.Variable((n_tasks, n_tasks), symmetric=True, name="M")
-        constraints = [matrix >> 0, np.eye(n_tasks) - matrix >> 0,
-                       cp.trace(matrix) == min(p["n_clusters"], n_tasks)]
-        term = p["alpha"] * eta * (1 + eta) * cp.matrix_frac(W, eta * np.eye(n_tasks) + matrix)
+        matrix = cp.Variable((size, size), symmetric=True, name="M")
+        constraints = [matrix >> 0, np.eye(size) - matrix >> 0,
+                       cp.trace(matrix) == min(p[self.count], size)]
+        shifted = eta * np.eye(size) + matrix
+        term = p["alpha"] * eta * (1 + eta) * cp.matrix_frac(coupled, shifted)
         return [term], constraints, {"task_matrix": matrix}
 
     def extract(self, coef, p, extras, y_scale):
         matrix = np.asarray(extras["task_matrix"].value, dtype=np.float64)
         return {"shared_coef": None, "components": None, "task_matrix": matrix}
+
+
+class SharedSubspace(Clustered):
+    """``alpha eta (1 + eta) tr(W (eta I + M)^-1 W')`` over d x d ``0 <= M <= I``,
+    ``tr M = k``: the clustered penalty of ``W'`` (convex ASO)."""
+
+    count = "n_components"
+
+    def oriented(self, W):
+        """The matrix whose rows M couples: W' (the features)."""
+        return W.T
 
 
 def relationship_covariance(coef):
@@ -426,5 +445,6 @@ FORMULATIONS = {
     "robust_feature": RobustFeature(),
     "sparse_low_rank": SparseLowRank(),
     "clustered": Clustered(),
+    "shared_subspace": SharedSubspace(),
     "relationship": Relationship(),
 }
