@@ -2,6 +2,7 @@
 
 from ._clustered import ClusteredClassifier, ClusteredRegressor
 from ._dirty import DirtyClassifier, DirtyRegressor
+from ._fused_group import FusedSparseGroupLassoClassifier, FusedSparseGroupLassoRegressor
 from ._graph import (
     GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
@@ -35,6 +36,7 @@ from ._shared_parameter import (
     SharedParameterRegressor,
     SharedParameterRegressorCV,
 )
+from ._temporal import TemporalGroupLassoClassifier, TemporalGroupLassoRegressor
 from ._trace import (
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -47,6 +49,8 @@ __all__ = [
     "ClusteredRegressor",
     "DirtyClassifier",
     "DirtyRegressor",
+    "FusedSparseGroupLassoClassifier",
+    "FusedSparseGroupLassoRegressor",
     "GraphRegularizedClassifier",
     "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
@@ -72,6 +76,8 @@ __all__ = [
     "SharedParameterRegressorCV",
     "TaskRelationshipClassifier",
     "TaskRelationshipRegressor",
+    "TemporalGroupLassoClassifier",
+    "TemporalGroupLassoRegressor",
     "TraceNormClassifier",
     "TraceNormClassifierCV",
     "TraceNormRegressor",
