@@ -14,7 +14,8 @@ that order:
 
 **Temporal group lasso.**  Its quadratic part is :math:`\tfrac{\alpha_s}2 v^\top L v`
 per column v, L the Laplacian of the chain, whose eigenvectors are the cosine basis
-:math:`V_{tk} \propto \cos(\pi k (t + \tfrac12)/T)` with eigenvalues
+:math:`V_{tk} \propto \cos(\pi k (t + \tfrac12)/T)` (the orthonormal DCT-II, O(T log T)
+per column) with eigenvalues
 :math:`\lambda_k = 2 - 2\cos(\pi k / T)`.  In that basis, the prox and the conjugate
 of :math:`R_{TGL} + \tfrac{l_2}2\|\cdot\|_F^2` both minimize
 :math:`\sum_k (a_k u_k^2/2 - b_k u_k) + g\|u\|_2` per column, solved by the secular
@@ -36,6 +37,7 @@ import math
 
 import numba
 import numpy as np
+from scipy.fft import dct, idct
 
 from .._array_api import to_numpy
 from . import Described, Norm
@@ -43,8 +45,9 @@ from .fused import _columns_prox, total_variation_prox
 
 #: Newton steps allowed for the secular equation; it converges monotonically.
 _SECULAR_STEPS = 200
-#: A dual point is shrunk by this factor below the boundary of the conjugate's domain.
-_INSIDE = 1.0 - 1e-12
+#: A dual point is shrunk this many rounding units of its dtype inside the boundary of
+#: the conjugate's domain (its product with Z is rounded in that dtype).
+_INSIDE_UNITS = 100.0
 
 
 def check_order(order, n_tasks):
@@ -57,19 +60,14 @@ def check_order(order, n_tasks):
     return order
 
 
-def chain_basis(n_tasks):
-    r"""Eigenvalues :math:`2 - 2\cos(\pi k/T)` and orthonormal eigenvectors (columns) of
-    the Laplacian of the chain of T nodes (NumPy); the first eigenvalue is exactly 0."""
-    k = np.arange(n_tasks)
-    values = 2.0 - 2.0 * np.cos(np.pi * k / max(n_tasks, 1))
-    vectors = np.cos(np.pi * np.outer(np.arange(n_tasks) + 0.5, k) / max(n_tasks, 1))
-    vectors *= math.sqrt(2.0 / max(n_tasks, 1))
-    if n_tasks:
-        vectors[:, 0] = 1.0 / math.sqrt(n_tasks)
-    return values, vectors
+def chain_eigenvalues(n_tasks):
+    r"""Eigenvalues :math:`2 - 2\cos(\pi k/T)` of the Laplacian of the chain of T nodes;
+    the first is exactly 0.  Its orthonormal eigenvectors are the columns of the
+    inverse orthonormal DCT-II, so :math:`V^\top x` is ``dct(x, norm='ortho')``."""
+    return 2.0 - 2.0 * np.cos(np.pi * np.arange(n_tasks) / max(n_tasks, 1))
 
 
-def group_minimize(b, a, g, xp):
+def group_minimize(b, a, g):
     r"""Minimize :math:`\sum_k (a_k u_k^2/2 - b_{kj} u_k) + g\|u\|_2` for every column j.
 
     ``b`` is (K, d), ``a`` (K,) non-negative.  A column is zero when
@@ -78,39 +76,46 @@ def group_minimize(b, a, g, xp):
     :math:`\sum_k b_k^2/(a_k r + g)^2 = 1`, reached by Newton's method from
     :math:`(\|b_j\| - g)/\max_k a_k`, left of the root.  With :math:`g = 0`,
     :math:`u = b/a`.  The caller ensures a root exists (where :math:`a_k = 0`,
-    :math:`\sum b_k^2 < g^2` over those k).
+    :math:`\sum b_k^2 < g^2` over those k).  NumPy.
     """
     a = a[:, None]
     if g == 0:
         return b / a
-    norms = xp.linalg.vector_norm(b, axis=0)
+    norms = np.linalg.norm(b, axis=0)
     active = norms > g
-    largest = max(float(xp.max(a)), 1e-300)
-    radius = xp.where(active, (norms - g) / largest, xp.zeros_like(norms))
+    b = b[:, active]
+    radius = (norms[active] - g) / max(float(np.max(a, initial=0.0)), 1e-300)
     for _ in range(_SECULAR_STEPS):
         denominator = a * radius + g
         ratio = b * b / (denominator * denominator)
-        value = xp.sum(ratio, axis=0) - 1.0
-        slope = -2.0 * xp.sum(ratio * a / denominator, axis=0)
-        moving = active & (value > 0) & (slope < 0)
-        step = xp.where(moving, value / xp.where(moving, slope, -xp.ones_like(slope)),
-                        xp.zeros_like(slope))
-        radius = radius - step
-        if not bool(xp.any(-step > 1e-15 * radius)):
+        value = np.sum(ratio, axis=0) - 1.0
+        slope = -2.0 * np.sum(ratio * a / denominator, axis=0)
+        moving = (value > 0) & (slope < 0)
+        step = np.zeros_like(radius)
+        step[moving] = value[moving] / slope[moving]
+        radius -= step
+        if not np.any(-step > 1e-15 * radius):
             break
-    return xp.where(active, b * radius / (a * radius + g), xp.zeros_like(b))
+    out = np.zeros((a.shape[0], active.size))
+    out[:, active] = b * radius / (a * radius + g)
+    return out
 
 
 class _Ordered(Described):
     """Rows taken in ``order`` and put back."""
 
-    def _ordered(self, coef, xp):
-        order = check_order(self.order, coef.shape[0])
-        return xp.take(coef, xp.asarray(order, device=coef.device), axis=0), order
+    def _host_ordered(self, coef, xp):
+        """W on the host (NumPy, float64), its rows in order, and the order."""
+        values = np.ascontiguousarray(to_numpy(coef, xp), dtype=np.float64)
+        order = check_order(self.order, values.shape[0])
+        return np.ascontiguousarray(values[order]), order
 
-    def _restored(self, values, order, xp):
-        inverse = np.argsort(order)
-        return xp.take(values, xp.asarray(inverse, device=values.device), axis=0)
+    @staticmethod
+    def _back(values, order, like, xp):
+        """Rows in order put back in the rows' order, in the namespace of ``like``."""
+        result = np.empty_like(values)
+        result[order] = values
+        return xp.asarray(result, dtype=like.dtype, device=like.device)
 
     def reference_params(self):
         return {"order": None if self.order is None else [int(k) for k in self.order]}
@@ -133,7 +138,9 @@ class TemporalGroupLasso(_Ordered):
     -----
     ``alpha_group`` is not called ``alpha``: with ``alpha_group = 0`` the penalty does
     not vanish.  The smoothing is part of the penalty, so its prox and conjugate are
-    exact (module description) and the duality gap is exact at ``l2 = 0``.
+    exact (module description) and the duality gap is exact at ``l2 = 0``.  The prox
+    and the conjugate run on NumPy (a DCT per column); other namespaces go through
+    the host.
 
     Examples
     --------
@@ -156,61 +163,53 @@ class TemporalGroupLasso(_Ordered):
         return {"alpha": self.alpha_group, "alpha_smooth": self.alpha_smooth,
                 **super().reference_params()}
 
-    def _basis(self, n_tasks, like, xp):
-        values, vectors = chain_basis(n_tasks)
-        return (xp.asarray(values, dtype=like.dtype, device=like.device),
-                xp.asarray(vectors, dtype=like.dtype, device=like.device))
-
     def value(self, coef, xp):
-        ordered, _ = self._ordered(coef, xp)
-        differences = ordered[1:, :] - ordered[:-1, :]
+        differences = coef[1:, :] - coef[:-1, :]
+        if self.order is not None:
+            ordered, _ = self._host_ordered(coef, xp)
+            differences = xp.asarray(np.diff(ordered, axis=0), dtype=coef.dtype,
+                                     device=coef.device)
         return (self.alpha_group * xp.sum(xp.linalg.vector_norm(coef, axis=0))
                 + 0.5 * self.alpha_smooth * xp.sum(differences * differences))
 
     def prox(self, coef, step, xp):
-        ordered, order = self._ordered(coef, xp)
-        values, vectors = self._basis(coef.shape[0], coef, xp)
-        rotated = xp.matrix_transpose(vectors) @ ordered
-        curvature = 1.0 + step * self.alpha_smooth * values
-        solution = vectors @ group_minimize(rotated, curvature, step * self.alpha_group, xp)
-        return self._restored(solution, order, xp)
+        ordered, order = self._host_ordered(coef, xp)
+        curvature = 1.0 + step * self.alpha_smooth * chain_eigenvalues(ordered.shape[0])
+        rotated = group_minimize(dct(ordered, norm="ortho", axis=0), curvature,
+                                 step * self.alpha_group)
+        return self._back(idct(rotated, norm="ortho", axis=0), order, coef, xp)
 
     def _rotated(self, z, l2, xp):
-        """:math:`V^\\top Z` in order, the eigenvalues of the quadratic, and the kernel's
+        """:math:`V^\top Z` in order, the eigenvalues of the quadratic, and the kernel's
         share of each column of Z (the norm of its part where the eigenvalue is 0)."""
-        ordered, _ = self._ordered(z, xp)
-        values, vectors = self._basis(z.shape[0], z, xp)
-        rotated = xp.matrix_transpose(vectors) @ ordered
-        curvature = self.alpha_smooth * values + l2
-        kernel = xp.where((curvature == 0)[:, None], rotated, xp.zeros_like(rotated))
-        return rotated, curvature, xp.linalg.vector_norm(kernel, axis=0)
+        ordered, _ = self._host_ordered(z, xp)
+        rotated = dct(ordered, norm="ortho", axis=0)
+        curvature = self.alpha_smooth * chain_eigenvalues(ordered.shape[0]) + l2
+        kernel = np.linalg.norm(rotated[curvature == 0], axis=0)
+        return rotated, curvature, kernel
 
     def conjugate_scale(self, z, l2, xp):
         r"""The largest :math:`\kappa \le 1` with :math:`h^*(\kappa Z) < \infty`."""
-        if z.size == 0:
+        inside = 1.0 - _INSIDE_UNITS * float(xp.finfo(z.dtype).eps)
+        largest = float(np.max(self._rotated(z, l2, xp)[2], initial=0.0))
+        if largest <= self.alpha_group * inside:
             return 1.0
-        largest = float(xp.max(self._rotated(z, l2, xp)[2]))
-        if largest <= self.alpha_group * _INSIDE:
-            return 1.0
-        return _INSIDE * self.alpha_group / largest
+        return inside * self.alpha_group / largest
 
     def conjugate(self, z, l2, xp):
         r""":math:`h^*(Z)` of :math:`h = R + \tfrac{l_2}2\|\cdot\|_F^2`:
         :math:`\tfrac12\sum_k a_k u_k^2` per column at the maximizer u (the rotated
         :math:`W^\star`, :math:`a_k = \alpha_s\lambda_k + l_2`); :math:`+\infty` outside
         the domain."""
-        if z.size == 0:
-            return 0.0
         rotated, curvature, kernel = self._rotated(z, l2, xp)
-        if float(xp.max(kernel)) >= self.alpha_group and float(xp.max(kernel)) > 0:
+        largest = float(np.max(kernel, initial=0.0))
+        if largest > 0 and largest >= self.alpha_group:
             return math.inf
+        free = curvature > 0
         if self.alpha_group == 0:  # the kernel's share is 0 here
-            free = curvature > 0
-            safe = xp.where(free, curvature, xp.ones_like(curvature))
-            rotated = xp.where(free[:, None], rotated, xp.zeros_like(rotated))
-            return float(0.5 * xp.sum(rotated * rotated / safe[:, None]))
-        best = group_minimize(rotated, curvature, self.alpha_group, xp)
-        return float(0.5 * xp.sum(curvature[:, None] * best * best))
+            return float(0.5 * np.sum(rotated[free] ** 2 / curvature[free, None]))
+        best = group_minimize(rotated, curvature, self.alpha_group)
+        return float(0.5 * np.sum(curvature[:, None] * best * best))
 
     def alpha_max(self, gradient, xp):
         r""":math:`\max_j \|G_{:,j}\|_2`: the smallest :math:`\alpha` at which W = 0 is
@@ -321,16 +320,11 @@ class FusedSparseGroupLasso(_Ordered, Norm):
                 "alpha_group": self.alpha_group, **_Ordered.reference_params(self)}
 
     def value(self, coef, xp):
-        ordered, _ = self._ordered(coef, xp)
-        differences = ordered[1:, :] - ordered[:-1, :]
+        ordered, _ = self._host_ordered(coef, xp)
+        differences = xp.asarray(np.diff(ordered, axis=0), dtype=coef.dtype, device=coef.device)
         return (self.alpha_lasso * xp.sum(xp.abs(coef))
                 + self.alpha_fused * xp.sum(xp.abs(differences))
                 + self.alpha_group * xp.sum(xp.linalg.vector_norm(coef, axis=0)))
-
-    def _host_ordered(self, coef, xp):
-        values = np.ascontiguousarray(to_numpy(coef, xp), dtype=np.float64)
-        order = check_order(self.order, values.shape[0])
-        return np.ascontiguousarray(values[order]), order
 
     def prox(self, coef, step, xp):
         values, order = self._host_ordered(coef, xp)
@@ -341,9 +335,7 @@ class FusedSparseGroupLasso(_Ordered, Norm):
         threshold = step * self.alpha_group
         scale = np.where(norms > threshold, 1.0 - threshold / np.where(norms > 0, norms, 1.0),
                          0.0)
-        result = np.empty_like(values)
-        result[order] = shrunk * scale
-        return xp.asarray(result, dtype=coef.dtype, device=coef.device)
+        return self._back(shrunk * scale, order, coef, xp)
 
     def dual_norm(self, z, xp):
         """The gauge of the dual ball: the least s with prox_{sR}(Z) = 0 (inf when none)."""
