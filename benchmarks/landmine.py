@@ -68,6 +68,7 @@ from _harness import (  # noqa: E402
 from skmtl import (  # noqa: E402
     ClusteredClassifier,
     DirtyClassifier,
+    FusedSparseGroupLassoClassifier,
     GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
     IndependentLassoClassifier,
@@ -78,6 +79,7 @@ from skmtl import (  # noqa: E402
     SharedParameterClassifier,
     SharedParameterClassifierCV,
     TaskRelationshipClassifier,
+    TemporalGroupLassoClassifier,
     TraceNormClassifier,
     TraceNormClassifierCV,
 )
@@ -112,6 +114,9 @@ def build_models(quick):
         "dirty": {"alpha_shared": [1e-2, 3e-2, 0.1], "alpha_task": [5e-3, 2e-2]},
         "clustered": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_clusters": [2]},
         "relationship": {"alpha": [1e-3, 1e-2, 0.1, 1.0], "l2": [1e-3]},
+        "temporal": {"alpha": [3e-3, 1e-2, 3e-2], "alpha_smooth": [1e-3, 1e-2]},
+        "fused_sparse_group": {"alpha_group": [3e-3, 1e-2, 3e-2], "alpha_lasso": [1e-3],
+                               "alpha_fused": [1e-3, 1e-2]},
     }
     if quick:
         grids = {
@@ -126,6 +131,9 @@ def build_models(quick):
             "dirty": {"alpha_shared": [3e-2], "alpha_task": [5e-3, 2e-2]},
             "clustered": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_clusters": [2]},
             "relationship": {"alpha": [1e-2, 0.1], "l2": [1e-3]},
+            "temporal": {"alpha": [1e-2, 3e-2], "alpha_smooth": [1e-2]},
+            "fused_sparse_group": {"alpha_group": [1e-2, 3e-2], "alpha_lasso": [1e-3],
+                                   "alpha_fused": [1e-3]},
         }
     return [
         Model(INDEPENDENT, PerTaskLogisticRegression(), grids["independent"], True),
@@ -150,6 +158,11 @@ def build_models(quick):
         Model("ClusteredClassifier", ClusteredClassifier(random_state=0), grids["clustered"],
               True),
         Model(RELATIONSHIP, TaskRelationshipClassifier(), grids["relationship"], True),
+        # the fields are not ordered: the chain of the sorted labels is arbitrary here
+        Model("TemporalGroupLassoClassifier", TemporalGroupLassoClassifier(),
+              grids["temporal"], True),
+        Model("FusedSparseGroupLassoClassifier", FusedSparseGroupLassoClassifier(),
+              grids["fused_sparse_group"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,
                                 scoring="mean_task_roc_auc", **params), None, True)

@@ -38,7 +38,8 @@
     smallest alpha, at tol 1e-6 and 1e-8. Target ratio path / cold fit: at
     most 5.
 (g) The newer families (independent lasso, dirty, robust low rank, clustered,
-    task relationships) as in (a), on the first 30 schools: on all 139 schools
+    task relationships, temporal group lasso, fused sparse group lasso) as in (a),
+    on the first 30 schools: on all 139 schools
     the nuclear-norm solves take minutes (see (a)) and the clustered one used
     more than 20 GiB of memory before it was stopped. Their classifiers are in
     (d).
@@ -97,6 +98,8 @@ from skmtl import (  # noqa: E402
     ClusteredRegressor,
     DirtyClassifier,
     DirtyRegressor,
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     IndependentLassoClassifier,
@@ -110,6 +113,8 @@ from skmtl import (  # noqa: E402
     SharedParameterRegressor,
     TaskRelationshipClassifier,
     TaskRelationshipRegressor,
+    TemporalGroupLassoClassifier,
+    TemporalGroupLassoRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
 )
@@ -140,6 +145,9 @@ NEWER_FAMILIES = (
     ("robust", RobustLowRankRegressor, {"alpha_lowrank": 0.1, "alpha_outlier": 0.08}),
     ("clustered", ClusteredRegressor, {"alpha": 1.0, "l2": 0.1, "n_clusters": 3}),
     ("relationship", TaskRelationshipRegressor, {"alpha": 0.1, "l2": 0.01}),
+    ("temporal", TemporalGroupLassoRegressor, {"alpha": 0.1, "alpha_smooth": 0.1}),
+    ("fused_sparse_group", FusedSparseGroupLassoRegressor,
+     {"alpha_lasso": 0.02, "alpha_fused": 0.02, "alpha_group": 0.1}),
 )
 #: Schools of part (g).
 NEWER_SCHOOLS = 30
@@ -154,13 +162,17 @@ CLASSIFIERS = (
     ("dirty", DirtyClassifier, {"alpha_shared": 0.01, "alpha_task": 0.008}),
     ("clustered", ClusteredClassifier, {"alpha": 0.1, "l2": 1e-3, "n_clusters": 2}),
     ("relationship", TaskRelationshipClassifier, {"alpha": 0.1, "l2": 1e-3}),
+    ("temporal", TemporalGroupLassoClassifier, {"alpha": 0.01, "alpha_smooth": 0.01}),
+    ("fused_sparse_group", FusedSparseGroupLassoClassifier,
+     {"alpha_lasso": 0.002, "alpha_fused": 0.002, "alpha_group": 0.01}),
 )
 ALL_FAMILIES = tuple(dict.fromkeys(f for f, _, _ in FAMILIES + NEWER_FAMILIES + CLASSIFIERS))
 CLASSIFIER_TARGET = 0.01
 #: Regressors whose time must be at most this fraction of cvxpy's on School, in (a) and (g).
 CVXPY_TARGET = 0.01
 CVXPY_TARGET_ESTIMATORS = (JointFeatureRegressor, IndependentLassoRegressor, DirtyRegressor,
-                           RobustLowRankRegressor)
+                           RobustLowRankRegressor, TemporalGroupLassoRegressor,
+                           FusedSparseGroupLassoRegressor)
 PATH_ALPHAS = 30
 PATH_TARGET = 0.3
 #: The long L2,1 path of part (f): its alphas, and its target time in cold fits at the

@@ -30,6 +30,8 @@ SCHOOL_ROWS = [
     "RobustLowRankRegressor",
     "ClusteredRegressor",
     "TaskRelationshipRegressor",
+    "TemporalGroupLassoRegressor",
+    "FusedSparseGroupLassoRegressor",
 ]
 
 LANDMINE_ROWS = [
@@ -49,6 +51,8 @@ LANDMINE_ROWS = [
     "DirtyClassifier",
     "ClusteredClassifier",
     "TaskRelationshipClassifier",
+    "TemporalGroupLassoClassifier",
+    "FusedSparseGroupLassoClassifier",
 ]
 
 SPEED_ROWS = [
@@ -66,6 +70,10 @@ SPEED_ROWS = [
     "DirtyClassifier",
     "ClusteredClassifier",
     "TaskRelationshipClassifier",
+    "TemporalGroupLassoRegressor",
+    "FusedSparseGroupLassoRegressor",
+    "TemporalGroupLassoClassifier",
+    "FusedSparseGroupLassoClassifier",
     "(b) n=",
     "(c) n=",
 ]
