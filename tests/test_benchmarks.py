@@ -155,7 +155,7 @@ def test_speed_quick(tmp_path):
     assert "Machine:" in report and "Command:" in report
     # Parts (a), (d) and (g) check skmtl's objective against cvxpy's in their last column.
     family_rows = [row for row in rows if "Regressor (" in row or "Classifier (" in row]
-    assert len(family_rows) == 7 + 9 + 5
+    assert len(family_rows) == 7 + 11 + 7
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
 
 
