@@ -68,6 +68,7 @@ from _harness import (  # noqa: E402
 from skmtl import (  # noqa: E402
     ClusteredClassifier,
     DirtyClassifier,
+    FusedSparseGroupLassoClassifier,
     GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
     IndependentLassoClassifier,
@@ -81,6 +82,7 @@ from skmtl import (  # noqa: E402
     SharedSubspaceClassifier,
     SparseLowRankClassifier,
     TaskRelationshipClassifier,
+    TemporalGroupLassoClassifier,
     TraceNormClassifier,
     TraceNormClassifierCV,
 )
@@ -118,6 +120,9 @@ def build_models(quick):
         "clustered": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_clusters": [2]},
         "subspace": {"alpha": [1e-2, 3e-2, 0.1], "l2": [1e-3], "n_components": [2, 4]},
         "relationship": {"alpha": [1e-3, 1e-2, 0.1, 1.0], "l2": [1e-3]},
+        "temporal": {"alpha": [3e-3, 1e-2, 3e-2], "alpha_smooth": [1e-3, 1e-2]},
+        "fused_sparse_group": {"alpha_group": [3e-3, 1e-2, 3e-2], "alpha_lasso": [1e-3],
+                               "alpha_fused": [1e-3, 1e-2]},
     }
     if quick:
         grids = {
@@ -135,6 +140,9 @@ def build_models(quick):
             "clustered": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_clusters": [2]},
             "subspace": {"alpha": [1e-2, 3e-2], "l2": [1e-3], "n_components": [2]},
             "relationship": {"alpha": [1e-2, 0.1], "l2": [1e-3]},
+            "temporal": {"alpha": [1e-2, 3e-2], "alpha_smooth": [1e-2]},
+            "fused_sparse_group": {"alpha_group": [1e-2, 3e-2], "alpha_lasso": [1e-3],
+                                   "alpha_fused": [1e-3]},
         }
     return [
         Model(INDEPENDENT, PerTaskLogisticRegression(), grids["independent"], True),
@@ -164,6 +172,11 @@ def build_models(quick):
               True),
         Model("SharedSubspaceClassifier", SharedSubspaceClassifier(), grids["subspace"], True),
         Model(RELATIONSHIP, TaskRelationshipClassifier(), grids["relationship"], True),
+        # the fields are not ordered: the chain of the sorted labels is arbitrary here
+        Model("TemporalGroupLassoClassifier", TemporalGroupLassoClassifier(),
+              grids["temporal"], True),
+        Model("FusedSparseGroupLassoClassifier", FusedSparseGroupLassoClassifier(),
+              grids["fused_sparse_group"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS_QUICK if quick else CV_ALPHAS,
                                 scoring="mean_task_roc_auc", **params), None, True)

@@ -74,6 +74,7 @@ from _harness import (  # noqa: E402
 from skmtl import (  # noqa: E402
     ClusteredRegressor,
     DirtyRegressor,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
     IndependentLassoRegressor,
@@ -89,6 +90,7 @@ from skmtl import (  # noqa: E402
     SharedSubspaceRegressor,
     SparseLowRankRegressor,
     TaskRelationshipRegressor,
+    TemporalGroupLassoRegressor,
     TraceNormRegressor,
     TraceNormRegressorCV,
 )
@@ -179,7 +181,15 @@ def build_models(mode):
         "dirty": {"alpha_shared": [5.0, 10.0, 20.0], "alpha_task": [2.0, 4.0, 8.0]},
         "robust": {"alpha_lowrank": [5.0, 10.0, 20.0], "alpha_outlier": [3.0, 10.0]},
         "relationship": {"alpha": [0.01, 0.03, 0.1, 0.3], "l2": [0.1, 1.0]},
+        # two candidates each in the default run (its time budget); fuller with --full
+        "temporal": {"alpha": [5.0, 10.0], "alpha_smooth": [0.1]},
+        "fused_sparse_group": {"alpha_group": [5.0, 10.0], "alpha_lasso": [0.3],
+                               "alpha_fused": [0.3]},
     }
+    if mode == "full":
+        grids["temporal"] = {"alpha": [2.0, 5.0, 10.0, 20.0], "alpha_smooth": [0.01, 0.1, 1.0]}
+        grids["fused_sparse_group"] = {"alpha_group": [2.0, 5.0, 10.0, 20.0],
+                                       "alpha_lasso": [0.1, 1.0], "alpha_fused": [0.1, 1.0]}
     if mode == "quick":
         grids = {
             "independent": {"alpha": [10.0, 30.0]},
@@ -193,6 +203,9 @@ def build_models(mode):
             "dirty": {"alpha_shared": [10.0], "alpha_task": [1.0, 3.0]},
             "robust": {"alpha_lowrank": [10.0], "alpha_outlier": [3.0, 10.0]},
             "relationship": {"alpha": [0.03, 0.1]},
+            "temporal": {"alpha": [5.0, 10.0], "alpha_smooth": [0.1]},
+            "fused_sparse_group": {"alpha_group": [5.0, 10.0], "alpha_lasso": [0.3],
+                                   "alpha_fused": [0.3]},
         }
     grids.update(SPLIT_GRIDS[mode])
     clustered_grid, clustered_tol = CLUSTERED[mode]
@@ -218,6 +231,11 @@ def build_models(mode):
         Model("SharedSubspaceRegressor", SharedSubspaceRegressor(tol=subspace_tol),
               subspace_grid, True, weight=CLUSTERED_WEIGHT),
         Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),
+        # the schools are not ordered: the chain of the sorted labels is arbitrary here
+        Model("TemporalGroupLassoRegressor", TemporalGroupLassoRegressor(), grids["temporal"],
+              True),
+        Model("FusedSparseGroupLassoRegressor", FusedSparseGroupLassoRegressor(),
+              grids["fused_sparse_group"], True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS[mode]), None, True)
         for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,

@@ -38,8 +38,9 @@
     smallest alpha, at tol 1e-6 and 1e-8. Target ratio path / cold fit: at
     most 5.
 (g) The newer families (independent lasso, dirty, robust low rank, robust
-    feature, sparse + low rank, clustered, shared subspace, task relationships) as
-    in (a), on the first 30 schools: on all 139 schools the nuclear-norm solves
+    feature, sparse + low rank, clustered, shared subspace, task relationships,
+    temporal group lasso, fused sparse group lasso) as in (a), on the first 30
+    schools: on all 139 schools the nuclear-norm solves
     take minutes (see (a)) and the clustered one used more than 20 GiB of memory
     before it was stopped. Their classifiers are in (d).
 
@@ -97,6 +98,8 @@ from skmtl import (  # noqa: E402
     ClusteredRegressor,
     DirtyClassifier,
     DirtyRegressor,
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     IndependentLassoClassifier,
@@ -116,6 +119,8 @@ from skmtl import (  # noqa: E402
     SparseLowRankRegressor,
     TaskRelationshipClassifier,
     TaskRelationshipRegressor,
+    TemporalGroupLassoClassifier,
+    TemporalGroupLassoRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
 )
@@ -149,6 +154,9 @@ NEWER_FAMILIES = (
     ("clustered", ClusteredRegressor, {"alpha": 1.0, "l2": 0.1, "n_clusters": 3}),
     ("shared_subspace", SharedSubspaceRegressor, {"alpha": 1.0, "l2": 0.1, "n_components": 3}),
     ("relationship", TaskRelationshipRegressor, {"alpha": 0.1, "l2": 0.01}),
+    ("temporal", TemporalGroupLassoRegressor, {"alpha": 0.1, "alpha_smooth": 0.1}),
+    ("fused_sparse_group", FusedSparseGroupLassoRegressor,
+     {"alpha_lasso": 0.02, "alpha_fused": 0.02, "alpha_group": 0.1}),
 )
 #: Schools of part (g).
 NEWER_SCHOOLS = 30
@@ -167,6 +175,9 @@ CLASSIFIERS = (
     ("shared_subspace", SharedSubspaceClassifier,
      {"alpha": 0.1, "l2": 1e-3, "n_components": 2}),
     ("relationship", TaskRelationshipClassifier, {"alpha": 0.1, "l2": 1e-3}),
+    ("temporal", TemporalGroupLassoClassifier, {"alpha": 0.01, "alpha_smooth": 0.01}),
+    ("fused_sparse_group", FusedSparseGroupLassoClassifier,
+     {"alpha_lasso": 0.002, "alpha_fused": 0.002, "alpha_group": 0.01}),
 )
 ALL_FAMILIES = tuple(dict.fromkeys(f for f, _, _ in FAMILIES + NEWER_FAMILIES + CLASSIFIERS))
 CLASSIFIER_TARGET = 0.01
@@ -174,7 +185,8 @@ CLASSIFIER_TARGET = 0.01
 CVXPY_TARGET = 0.01
 CVXPY_TARGET_ESTIMATORS = (JointFeatureRegressor, IndependentLassoRegressor, DirtyRegressor,
                            RobustLowRankRegressor, RobustFeatureRegressor,
-                           SparseLowRankRegressor)
+                           SparseLowRankRegressor, TemporalGroupLassoRegressor,
+                           FusedSparseGroupLassoRegressor)
 PATH_ALPHAS = 30
 PATH_TARGET = 0.3
 #: The long L2,1 path of part (f): its alphas, and its target time in cold fits at the

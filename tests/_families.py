@@ -24,6 +24,8 @@ from skmtl import (
     ClusteredRegressor,
     DirtyClassifier,
     DirtyRegressor,
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
     IndependentLassoClassifier,
@@ -45,6 +47,8 @@ from skmtl import (
     SparseLowRankRegressor,
     TaskRelationshipClassifier,
     TaskRelationshipRegressor,
+    TemporalGroupLassoClassifier,
+    TemporalGroupLassoRegressor,
     TraceNormClassifier,
     TraceNormRegressor,
 )
@@ -171,6 +175,13 @@ def split_rows(seed, classify):
 
 
 
+def temporal_rows(seed, classify):
+    """Five time points of unequal sizes, a one-row task for regression (three rows for
+    classification, where one row holds one class); sparse coefficients."""
+    sizes = (20, 3 if classify else 1, 14, 30, 9)
+    return sparse_rows(seed, classify, sizes=sizes, d=4)
+
+
 def _sparse_cases(params, kinds=("regressor", "classifier")):
     """Three seeds, each with its task weights and intercept; sample weights always."""
     return tuple(Case(task_weights, True, fit_intercept, seed, params, kinds)
@@ -190,6 +201,11 @@ QUADRATIC_CONVENTIONS = {**SPARSE_CONVENTIONS, "settings": {"tol": 1e-11}, "atol
 SPARSE_WARM = {"seed": 8, "weighted": True, "settings": {"tol": 1e-9, "max_iter": 100_000},
                "factor": 1.5, "refit_iterations": {"regressor": 20, "classifier": 1},
                "refit_atol": 1e-6, "path_atol": 1e-5}
+
+
+#: The duality gap bounds the objective, not W: without the lasso's Newton polish the
+#: coefficients need a tighter gap to agree to 1e-6.
+TEMPORAL_WARM = {**SPARSE_WARM, "settings": {"tol": 1e-12, "max_iter": 100_000}}
 
 
 # ---------------------------------------------------------------- the registry
@@ -352,6 +368,32 @@ FAMILIES += (
            {"penalty": FusedLasso(0.05, alpha_lasso=0.01), "l2": 0.02}, path="l2",
            rows=sparse_rows, reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
            convergence={"solver": "fista"}, conventions=SPARSE_CONVENTIONS),
+)
+
+# Ordered tasks (time points): the temporal group lasso and the fused sparse group lasso.
+FAMILIES += (
+    Family("temporal", TemporalGroupLassoRegressor, TemporalGroupLassoClassifier,
+           {"alpha": 0.1, "alpha_smooth": 0.3}, {"alpha": 0.02, "alpha_smooth": 0.3},
+           path="alpha", fitted=("support_",), rows=temporal_rows,
+           reference_cases=(*_sparse_cases({"l2": 0.0}), *_sparse_cases({"l2": 0.05}),
+                            *_sparse_cases({"alpha_smooth": 0.0}, ("regressor",))),
+           tight=SPARSE_TIGHT, warm_start=TEMPORAL_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS,
+           array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "classifier": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "namespaces": ("array_api_strict", "torch")}),
+    Family("fused_sparse_group", FusedSparseGroupLassoRegressor,
+           FusedSparseGroupLassoClassifier,
+           {"alpha_lasso": 0.02, "alpha_fused": 0.1, "alpha_group": 0.05},
+           {"alpha_lasso": 0.01, "alpha_fused": 0.03, "alpha_group": 0.02},
+           path="alpha_group", fitted=("support_",), rows=temporal_rows,
+           reference_cases=(*_sparse_cases({}),
+                            *_sparse_cases({"alpha_lasso": 0.0}, ("regressor",))),
+           tight=SPARSE_TIGHT, warm_start=TEMPORAL_WARM, convergence={"solver": "fista"},
+           conventions=SPARSE_CONVENTIONS,
+           array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "classifier": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "namespaces": ("array_api_strict", "torch")}),
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}

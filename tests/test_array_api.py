@@ -17,6 +17,7 @@ from _namespaces import array_namespaces
 from skmtl import (
     ClusteredRegressor,
     DirtyRegressor,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedRegressor,
     IndependentLassoRegressor,
     JointFeatureRegressor,
@@ -27,6 +28,7 @@ from skmtl import (
     SharedSubspaceRegressor,
     SparseLowRankRegressor,
     TaskRelationshipRegressor,
+    TemporalGroupLassoRegressor,
     TraceNormRegressor,
 )
 
@@ -82,6 +84,13 @@ def estimators():
         pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="relationship"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
                      id="relationship-admm"),
+        pytest.param(TemporalGroupLassoRegressor(alpha=0.1, alpha_smooth=0.3,
+                                                 task_order=[2, 0, 1], tol=1e-12,
+                                                 max_iter=50_000), id="temporal"),
+        pytest.param(FusedSparseGroupLassoRegressor(alpha_lasso=0.02, alpha_fused=0.1,
+                                                    alpha_group=0.05, tol=1e-12,
+                                                    max_iter=50_000, solver="admm"),
+                     id="fused_sparse_group"),
     ]
 
 

@@ -24,7 +24,8 @@ ESTIMATORS = [*skmtl.__all__, *KERNEL_ESTIMATORS]
 LINEAR_ESTIMATORS = list(skmtl.__all__)
 #: Names of the regularization parameters; each estimator is tested on those it has.
 REGULARIZATION = ["alpha", "l2", "alpha_shared", "alpha_task", "alpha_lowrank",
-                  "alpha_outlier", "alpha_sparse", "C", "epsilon"]
+                  "alpha_outlier", "alpha_sparse", "alpha_smooth", "alpha_lasso", "alpha_fused",
+                  "alpha_group", "C", "epsilon"]
 N_TASKS, N_PER_TASK, N_FEATURES = 3, 10, 4
 
 # The solvers keep their default tolerances on these tiny, sometimes degenerate, problems.

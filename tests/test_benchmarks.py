@@ -33,6 +33,8 @@ SCHOOL_ROWS = [
     "ClusteredRegressor",
     "SharedSubspaceRegressor",
     "TaskRelationshipRegressor",
+    "TemporalGroupLassoRegressor",
+    "FusedSparseGroupLassoRegressor",
 ]
 
 LANDMINE_ROWS = [
@@ -55,6 +57,8 @@ LANDMINE_ROWS = [
     "ClusteredClassifier",
     "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
+    "TemporalGroupLassoClassifier",
+    "FusedSparseGroupLassoClassifier",
 ]
 
 SPEED_ROWS = [
@@ -78,6 +82,10 @@ SPEED_ROWS = [
     "ClusteredClassifier",
     "SharedSubspaceClassifier",
     "TaskRelationshipClassifier",
+    "TemporalGroupLassoRegressor",
+    "FusedSparseGroupLassoRegressor",
+    "TemporalGroupLassoClassifier",
+    "FusedSparseGroupLassoClassifier",
     "(b) n=",
     "(c) n=",
 ]
@@ -159,7 +167,7 @@ def test_speed_quick(tmp_path):
     assert "Machine:" in report and "Command:" in report
     # Parts (a), (d) and (g) check skmtl's objective against cvxpy's in their last column.
     family_rows = [row for row in rows if "Regressor (" in row or "Classifier (" in row]
-    assert len(family_rows) == 7 + 12 + 8
+    assert len(family_rows) == 7 + 14 + 10
     assert all(row.rstrip(" |").endswith("yes") for row in family_rows), report
 
 

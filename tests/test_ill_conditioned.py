@@ -36,6 +36,8 @@ ESTIMATORS = [
     skmtl.ClusteredRegressor(alpha=0.5, l2=0.05, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipRegressor(alpha=0.3, l2=0.01),
     skmtl.SharedSubspaceRegressor(alpha=0.5, l2=0.05, n_components=2),
+    skmtl.TemporalGroupLassoRegressor(alpha=0.1, alpha_smooth=0.3),
+    skmtl.FusedSparseGroupLassoRegressor(alpha_lasso=0.02, alpha_fused=0.1, alpha_group=0.05),
     skmtl.SharedParameterClassifier(alpha_shared=0.1, alpha_task=0.2),
     skmtl.MeanRegularizedClassifier(alpha=0.2, l2=0.01),
     skmtl.GraphRegularizedClassifier(alpha=0.1, l2=0.01),
@@ -48,6 +50,8 @@ ESTIMATORS = [
     skmtl.ClusteredClassifier(alpha=0.2, l2=0.01, n_clusters=2, random_state=0),
     skmtl.TaskRelationshipClassifier(alpha=0.2, l2=0.01),
     skmtl.SharedSubspaceClassifier(alpha=0.2, l2=0.01, n_components=2),
+    skmtl.TemporalGroupLassoClassifier(alpha=0.02, alpha_smooth=0.3),
+    skmtl.FusedSparseGroupLassoClassifier(alpha_lasso=0.01, alpha_fused=0.03, alpha_group=0.02),
 ]
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from skmtl import (
     ClusteredRegressor,
+    FusedSparseGroupLassoClassifier,
+    FusedSparseGroupLassoRegressor,
     GraphRegularizedRegressor,
     IndependentLassoRegressor,
     JointFeatureClassifier,
@@ -21,6 +23,8 @@ from skmtl import (
     SharedSubspaceRegressor,
     SparseLowRankClassifier,
     SparseLowRankRegressor,
+    TemporalGroupLassoClassifier,
+    TemporalGroupLassoRegressor,
     TraceNormRegressor,
 )
 
@@ -278,4 +282,65 @@ def test_rmtl_classification_l21():
 
     model = JointFeatureClassifier(alpha=RMTL_LAM1, l2=2 * RMTL_LAM2, **TIGHT).fit(
         X, y, tasks=tasks)
+    assert_reaches_the_optimum(build, model.coef_, model.intercept_)
+
+
+MALSAR_RHO3 = 2.5
+
+
+def time_differences(W):
+    """The rows w_(t+1) - w_t of consecutive tasks (MALSAR's W R, transposed)."""
+    return W[1:, :] - W[:-1, :]
+
+
+def malsar_temporal_penalty(name, W):
+    """rho1 ||W||_F^2 + rho2 ||W R||_F^2 + rho3 ||W||_{2,1} (TGL);
+    rho1 ||W||_1 + rho2 ||R W'||_1 + rho3 ||W||_{2,1} (CFGLasso)."""
+    rho1, rho2, rho3 = MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO3
+    if name.endswith("TGL"):
+        return (rho1 * cp.sum_squares(W) + rho2 * cp.sum_squares(time_differences(W))
+                + rho3 * l21(W))
+    return rho1 * cp.sum(cp.abs(W)) + rho2 * cp.sum(cp.abs(time_differences(W))) + rho3 * l21(W)
+
+
+@pytest.mark.parametrize("name", ["Least_TGL", "Least_CFGLasso"])
+def test_malsar_least_squares_over_time(name):
+    """κ = 2N, ``task_weights='size'``, no intercept; tasks 0, 1, 2 in time order."""
+    X, y, tasks = problem()
+    n = len(y)
+    rho1, rho2, rho3 = MALSAR_RHO1, MALSAR_RHO2, MALSAR_RHO3
+    model = (TemporalGroupLassoRegressor(alpha=rho3 / (2 * n), alpha_smooth=rho2 / n,
+                                         l2=rho1 / n)
+             if name == "Least_TGL" else
+             FusedSparseGroupLassoRegressor(alpha_lasso=rho1 / (2 * n),
+                                            alpha_fused=rho2 / (2 * n),
+                                            alpha_group=rho3 / (2 * n)))
+
+    def build(W):
+        loss = squared_sum(X, y, tasks, W, per_task_mean=False)
+        return loss + malsar_temporal_penalty(name, W), []
+
+    model.set_params(task_weights="size", fit_intercept=False, **TIGHT)
+    assert_reaches_the_optimum(build, model.fit(X, y, tasks=tasks).coef_)
+
+
+@pytest.mark.parametrize("name", ["Logistic_TGL", "Logistic_CFGLasso"])
+def test_malsar_logistic_over_time(name):
+    """Σ_t (1/n_t) Σ_i log(1 + exp(−y_i(x_i'w_t + c_t))) + penalty: κ = 1, intercepts."""
+    X, y, tasks = problem(classification=True)
+    rho1, rho2, rho3 = MALSAR_RHO1 / 50, MALSAR_RHO2 / 50, MALSAR_RHO3 / 50
+    model = (TemporalGroupLassoClassifier(alpha=rho3, alpha_smooth=2 * rho2, l2=2 * rho1)
+             if name == "Logistic_TGL" else
+             FusedSparseGroupLassoClassifier(alpha_lasso=rho1, alpha_fused=rho2,
+                                             alpha_group=rho3))
+
+    def build(W, c):
+        loss = 0
+        for t in range(len(SIZES)):
+            rows = tasks == t
+            margins = cp.multiply(y[rows], X[rows] @ W[t] + c[t])
+            loss += cp.sum(cp.logistic(-margins)) / rows.sum()
+        return loss + malsar_temporal_penalty(name, W) / 50, []
+
+    model.set_params(**TIGHT).fit(X, y, tasks=tasks)
     assert_reaches_the_optimum(build, model.coef_, model.intercept_)

@@ -55,6 +55,11 @@ REGRESSORS = {
         {"alpha_sparse": 0.05, "alpha_lowrank": 0.1}, ("alpha_sparse", "alpha_lowrank")
     ),
     "TaskRelationshipRegressor": ({"alpha": 1.0, "l2": 0.1}, ()),
+    "TemporalGroupLassoRegressor": ({"alpha": 0.1, "alpha_smooth": 0.3}, ("alpha",)),
+    "FusedSparseGroupLassoRegressor": (
+        {"alpha_lasso": 0.02, "alpha_fused": 0.1, "alpha_group": 0.05},
+        ("alpha_lasso", "alpha_fused", "alpha_group"),
+    ),
     "TraceNormRegressor": ({"alpha": 0.1, "l2": 0.01}, ("alpha",)),
 }
 CLASSIFIERS = {
@@ -70,6 +75,9 @@ CLASSIFIERS = {
     "SharedSubspaceClassifier": {"alpha": 1.0, "l2": 0.1, "n_components": 2},
     "SparseLowRankClassifier": {"alpha_sparse": 0.05, "alpha_lowrank": 0.1},
     "TaskRelationshipClassifier": {"alpha": 1.0, "l2": 0.1},
+    "TemporalGroupLassoClassifier": {"alpha": 0.05, "alpha_smooth": 0.3},
+    "FusedSparseGroupLassoClassifier": {"alpha_lasso": 0.02, "alpha_fused": 0.05,
+                                        "alpha_group": 0.02},
     "TraceNormClassifier": {"alpha": 0.1, "l2": 0.01},
 }
 FAMILIES = sorted(REGRESSORS) + sorted(CLASSIFIERS)
@@ -179,8 +187,12 @@ def test_relabeling_tasks_and_permuting_rows_permutes_the_fit(name, seed, sizes,
     labels = data.draw(relabelings(len(sizes)), label="labels")
     rows = np.array(data.draw(st.permutations(range(task.size)), label="rows"))
 
-    reference = fit(make_estimator(name), X, y, task, weights)
-    moved = fit(make_estimator(name), X[rows], y[rows], labels[task][rows], weights[rows])
+    # the ordered families (time points) follow task_order, given in both labellings
+    ordered = "task_order" in make_estimator(name).get_params()
+    reference = fit(make_estimator(name, **({"task_order": np.arange(len(sizes))}
+                                            if ordered else {})), X, y, task, weights)
+    moved = fit(make_estimator(name, **({"task_order": labels} if ordered else {})),
+                X[rows], y[rows], labels[task][rows], weights[rows])
 
     np.testing.assert_array_equal(moved.tasks_, np.sort(labels))
     position = np.searchsorted(moved.tasks_, labels)

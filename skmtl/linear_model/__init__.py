@@ -2,6 +2,7 @@
 
 from ._clustered import ClusteredClassifier, ClusteredRegressor
 from ._dirty import DirtyClassifier, DirtyRegressor
+from ._fused_group import FusedSparseGroupLassoClassifier, FusedSparseGroupLassoRegressor
 from ._graph import (
     GraphRegularizedClassifier,
     GraphRegularizedClassifierCV,
@@ -38,6 +39,7 @@ from ._shared_parameter import (
 )
 from ._sparse_low_rank import SparseLowRankClassifier, SparseLowRankRegressor
 from ._subspace import SharedSubspaceClassifier, SharedSubspaceRegressor
+from ._temporal import TemporalGroupLassoClassifier, TemporalGroupLassoRegressor
 from ._trace import (
     TraceNormClassifier,
     TraceNormClassifierCV,
@@ -50,6 +52,8 @@ __all__ = [
     "ClusteredRegressor",
     "DirtyClassifier",
     "DirtyRegressor",
+    "FusedSparseGroupLassoClassifier",
+    "FusedSparseGroupLassoRegressor",
     "GraphRegularizedClassifier",
     "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
@@ -81,6 +85,8 @@ __all__ = [
     "SparseLowRankRegressor",
     "TaskRelationshipClassifier",
     "TaskRelationshipRegressor",
+    "TemporalGroupLassoClassifier",
+    "TemporalGroupLassoRegressor",
     "TraceNormClassifier",
     "TraceNormClassifierCV",
     "TraceNormRegressor",

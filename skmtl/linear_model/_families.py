@@ -19,6 +19,7 @@ that problem.
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -94,6 +95,26 @@ class _NormFamily:
 
     def _reference_params(self):
         return {"alpha": self.alpha, "l2": self.l2}
+
+
+class _OrderedTasks:
+    """Families whose penalty follows an order of the tasks, ``task_order`` (labels);
+    without it, the order of ``tasks_`` (sorted labels)."""
+
+    def _task_positions(self):
+        """The positions in ``tasks_`` of the labels of ``task_order``, or None."""
+        if self.task_order is None:
+            return None
+        labels = self._task_labels.tolist()
+        position = {label: k for k, label in enumerate(labels)}
+        given = np.asarray(self.task_order, dtype=object)
+        order = given.tolist() if given.ndim == 1 else None
+        if (order is None or len(order) != len(labels) or len(set(order)) != len(order)
+                or not all(label in position for label in order)):
+            raise ValueError(
+                f"task_order must list every fitted task label once; the tasks are "
+                f"{labels[:20]}, got task_order={self.task_order!r}.")
+        return [position[label] for label in order]
 
 
 class _SplitFamily:

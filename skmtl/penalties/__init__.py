@@ -20,7 +20,10 @@ import numpy as np
 
 from .blocks import CoordinateBlocks
 
-__all__ = ["FusedLasso", "JointFeatureNorm", "L1Norm", "TraceNorm"]
+__all__ = [
+    "FusedLasso", "FusedSparseGroupLasso", "JointFeatureNorm", "L1Norm", "TemporalGroupLasso",
+    "TraceNorm",
+]
 
 
 def mean_coupling(alpha, l2, n_tasks):
@@ -342,3 +345,4 @@ class OnFeatures:
 
 from .fused import FusedLasso  # noqa: E402  (they build on the classes above)
 from .sparse import L1Norm  # noqa: E402
+from .temporal import FusedSparseGroupLasso, TemporalGroupLasso  # noqa: E402

@@ -16,7 +16,9 @@ every scaled residual :math:`\kappa r` gives the dual value
 :math:`\kappa \in \{1, \min(1, \alpha/R^\circ(Z))\}` bounds the suboptimality
 and vanishes at the optimum.  A penalty that is not a norm but provides its
 conjugate :math:`h^*` (the squared trace norm of
-:mod:`skmtl.penalties.relationship`) takes :math:`\kappa = 1`.  A penalty with
+:mod:`skmtl.penalties.relationship`, the temporal group lasso of
+:mod:`skmtl.penalties.temporal`) takes :math:`\kappa = 1`, and the largest
+:math:`\kappa \le 1` at which :math:`h^*(\kappa Z)` is finite where that is not 1.  A penalty with
 neither gets :math:`h^*` through its prox and value when :math:`l_2 > 0`
 (:func:`moreau_conjugate`), also at :math:`\kappa = 1`: the extension point of a new
 penalty is ``value`` and ``prox``, the dual norm only makes the gap exact at
@@ -53,12 +55,18 @@ def moreau_conjugate(penalty, z, l2, xp):
 def _best_dual_value(loss_part, correlation, penalty, l2, xp):
     """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``.
 
-    A penalty with ``conjugate(Z, l2, xp)`` (finite everywhere) gives h* itself, and
-    kappa = 1, the dual optimum at the solution; one without a dual norm gets h* from
-    :func:`moreau_conjugate` (``l2 > 0``).
+    A penalty with ``conjugate(Z, l2, xp)`` gives h* itself, and kappa = 1, the dual
+    optimum at the solution; where h* is infinite off a domain (the temporal group lasso
+    at ``l2 = 0``), ``conjugate_scale(Z, l2, xp)`` gives the largest kappa inside it as a
+    second candidate.  One without a dual norm gets h* from :func:`moreau_conjugate`
+    (``l2 > 0``).
     """
     if hasattr(penalty, "conjugate"):
-        return loss_part(1.0) - float(penalty.conjugate(correlation, l2, xp))
+        scales = {1.0}
+        if hasattr(penalty, "conjugate_scale"):  # h* is infinite off a domain
+            scales.add(float(penalty.conjugate_scale(correlation, l2, xp)))
+        return max(loss_part(kappa) - float(penalty.conjugate(kappa * correlation, l2, xp))
+                   for kappa in scales)
     if not hasattr(penalty, "dual_norm"):
         if not l2 > 0:
             raise ValueError(

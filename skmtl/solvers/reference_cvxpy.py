@@ -58,6 +58,12 @@ The penalties ``Omega`` are the same for both losses, by family:
     ``alpha sum_j ||W[:, j]||_2 + l2/2 ||W||_F^2``.
 ``'lasso'`` (``alpha``, ``l2``)
     ``alpha sum_tj |W_tj| + l2/2 ||W||_F^2``.
+``'temporal'`` (``alpha``, ``alpha_smooth``, ``l2``, ``order``)
+    ``alpha sum_j ||W[:, j]||_2 + alpha_smooth/2 sum_k ||w_(k+1) - w_(k)||^2
+    + l2/2 ||W||_F^2``, the rows ``w_(k)`` in the permutation ``order`` (None: their own).
+``'fused_sparse_group'`` (``alpha_lasso``, ``alpha_fused``, ``alpha_group``, ``order``)
+    ``alpha_lasso sum_tj |W_tj| + alpha_fused sum_j sum_k |W_(k+1)j - W_(k)j|
+    + alpha_group sum_j ||W[:, j]||_2``, the rows in ``order``.
 ``'dirty'`` (``alpha_shared``, ``alpha_task``)
     ``W = P + Q`` and ``alpha_shared sum_j ||P[:, j]||_2 + alpha_task sum_tj |Q_tj|``,
     minimized over the split.

@@ -249,6 +249,78 @@ class Fused(Formulation):
         return term / unit
 
 
+def task_order(params, n_tasks):
+    """The ``order`` parameter: the rows of W in temporal order (None: the rows' own)."""
+    order = params.get("order")
+    if order is None:
+        return np.arange(n_tasks)
+    order = np.asarray(order)
+    if order.shape != (n_tasks,) or sorted(order.tolist()) != list(range(n_tasks)):
+        raise ValueError(f"order must be a permutation of range({n_tasks}), got {order!r}.")
+    return order
+
+
+class _Ordered(Formulation):
+    """A penalty over the tasks in the order of the parameter ``order``."""
+
+    def check_more(self, p, params):
+        p["order"] = params.get("order")
+
+    def ordered(self, W, p):
+        return W[task_order(p, W.shape[0])]
+
+    def differences(self, W, p):
+        """The sparse (T - 1, T) matrix whose row k is e_(k+1) - e_(k) in ``order``."""
+        order = task_order(p, W.shape[0])
+        steps = W.shape[0] - 1
+        return sp.csr_matrix(
+            (np.concatenate([np.ones(steps), -np.ones(steps)]),
+             (np.concatenate([np.arange(steps)] * 2), np.concatenate([order[1:], order[:-1]]))),
+            shape=(steps, W.shape[0]))
+
+
+class Temporal(_Ordered):
+    """``alpha sum_j ||W[:, j]||_2 + alpha_smooth/2 sum_k ||w_(k+1) - w_(k)||^2``, the rows
+    ``w_(k)`` taken in ``order``."""
+
+    parameters = ("alpha", "alpha_smooth", "l2")
+    defaults = {"l2": 0.0}
+    strengths = ("alpha", "alpha_smooth")
+
+    def numpy_value(self, W, p):
+        differences = np.diff(self.ordered(W, p), axis=0)
+        return (p["alpha"] * float(np.sum(np.sqrt(np.sum(W * W, axis=0))))
+                + 0.5 * p["alpha_smooth"] * float(np.sum(differences**2)))
+
+    def cvxpy_terms(self, cp, W, p, unit):
+        term = (p["alpha"] / unit) * cp.sum(cp.norm(W, 2, axis=0))
+        if W.shape[0] > 1:
+            term = term + 0.5 * p["alpha_smooth"] * cp.sum_squares(self.differences(W, p) @ W)
+        return term
+
+
+class FusedSparseGroup(_Ordered):
+    """``alpha_lasso sum_tj |W_tj| + alpha_fused sum_j sum_k |W_(k+1)j - W_(k)j|
+    + alpha_group sum_j ||W[:, j]||_2``, the rows taken in ``order``."""
+
+    parameters = ("alpha_lasso", "alpha_fused", "alpha_group")
+    defaults = {}
+    strengths = parameters
+
+    def numpy_value(self, W, p):
+        differences = np.diff(self.ordered(W, p), axis=0)
+        return (p["alpha_lasso"] * float(np.sum(np.abs(W)))
+                + p["alpha_fused"] * float(np.sum(np.abs(differences)))
+                + p["alpha_group"] * float(np.sum(np.sqrt(np.sum(W * W, axis=0)))))
+
+    def cvxpy_terms(self, cp, W, p, unit):
+        term = (p["alpha_lasso"] * cp.sum(cp.abs(W))
+                + p["alpha_group"] * cp.sum(cp.norm(W, 2, axis=0)))
+        if W.shape[0] > 1:
+            term = term + p["alpha_fused"] * cp.sum(cp.abs(self.differences(W, p) @ W))
+        return term / unit
+
+
 # ---------------------------------------- penalties minimized over a split or a matrix
 class Minimized(Formulation):
     """A penalty that is a minimum over extra cvxpy variables: its NumPy value at W
@@ -440,6 +512,8 @@ FORMULATIONS = {
     "joint_feature": JointFeature(),
     "lasso": Lasso(),
     "fused": Fused(),
+    "temporal": Temporal(),
+    "fused_sparse_group": FusedSparseGroup(),
     "dirty": Dirty(),
     "robust": Robust(),
     "robust_feature": RobustFeature(),
