@@ -11,6 +11,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
@@ -61,22 +62,33 @@ class MultiTaskModel(BaseEstimator):
         return X, tasks
 
     def _validate_fit_input(self, X, y, tasks, sample_weight, y_numeric=True):
+        """Validated ``X, y, labels, sample_weight, xp``.
+
+        A shared-design ``y`` (2-D, no labels) may hold NaN, "not observed": the
+        observed (row, task) pairs are returned as routed rows labelled by their
+        column, and ``_observed_columns`` keeps the number of columns so that the
+        fit stays a shared-design model (one prediction column per task).
+        """
         reject_dask(self, X)
         X, labels = self._split_input(X, tasks)
         xp, _, device = get_namespace_and_device(X)
         y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=y_numeric, dtype=[xp.float64, xp.float32]
-        )
+        self._observed_columns = None
+        missing = labels is None and has_missing(y)
+        X, y = validate_rows(self, X, y, missing, y_numeric=y_numeric,
+                             dtype=[xp.float64, xp.float32])
         xp, _, _ = get_namespace_and_device(X)
         check_magnitude("X", X, xp)
         if y_numeric and y.dtype != X.dtype:
             y = xp.astype(y, X.dtype)
-        if y_numeric:
-            check_magnitude("y", y, xp)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        if missing:
+            X, y, labels, sample_weight = observed_pairs(X, y, sample_weight, xp)
+            self._observed_columns = int(np.max(labels)) + 1
+        if y_numeric:
+            check_magnitude("y", y, xp)
         return X, y, labels, sample_weight, xp
 
     def _assign_tasks(self, X, y, labels, sample_weight, xp):
@@ -96,7 +108,7 @@ class MultiTaskModel(BaseEstimator):
             )
         assignment = assign_tasks(labels, X.shape[0])
         self._task_label_list = assignment.labels.tolist()
-        self._shared_design_ndim = None
+        self._shared_design_ndim = None if self._observed_columns is None else 2
         weights = to_numpy(sample_weight, xp)
         totals = np.bincount(assignment.index, weights=weights, minlength=len(assignment.labels))
         return assignment.index, self._task_scale(totals, xp, X)
@@ -134,3 +146,43 @@ class MultiTaskModel(BaseEstimator):
                 "labels; predict needs the task of each row: pass tasks= (or set task_column)."
             )
         return None
+
+
+def has_missing(y):
+    """Whether a 2-D float ``y`` holds NaN (a response not observed)."""
+    values = to_numpy(y) if hasattr(y, "__array_namespace__") else np.asarray(y)
+    return values.ndim == 2 and values.dtype.kind == "f" and bool(np.isnan(values).any())
+
+
+def validate_rows(estimator, X, y, missing, *, reset=True, y_numeric=True, dtype=None):
+    """``validate_data`` of X and y; with ``missing``, y keeps its NaN (a shared design
+    with responses not observed)."""
+    if not missing:
+        return validate_data(estimator, X, y, reset=reset, multi_output=True,
+                             y_numeric=y_numeric, dtype=dtype)
+    X = validate_data(estimator, X, reset=reset, dtype=dtype)
+    y = check_array(y, ensure_all_finite="allow-nan", dtype=X.dtype, input_name="y")
+    check_consistent_length(X, y)
+    return X, y
+
+
+def observed_pairs(X, Y, sample_weight, xp):
+    """The observed (row, task) pairs of a shared design with NaN as routed rows.
+
+    Returns ``X[rows], Y[rows, columns], columns, sample_weight[rows]`` with the
+    pairs ordered by row; the fit on them is the shared-design fit restricted to
+    the observed responses, each task's data term the mean over its observed rows.
+    A column with no observed row is an error.
+    """
+    observed = ~np.isnan(to_numpy(Y, xp))
+    empty = np.flatnonzero(~observed.any(axis=0))
+    if empty.size:
+        raise ValueError(
+            f"Column(s) {empty.tolist()[:20]} of y hold no observed value (all NaN): every "
+            "task needs at least one observed row.")
+    rows, columns = np.nonzero(observed)
+    row_index = xp.asarray(rows, device=X.device)
+    flat = xp.asarray(rows * Y.shape[1] + columns, device=X.device)
+    values = xp.take(xp.reshape(Y, (-1,)), flat)
+    return (xp.take(X, row_index, axis=0), values, columns,
+            xp.take(sample_weight, row_index, axis=0))

@@ -101,7 +101,7 @@ class TaskStatistics:
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Targets; a 2-D ``y`` without ``tasks`` is the shared design (column t
-            is task t, labelled t, on the same rows).
+            is task t, labelled t, on the same rows; NaN: a response not observed).
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row (None: one task, or the shared design).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -115,8 +115,10 @@ class TaskStatistics:
         # whose buffer is not aligned (as arrays unpickled on a dask worker can be).
         X = np.require(check_array(X, dtype=np.float64, ensure_min_samples=0),
                        requirements=["C", "A"])
-        y = np.require(check_array(y, dtype=np.float64, ensure_2d=False,
-                                   ensure_min_samples=0), requirements=["A"])
+        # NaN in a shared-design y: a response not observed
+        finite = "allow-nan" if tasks is None and np.ndim(y) == 2 else True
+        y = np.require(check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0,
+                                   ensure_all_finite=finite), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         check_magnitude("X", X, np)
@@ -152,13 +154,39 @@ class TaskStatistics:
 
     @classmethod
     def _shared_design(cls, X, Y, weights):
-        """Every column of Y a task on the same rows: one Gram matrix, copied per task."""
+        """Every column of Y a task on the same rows: one Gram matrix, copied per task.
+
+        A NaN in Y is a response not observed: a task with some gets the statistics
+        of its observed rows instead.
+        """
         n_tasks = Y.shape[1]
+        observed = ~np.isnan(Y)
+        if not observed.all():
+            return cls._observed_shared_design(X, Y, weights, observed)
         weight, x_mean, y_mean, gram, linear, target_square = weighted_statistics(
             X, Y, weights, True, np)
         return cls(np.arange(n_tasks), np.full(n_tasks, X.shape[0]), np.full(n_tasks, weight),
                    np.tile(x_mean, (n_tasks, 1)), y_mean,
                    np.tile(gram, (n_tasks, 1, 1)), linear.T, target_square)
+
+    @classmethod
+    def _observed_shared_design(cls, X, Y, weights, observed):
+        """The complete columns share one Gram matrix of all rows; each column with a
+        NaN gets the statistics of its observed rows."""
+        n_tasks, n_features = Y.shape[1], X.shape[1]
+        weight, y_mean, target_square = np.zeros(n_tasks), np.zeros(n_tasks), np.zeros(n_tasks)
+        x_mean, linear = np.zeros((n_tasks, n_features)), np.zeros((n_tasks, n_features))
+        gram = np.zeros((n_tasks, n_features, n_features))
+        complete = observed.all(axis=0)
+        pieces = [(np.flatnonzero(complete), slice(None))] if complete.any() else []
+        pieces += [([t], observed[:, t]) for t in np.flatnonzero(~complete)]
+        for columns, rows in pieces:
+            piece = weighted_statistics(X[rows], Y[rows][:, columns], weights[rows], True, np)
+            weight[columns], x_mean[columns], gram[columns] = piece[0], piece[1], piece[3]
+            y_mean[columns], linear[columns], target_square[columns] = (
+                piece[2], piece[4].T, piece[5])
+        return cls(np.arange(n_tasks), observed.sum(axis=0), weight, x_mean, y_mean, gram,
+                   linear, target_square)
 
     def merge(self, other):
         """The statistics of the rows of both (disjoint) pieces.

@@ -23,12 +23,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
 from sklearn.utils._array_api import check_same_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array_api import add_to_diagonal, get_namespace_and_device, spd_solve
+from .._scoring import r2_of_observed
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 
@@ -143,7 +143,8 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Targets; a 2-D ``y`` without task labels is the shared design.
+            Targets; a 2-D ``y`` without task labels is the shared design (NaN: a
+            response not observed).
         tasks : array-like of shape (n_samples,), default=None
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -271,7 +272,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """R² of the predictions (uniform average over the columns of a 2-D y)."""
-        return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+        return r2_of_observed(y, self.predict(X, tasks=tasks), sample_weight)
 
 
 MultiTaskKernelRidge.__doc__ = MultiTaskKernelRidge.__doc__.format(

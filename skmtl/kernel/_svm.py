@@ -14,12 +14,12 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.svm import SVC, SVR
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._scoring import accuracy_of_observed, r2_of_observed
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 _SVM_CONSTRAINTS = {
@@ -237,7 +237,7 @@ class MultiTaskSVR(RegressorMixin, _MultiTaskSVM):
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """R² of the predictions."""
-        return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+        return r2_of_observed(y, self.predict(X, tasks=tasks), sample_weight)
 
 
 class MultiTaskSVC(ClassifierMixin, _MultiTaskSVM):
@@ -321,7 +321,7 @@ class MultiTaskSVC(ClassifierMixin, _MultiTaskSVM):
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """Accuracy of the predictions."""
-        return float(accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+        return accuracy_of_observed(y, self.predict(X, tasks=tasks), sample_weight)
 
 
 for _cls, _svm_name in ((MultiTaskSVR, "SVR"), (MultiTaskSVC, "SVC")):

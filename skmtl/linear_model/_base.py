@@ -14,7 +14,6 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
 from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -24,7 +23,8 @@ from .._array_api import (
     to_numpy,
 )
 from .._dask import dask_predict, dask_statistics, is_dask_collection
-from .._task_model import MultiTaskModel
+from .._scoring import r2_of_observed
+from .._task_model import MultiTaskModel, has_missing, validate_rows
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
 from ..penalties import QuadraticPenalty
@@ -207,7 +207,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             ``sample_weight`` then dask collections with the same rows, or arrays).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Targets.  A 2-D ``y`` without task labels is the shared design: column
-            t is task t on the same rows.
+            t is task t on the same rows (NaN: a response not observed).
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row (routed convention).  Not allowed together
             with ``task_column``.
@@ -262,7 +262,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         """
         first = not hasattr(self, "statistics_")
         X, labels = self._split_input(X, tasks)
-        X, y = validate_data(self, X, y, reset=first, multi_output=True, y_numeric=True,
+        X, y = validate_rows(self, X, y, labels is None and has_missing(y), reset=first,
                              dtype=[np.float64, np.float32])
         X, y = to_numpy(X), to_numpy(y)
         shared = None if labels is not None else y.ndim
@@ -474,4 +474,4 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         score : float
             ``r2_score`` over all rows (uniform average over the columns of a 2-D y).
         """
-        return float(r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight))
+        return r2_of_observed(y, self.predict(X, tasks=tasks), sample_weight)

@@ -13,11 +13,11 @@ import warnings
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import get_namespace_and_device, to_numpy
+from .._scoring import accuracy_of_observed
 from ..losses import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
 from ..solvers.logistic import logistic_problem
@@ -71,7 +71,8 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             Training data; with ``task_column`` set, one column holds the task labels.
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Class labels, two values shared by all tasks.  A 2-D ``y`` without
-            task labels is the shared design: column t is task t on the same rows.
+            task labels is the shared design: column t is task t on the same rows
+            (NaN in a float matrix: a label not observed).
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row (routed convention).  Not allowed together
             with ``task_column``.
@@ -298,9 +299,4 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         -------
         score : float
         """
-        predicted = self.predict(X, tasks=tasks)
-        if predicted.ndim == 1:
-            return float(accuracy_score(y, predicted, sample_weight=sample_weight))
-        xp = self._namespace_of(predicted)
-        correct = np.all(to_numpy(predicted, xp) == np.asarray(to_numpy(y, xp)), axis=1)
-        return float(np.average(correct, weights=to_numpy(sample_weight, xp)))
+        return accuracy_of_observed(y, self.predict(X, tasks=tasks), sample_weight)
