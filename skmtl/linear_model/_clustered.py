@@ -18,21 +18,18 @@ quadratic families report, for that Q.
 from numbers import Integral
 
 import numpy as np
-from array_api_compat import array_namespace
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import to_numpy
 from ..penalties.clustered import ClusteredPenalty
-from ..penalties.spectral import SpectralTaskMatrix
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._families import _POSITIVE, _set_common_parameters, with_solvers
+from ._families import _POSITIVE, _set_common_parameters, _SpectralMatrixFit, with_solvers
 
 
-class ClusteredFamily:
+class ClusteredFamily(_SpectralMatrixFit):
     r""":math:`\min_M \alpha\eta(1 + \eta)\operatorname{tr}(W^\top(\eta I + M)^{-1}W)`."""
 
     _family = "clustered"
@@ -63,21 +60,14 @@ class ClusteredFamily:
         return {"alpha": self.alpha, "l2": self.l2, "n_clusters": self.n_clusters}
 
     def _after_fit(self, xp):
-        # M is T x T; only its eigenvectors and eigenvalues are kept (O(T·d) numbers).
-        similarity = self._penalty(self.coef_.shape[0]).similarity(self.coef_, xp)
-        self._similarity_vectors_ = similarity.vectors
-        self._similarity_values_ = similarity.values
-        self._similarity_rest_ = float(similarity.rest)
+        similarity = self._keep_matrix(xp)  # M is T x T
         labels = self._spectral_labels(
             to_numpy(similarity.vectors, xp), to_numpy(similarity.values, xp), similarity.rest)
         self.cluster_labels_ = xp.asarray(labels, device=similarity.vectors.device)
 
     @property
     def task_similarity_(self):
-        check_is_fitted(self)
-        similarity = SpectralTaskMatrix(
-            self._similarity_vectors_, self._similarity_values_, self._similarity_rest_)
-        return similarity.dense(array_namespace(self._similarity_vectors_))
+        return self._matrix()
 
     def _spectral_labels(self, vectors, values, rest):
         """k-means on the rows of M's top-k eigenvectors, numbered by first appearance.
@@ -107,8 +97,6 @@ class ClusteredFamily:
             embedding)
         _, first, numbered = np.unique(labels, return_index=True, return_inverse=True)
         return np.argsort(np.argsort(first))[numbered].astype(np.int64)
-
-
 
 
 class ClusteredRegressor(ClusteredFamily, MultiTaskLinearRegressor):

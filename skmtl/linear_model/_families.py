@@ -20,12 +20,15 @@ that problem.
 from numbers import Integral, Real
 
 import numpy as np
+from array_api_compat import array_namespace
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import to_numpy
 from .._task_model import TASK_CONSTRAINTS
 from ..penalties.sparse import SplitNorm
+from ..penalties.spectral import SpectralTaskMatrix
 
 COMMON_CONSTRAINTS = {
     **TASK_CONSTRAINTS,
@@ -171,3 +174,21 @@ class _SplitParts:
 
     def _keep_parts(self, parts):
         self._split = parts
+
+
+class _SpectralMatrixFit:
+    """Keeps the minimizing matrix M of a spectral penalty (clustered, shared subspace) as
+    its eigenvectors and eigenvalues, O(T·d) numbers, and builds M on request."""
+
+    def _keep_matrix(self, xp):
+        similarity = self._penalty(self.coef_.shape[0]).similarity(self.coef_, xp)
+        self._similarity_vectors_ = similarity.vectors
+        self._similarity_values_ = similarity.values
+        self._similarity_rest_ = float(similarity.rest)
+        return similarity
+
+    def _matrix(self):
+        check_is_fitted(self)
+        similarity = SpectralTaskMatrix(
+            self._similarity_vectors_, self._similarity_values_, self._similarity_rest_)
+        return similarity.dense(array_namespace(self._similarity_vectors_))

@@ -17,18 +17,15 @@ M = M(W), as for the clustered models.
 
 from numbers import Integral
 
-from array_api_compat import array_namespace
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
-from ..penalties.spectral import SpectralTaskMatrix
 from ..penalties.subspace import SharedSubspacePenalty, leading_subspace
 from ._base import MultiTaskLinearRegressor
 from ._classifier_base import MultiTaskLinearClassifier
-from ._families import _POSITIVE, _set_common_parameters, with_solvers
+from ._families import _POSITIVE, _set_common_parameters, _SpectralMatrixFit, with_solvers
 
 
-class SharedSubspaceFamily:
+class SharedSubspaceFamily(_SpectralMatrixFit):
     r""":math:`\min_M \alpha\eta(1 + \eta)\operatorname{tr}(W(\eta I + M)^{-1}W^\top)`."""
 
     _family = "shared_subspace"
@@ -56,20 +53,13 @@ class SharedSubspaceFamily:
         return {"alpha": self.alpha, "l2": self.l2, "n_components": self.n_components}
 
     def _after_fit(self, xp):
-        # M is d x d; only its eigenvectors and eigenvalues are kept (O(T·d) numbers).
-        similarity = self._penalty(self.coef_.shape[0]).similarity(self.coef_, xp)
-        self._similarity_vectors_ = similarity.vectors
-        self._similarity_values_ = similarity.values
-        self._similarity_rest_ = float(similarity.rest)
+        similarity = self._keep_matrix(xp)  # M is d x d
         k = min(self.n_components, self.coef_.shape[1])
         self.feature_subspace_ = leading_subspace(similarity, k, xp)
 
     @property
     def feature_similarity_(self):
-        check_is_fitted(self)
-        similarity = SpectralTaskMatrix(
-            self._similarity_vectors_, self._similarity_values_, self._similarity_rest_)
-        return similarity.dense(array_namespace(self._similarity_vectors_))
+        return self._matrix()
 
 
 class SharedSubspaceRegressor(SharedSubspaceFamily, MultiTaskLinearRegressor):
