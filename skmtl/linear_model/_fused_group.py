@@ -153,7 +153,7 @@ class FusedSparseGroupLassoRegressor(FusedSparseGroupLassoFamily, MultiTaskLinea
     3
     """
 
-    _parameter_constraints = {**with_solvers("auto", "admm", "fista", "cvxpy"),
+    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista", "cvxpy"),
                               **FusedSparseGroupLassoFamily._family_constraints}
 
 

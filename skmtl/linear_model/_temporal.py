@@ -160,7 +160,7 @@ class TemporalGroupLassoRegressor(TemporalGroupLassoFamily, MultiTaskLinearRegre
     3
     """
 
-    _parameter_constraints = {**with_solvers("auto", "admm", "fista", "cvxpy"),
+    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista", "cvxpy"),
                               **TemporalGroupLassoFamily._family_constraints}
 
 
