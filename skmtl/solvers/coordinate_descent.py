@@ -42,6 +42,24 @@ so a block with
 
 is zero at the optimum and is discarded for good.
 
+**Column-coupled blocks** (:class:`~skmtl.penalties.blocks.ChainBlocks`: the temporal
+group lasso and the fused sparse group lasso) are the feature columns of W, their tasks
+coupled along a chain by the penalty; their updates are in
+:mod:`skmtl.solvers._chain_kernels`.  The duality gap is the penalty's own
+(:func:`~skmtl.solvers.certificates.best_dual_value`: its conjugate, or its dual norm),
+at the dual point :math:`\kappa r` of the best :math:`\kappa` found there.  The working
+sets and screening take :math:`\gamma_b` from the penalty's ``column_gauges``: a
+positively homogeneous quantity below 1 at the dual optimum only where the column is
+zero at the optimum, and at most :math:`\|Z_b\|/(\lambda_{1} + \lambda_{g})`, so
+that the rule above holds with :math:`\lambda_{2,b} = \lambda_g`: for the temporal
+group lasso :math:`\|Z_b\|/\lambda_g` (at the optimum a non-zero column has
+:math:`Z_b = Mw + \lambda_g w/\|w\|`, M the positive semidefinite quadratic part,
+so :math:`\|Z_b\| \ge \lambda_g`), for the fused sparse group lasso the column's dual
+norm (whose unit ball contains the Euclidean ball of radius
+:math:`\lambda_1 + \lambda_g`, as :math:`\|v\|_1 \ge \|v\|_2`).  The Newton steps on
+the support run for the temporal group lasso (smooth there) with the chain's quadratic
+in the Hessian, not for the fused sparse group lasso.
+
 **Anderson extrapolation** (Bertrand & Massias 2021) of the last epochs' iterates
 on the working set is kept only when it lowers the objective.
 
