@@ -86,7 +86,8 @@ def estimators():
                      id="relationship-admm"),
         pytest.param(TemporalGroupLassoRegressor(alpha=0.1, alpha_smooth=0.3,
                                                  task_order=[2, 0, 1], tol=1e-12,
-                                                 max_iter=50_000), id="temporal"),
+                                                 max_iter=50_000, solver="admm"),
+                     id="temporal"),
         pytest.param(FusedSparseGroupLassoRegressor(alpha_lasso=0.02, alpha_fused=0.1,
                                                     alpha_group=0.05, tol=1e-12,
                                                     max_iter=50_000, solver="admm"),
@@ -524,7 +525,13 @@ def test_float32_is_kept_and_matches_numpy(estimator, classify, namespace):
 
 
 def coordinate_descent_estimators():
-    from skmtl import DirtyClassifier, IndependentLassoClassifier, JointFeatureClassifier
+    from skmtl import (
+        DirtyClassifier,
+        FusedSparseGroupLassoClassifier,
+        IndependentLassoClassifier,
+        JointFeatureClassifier,
+        TemporalGroupLassoClassifier,
+    )
 
     return [
         pytest.param(JointFeatureRegressor(alpha=0.1, l2=0.05), id="joint_feature-l2"),
@@ -535,6 +542,15 @@ def coordinate_descent_estimators():
         pytest.param(IndependentLassoClassifier(alpha=0.02), id="lasso-classifier"),
         pytest.param(DirtyClassifier(alpha_shared=0.03, alpha_task=0.02),
                      id="dirty-classifier"),
+        pytest.param(TemporalGroupLassoRegressor(alpha=0.1, alpha_smooth=0.3,
+                                                 task_order=[2, 0, 1]), id="temporal"),
+        pytest.param(FusedSparseGroupLassoRegressor(alpha_lasso=0.02, alpha_fused=0.1,
+                                                    alpha_group=0.05), id="fused_sparse_group"),
+        pytest.param(TemporalGroupLassoClassifier(alpha=0.02, alpha_smooth=0.3),
+                     id="temporal-classifier"),
+        pytest.param(FusedSparseGroupLassoClassifier(alpha_lasso=0.01, alpha_fused=0.03,
+                                                     alpha_group=0.02),
+                     id="fused_sparse_group-classifier"),
     ]
 
 

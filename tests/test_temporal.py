@@ -136,10 +136,11 @@ def test_temporal_without_smoothing_is_the_joint_feature_model():
         np.testing.assert_array_equal(fits[0].support_, fits[1].support_)
 
 
-@pytest.mark.parametrize("solver", ["auto", "fista"])
+@pytest.mark.parametrize("solver", ["auto", "fista", "cd"])
 def test_temporal_without_group_norm_is_the_chain_graph_model(solver):
     """alpha = 0: the graph-regularized model on the chain of ``task_order`` (closed
-    form with 'auto', the prox of the penalty with 'fista')."""
+    form with 'auto', the prox of the penalty with 'fista', a tridiagonal solve per
+    column with 'cd')."""
     X, y, tasks, weights = _data()
     temporal = TemporalGroupLassoRegressor(alpha=0.0, alpha_smooth=0.4, l2=0.02,
                                            task_order=ORDER, solver=solver, **TIGHT)

@@ -92,14 +92,18 @@ class FusedSparseGroupLassoRegressor(FusedSparseGroupLassoFamily, MultiTaskLinea
         ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
         data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
         ``tasks_`` order.
-    solver : {'auto', 'admm', 'fista', 'cvxpy'}, default='auto'
-        ``'admm'`` alternates exact per-task solves on the sufficient statistics with
-        the prox of the penalty (exact: the prox of the total variation of each feature
-        column, then soft and group soft thresholding); ``'fista'`` is accelerated
-        proximal gradient with adaptive restart. Both stop on the duality gap of the
-        norm. ``'auto'`` is FISTA continued by ADMM after 200 iterations when per-task
-        statistics are formed, else FISTA. ``'cvxpy'`` solves the same objective with
-        cvxpy and Clarabel, the exact reference (slow; needs the ``cvxpy`` extra).
+    solver : {'auto', 'cd', 'admm', 'fista', 'cvxpy'}, default='auto'
+        ``'cd'`` is working-set block coordinate descent (NumPy input only): each
+        feature column takes proximal-gradient steps with its own curvature and the
+        exact prox of the column; ``'admm'`` alternates exact per-task solves on the
+        sufficient statistics with the prox of the penalty (exact: the prox of the
+        total variation of each feature column, then soft and group soft
+        thresholding); ``'fista'`` is accelerated proximal gradient with adaptive
+        restart. All stop on the duality gap of the norm. ``'auto'`` is ``'cd'`` on
+        NumPy input; on other array libraries, FISTA continued by ADMM after 200
+        iterations when per-task statistics are formed, else FISTA. ``'cvxpy'``
+        solves the same objective with cvxpy and Clarabel, the exact reference (slow;
+        needs the ``cvxpy`` extra).
     tol : float, default=1e-6
         Stopping tolerance of the iterative solvers on the certificate (see
         ``certificate_``).
@@ -129,7 +133,8 @@ class FusedSparseGroupLassoRegressor(FusedSparseGroupLassoFamily, MultiTaskLinea
     tasks_ : ndarray of shape (n_tasks,)
         Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
     n_iter_ : int
-        Iterations of the solver: FISTA or ADMM steps, conjugate-gradient steps,
+        Iterations of the solver: FISTA or ADMM steps, coordinate-descent epochs
+        (passes over a working set), conjugate-gradient steps,
         or for a direct solve the conjugate-gradient steps that polish it (at
         least 1).
     certificate_ : float
@@ -153,7 +158,7 @@ class FusedSparseGroupLassoRegressor(FusedSparseGroupLassoFamily, MultiTaskLinea
     3
     """
 
-    _parameter_constraints = {**with_solvers("auto", "admm", "fista", "cvxpy"),
+    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista", "cvxpy"),
                               **FusedSparseGroupLassoFamily._family_constraints}
 
 
@@ -194,7 +199,8 @@ class FusedSparseGroupLassoClassifier(FusedSparseGroupLassoFamily, MultiTaskLine
     solver : {'auto', 'proximal_newton', 'fista', 'cvxpy'}, default='auto'
         ``'proximal_newton'`` minimizes, at each step, the penalty plus the second-order
         model of the loss (a squared loss on per-task statistics, solved by the
-        regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is
+        regressors' coordinate descent on NumPy input, else FISTA/ADMM), then
+        backtracks along the step; ``'fista'`` is
         accelerated proximal gradient with backtracking and adaptive restart.
         Both stop on the duality gap. ``'auto'`` is ``'proximal_newton'``.
         ``'cvxpy'`` solves the same objective with cvxpy and Clarabel, the exact

@@ -99,15 +99,19 @@ class TemporalGroupLassoRegressor(TemporalGroupLassoFamily, MultiTaskLinearRegre
         ``'size'``: :math:`\tau_t = S_t/\sum_s S_s`, so every sample counts once and the
         data term is the weighted mean over all rows; an array gives :math:`\tau_t` in
         ``tasks_`` order.
-    solver : {'auto', 'admm', 'fista', 'cvxpy'}, default='auto'
-        ``'admm'`` alternates exact per-task solves on the sufficient statistics with
-        the prox of the penalty (exact: the secular equation of each feature column in
-        the cosine basis of the chain); ``'fista'`` is accelerated proximal gradient
-        with adaptive restart. Both stop on the duality gap, exact at ``l2=0``.
-        ``'auto'`` is FISTA continued by ADMM after 200 iterations when per-task
-        statistics are formed, else FISTA; with ``alpha=0`` the model is quadratic and
-        ``'auto'`` solves it in closed form. ``'cvxpy'`` solves the same objective with
-        cvxpy and Clarabel, the exact reference (slow; needs the ``cvxpy`` extra).
+    solver : {'auto', 'cd', 'admm', 'fista', 'cvxpy'}, default='auto'
+        ``'cd'`` is working-set block coordinate descent (NumPy input only): each
+        feature column is minimized exactly, the chain's quadratic included, by a
+        secular equation solved with tridiagonal systems; ``'admm'`` alternates exact
+        per-task solves on the sufficient statistics with the prox of the penalty
+        (exact: the secular equation of each feature column in the cosine basis of the
+        chain); ``'fista'`` is accelerated proximal gradient with adaptive restart.
+        All stop on the duality gap, exact at ``l2=0``. ``'auto'`` is ``'cd'`` on
+        NumPy input; on other array libraries, FISTA continued by ADMM after 200
+        iterations when per-task statistics are formed, else FISTA; with ``alpha=0``
+        the model is quadratic and ``'auto'`` solves it in closed form. ``'cvxpy'``
+        solves the same objective with cvxpy and Clarabel, the exact reference (slow;
+        needs the ``cvxpy`` extra).
     tol : float, default=1e-6
         Stopping tolerance of the iterative solvers on the certificate (see
         ``certificate_``).
@@ -137,7 +141,8 @@ class TemporalGroupLassoRegressor(TemporalGroupLassoFamily, MultiTaskLinearRegre
     tasks_ : ndarray of shape (n_tasks,)
         Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
     n_iter_ : int
-        Iterations of the solver: FISTA or ADMM steps, conjugate-gradient steps,
+        Iterations of the solver: FISTA or ADMM steps, coordinate-descent epochs
+        (passes over a working set), conjugate-gradient steps,
         or for a direct solve the conjugate-gradient steps that polish it (at
         least 1).
     certificate_ : float
@@ -160,7 +165,7 @@ class TemporalGroupLassoRegressor(TemporalGroupLassoFamily, MultiTaskLinearRegre
     3
     """
 
-    _parameter_constraints = {**with_solvers("auto", "admm", "fista", "cvxpy"),
+    _parameter_constraints = {**with_solvers("auto", "cd", "admm", "fista", "cvxpy"),
                               **TemporalGroupLassoFamily._family_constraints}
 
 
@@ -200,7 +205,8 @@ class TemporalGroupLassoClassifier(TemporalGroupLassoFamily, MultiTaskLinearClas
     solver : {'auto', 'proximal_newton', 'fista', 'cvxpy'}, default='auto'
         ``'proximal_newton'`` minimizes, at each step, the penalty plus the second-order
         model of the loss (a squared loss on per-task statistics, solved by the
-        regressors' FISTA/ADMM), then backtracks along the step; ``'fista'`` is
+        regressors' coordinate descent on NumPy input, else FISTA/ADMM), then
+        backtracks along the step; ``'fista'`` is
         accelerated proximal gradient with backtracking and adaptive restart.
         Both stop on the duality gap. ``'auto'`` is ``'proximal_newton'``. With
         ``alpha=0`` the objective is smooth and ``'auto'`` uses Newton's method.

@@ -29,3 +29,33 @@ class CoordinateBlocks(NamedTuple):
         feature = np.concatenate([first.feature, second.feature + first.feature.shape[0]])
         return cls(feature, np.concatenate([first.l1, second.l1]),
                    np.concatenate([first.group, second.group]))
+
+
+class ChainBlocks(NamedTuple):
+    r"""A penalty separable over the feature columns of W that couples the tasks of each
+    column along a chain: column j, its tasks taken in ``order``, is penalized by
+
+    .. math::  \lambda_1\|v\|_1 + \lambda_f\sum_k |v_{k+1} - v_k| + \lambda_g\|v\|_2
+               + \tfrac{s}2\sum_k (v_{k+1} - v_k)^2
+
+    with ``l1``, ``fused``, ``group`` and ``smooth`` (one block per feature).  The
+    solver takes the duality gap from ``penalty`` itself (its ``conjugate`` or dual
+    norm, as :mod:`skmtl.solvers.certificates` does) and the per-column dual quantity
+    of the working sets and of screening from ``penalty.column_gauges(Z)``: a
+    :math:`\gamma_j` with :math:`\gamma_j(Z^\star_{:,j}) < 1` at the dual optimum only
+    where the column is zero at the optimum, positively homogeneous, and at most
+    :math:`\|Z_{:,j}\|_2/(\lambda_1 + \lambda_g)`.
+    """
+
+    feature: np.ndarray
+    #: The rows of W in the chain's order; None: the rows' order.
+    order: object
+    l1: float
+    fused: float
+    group: float
+    smooth: float
+    penalty: object
+
+    def subset(self, blocks):
+        """The same penalty on the columns ``blocks``."""
+        return self._replace(feature=self.feature[blocks])

@@ -133,9 +133,9 @@ class SplitNorm(Described):
 
     def coordinate_blocks(self, n_columns):
         """The blocks of both halves, the first's then the second's, when both separate
-        over columns (else None)."""
+        over columns into uncoupled blocks (else None)."""
         parts = [getattr(norm, "coordinate_blocks", lambda n: None)(n_columns // 2)
                  for norm in (self.first, self.second)]
-        if any(part is None for part in parts):
+        if any(not isinstance(part, CoordinateBlocks) for part in parts):
             return None
         return CoordinateBlocks.concatenate(*parts)

@@ -40,11 +40,13 @@ import numpy as np
 from scipy.fft import dct, idct
 
 from .._array_api import to_numpy
+from ..solvers._coordinate_kernels import block_minimize
 from . import Described, Norm
+from .blocks import ChainBlocks
 from .fused import _columns_prox, total_variation_prox
 
-#: Newton steps allowed for the secular equation; it converges monotonically.
-_SECULAR_STEPS = 200
+#: Relative precision of the per-column gauges of the fused sparse group lasso.
+GAUGE_PRECISION = 1e-4
 #: A dual point is shrunk this many rounding units of its dtype inside the boundary of
 #: the conjugate's domain (its product with Z is rounded in that dtype).
 _INSIDE_UNITS = 100.0
@@ -72,33 +74,26 @@ def group_minimize(b, a, g):
 
     ``b`` is (K, d), ``a`` (K,) non-negative.  A column is zero when
     :math:`\|b_j\| \le g`; otherwise :math:`u_k = b_k r/(a_k r + g)` with
-    :math:`r = \|u\|` the root of the convex decreasing
-    :math:`\sum_k b_k^2/(a_k r + g)^2 = 1`, reached by Newton's method from
-    :math:`(\|b_j\| - g)/\max_k a_k`, left of the root.  With :math:`g = 0`,
-    :math:`u = b/a`.  The caller ensures a root exists (where :math:`a_k = 0`,
-    :math:`\sum b_k^2 < g^2` over those k).  NumPy.
+    :math:`r = \|u\|` the root of the secular equation
+    :math:`\sum_k b_k^2/(a_k r + g)^2 = 1`, solved per column by the block update of
+    coordinate descent (:func:`~skmtl.solvers._coordinate_kernels.block_minimize`).
+    With :math:`g = 0`, :math:`u = b/a`.  The caller ensures a root exists (where
+    :math:`a_k = 0`, :math:`\sum b_k^2 < g^2` over those k).  NumPy.
     """
-    a = a[:, None]
     if g == 0:
-        return b / a
-    norms = np.linalg.norm(b, axis=0)
-    active = norms > g
-    b = b[:, active]
-    radius = (norms[active] - g) / max(float(np.max(a, initial=0.0)), 1e-300)
-    for _ in range(_SECULAR_STEPS):
-        denominator = a * radius + g
-        ratio = b * b / (denominator * denominator)
-        value = np.sum(ratio, axis=0) - 1.0
-        slope = -2.0 * np.sum(ratio * a / denominator, axis=0)
-        moving = (value > 0) & (slope < 0)
-        step = np.zeros_like(radius)
-        step[moving] = value[moving] / slope[moving]
-        radius -= step
-        if not np.any(-step > 1e-15 * radius):
-            break
-    out = np.zeros((a.shape[0], active.size))
-    out[:, active] = b * radius / (a * radius + g)
-    return out
+        return b / a[:, None]
+    columns = np.empty((b.shape[1], b.shape[0]))
+    _group_minimize_columns(np.asfortranarray(b, dtype=np.float64),
+                            np.ascontiguousarray(a, dtype=np.float64), float(g), columns)
+    return columns.T
+
+
+@numba.njit(cache=True)
+def _group_minimize_columns(b, a, g, out):
+    """:func:`block_minimize` of every column of b (Fortran-ordered) into the rows of
+    ``out``."""
+    for j in range(b.shape[1]):
+        block_minimize(b[:, j], a, 0.0, g, out[j])
 
 
 class _Ordered(Described):
@@ -211,6 +206,23 @@ class TemporalGroupLasso(_Ordered):
         best = group_minimize(rotated, curvature, self.alpha_group)
         return float(0.5 * np.sum(curvature[:, None] * best * best))
 
+    def coordinate_blocks(self, n_columns):
+        """One block per feature column, coupled along the chain
+        (:mod:`skmtl.solvers.coordinate_descent`)."""
+        return ChainBlocks(np.arange(n_columns, dtype=np.int64), self.order, 0.0, 0.0,
+                           float(self.alpha_group), float(self.alpha_smooth), self)
+
+    def column_gauges(self, z):
+        r""":math:`\|Z_{:,j}\|_2/\alpha` per column (NumPy): at the optimum, a column with
+        :math:`\|Z^\star_{:,j}\| < \alpha` is zero, since
+        :math:`Z^\star_{:,j} = Mw + \alpha w/\|w\|` with M the positive semidefinite
+        quadratic part would have norm at least :math:`\alpha` for a column :math:`w \ne 0`;
+        infinite for a non-zero column of Z when :math:`\alpha = 0`."""
+        norms = np.linalg.norm(z, axis=0)
+        if self.alpha_group > 0:
+            return norms / self.alpha_group
+        return np.where(norms > 0, np.inf, 0.0)
+
     def alpha_max(self, gradient, xp):
         r""":math:`\max_j \|G_{:,j}\|_2`: the smallest :math:`\alpha` at which W = 0 is
         optimal (the quadratic terms have no gradient there)."""
@@ -220,7 +232,7 @@ class TemporalGroupLasso(_Ordered):
 
 
 @numba.njit(cache=True)
-def _column_prox(signal, lasso, fused, group, out):
+def column_prox(signal, lasso, fused, group, out):
     """The prox of one column: total variation, soft, then group soft thresholding."""
     total_variation_prox(signal, fused, out)
     norm = 0.0
@@ -235,36 +247,88 @@ def _column_prox(signal, lasso, fused, group, out):
 
 
 @numba.njit(cache=True)
-def _columns_gauge(values, lasso, fused, group):
-    """The largest least s with prox_{sR}(column) = 0, bisected per column (upper end)."""
-    n_tasks, n_columns = values.shape
-    column = np.empty(n_tasks)
-    out = np.empty(n_tasks)
-    largest = 0.0
-    for j in range(n_columns):
-        column[:] = values[:, j]
-        norm = math.sqrt(np.sum(column * column))
-        if norm == 0.0:
-            continue
-        high = np.inf
-        if lasso > 0.0:
-            high = np.max(np.abs(column)) / lasso
-        if group > 0.0:
-            high = min(high, norm / group)
-        if high <= largest:
-            continue
-        low = largest
-        for _ in range(200):
+def _zero_excess(column, lasso, fused, group, scale, out):
+    r"""Positive exactly where :math:`\operatorname{prox}_{sR}` of the column is not 0
+    (s = ``scale``): :math:`\|\operatorname{soft}(x, s\alpha_1)\| - s\alpha_g` with
+    :math:`x = \operatorname{prox}_{s\alpha_f TV}(z)`, or :math:`\max_t |x_t| - s\alpha_1`
+    without the group term."""
+    total_variation_prox(column, scale * fused, out)
+    if group > 0.0:
+        total = 0.0
+        for t in range(out.shape[0]):
+            value = abs(out[t]) - scale * lasso
+            if value > 0.0:
+                total += value * value
+        return math.sqrt(total) - scale * group
+    return np.max(np.abs(out)) - scale * lasso
+
+
+@numba.njit(cache=True)
+def _column_gauge(column, lasso, fused, group, low, out, precision):
+    """The least s with prox_{sR}(column) = 0: the zero of :func:`_zero_excess` (a sign
+    change, since prox_{sR}(z) = 0 exactly for s at least the gauge), bracketed between
+    ``low`` and the bound of the l1 and group terms and narrowed by the Illinois variant
+    of regula falsi to the relative ``precision``.  Returns the upper end of the
+    bracket, never below the gauge (``low`` itself when the gauge is not above it)."""
+    norm = math.sqrt(np.sum(column * column))
+    if norm == 0.0:
+        return 0.0
+    high = np.inf
+    if lasso > 0.0:
+        high = np.max(np.abs(column)) / lasso
+    if group > 0.0:
+        high = min(high, norm / group)
+    if high <= low:
+        return low
+    below = _zero_excess(column, lasso, fused, group, low, out)
+    if below <= 0.0:
+        return low
+    above = _zero_excess(column, lasso, fused, group, high, out)
+    kept = 0
+    for _ in range(200):
+        if high - low <= precision * high:
+            break
+        middle = high - above * (high - low) / (above - below)
+        if not low < middle < high:
             middle = 0.5 * (low + high)
-            _column_prox(column, middle * lasso, middle * fused, middle * group, out)
-            if np.any(out != 0.0):
-                low = middle
-            else:
-                high = middle
-            if high - low <= 1e-15 * high:
-                break
-        largest = high
+        value = _zero_excess(column, lasso, fused, group, middle, out)
+        if value > 0.0:
+            low, below = middle, value
+            if kept == 1:  # the upper end kept twice: halve its value
+                above *= 0.5
+            kept = 1
+        else:
+            high, above = middle, value
+            if kept == -1:
+                below *= 0.5
+            kept = -1
+    return high
+
+
+@numba.njit(cache=True)
+def _columns_gauge(values, lasso, fused, group):
+    """The largest gauge of a column; a column whose bound is below the largest so far
+    is not bisected."""
+    column = np.empty(values.shape[0])
+    out = np.empty(values.shape[0])
+    largest = 0.0
+    for j in range(values.shape[1]):
+        column[:] = values[:, j]
+        largest = max(largest, _column_gauge(column, lasso, fused, group, largest, out,
+                                            1e-15))
     return largest
+
+
+@numba.njit(cache=True)
+def _column_gauges(values, lasso, fused, group, precision):
+    """The gauge of every column, to the relative ``precision`` (from above)."""
+    column = np.empty(values.shape[0])
+    out = np.empty(values.shape[0])
+    gauges = np.empty(values.shape[1])
+    for j in range(values.shape[1]):
+        column[:] = values[:, j]
+        gauges[j] = _column_gauge(column, lasso, fused, group, 0.0, out, precision)
+    return gauges
 
 
 class FusedSparseGroupLasso(_Ordered, Norm):
@@ -347,6 +411,25 @@ class FusedSparseGroupLasso(_Ordered, Norm):
             return float(np.max(np.abs(partial), initial=0.0)) / self.alpha_fused
         return float(_columns_gauge(values, float(self.alpha_lasso), float(self.alpha_fused),
                                     float(self.alpha_group)))
+
+    def coordinate_blocks(self, n_columns):
+        """One block per feature column, coupled along the chain
+        (:mod:`skmtl.solvers.coordinate_descent`); None for the fused term alone, a
+        seminorm without a dual norm."""
+        if self.alpha_lasso == 0 and self.alpha_group == 0:
+            return None
+        return ChainBlocks(np.arange(n_columns, dtype=np.int64), self.order,
+                           float(self.alpha_lasso), float(self.alpha_fused),
+                           float(self.alpha_group), 0.0, self)
+
+    def column_gauges(self, z):
+        """The dual norm of every column of Z (NumPy): the least s with
+        prox_{sR}(Z[:, j]) = 0, to the relative :data:`GAUGE_PRECISION` from above (the
+        working sets rank by it and screening needs upper bounds; the duality gap uses
+        :meth:`dual_norm`, to the rounding)."""
+        values, _ = self._host_ordered(z, np)
+        return _column_gauges(values, float(self.alpha_lasso), float(self.alpha_fused),
+                              float(self.alpha_group), GAUGE_PRECISION)
 
     def dual_ball_distance_squared(self, z, xp):
         r""":math:`\|\operatorname{prox}_R(Z)\|_F^2` (Moreau's decomposition)."""

@@ -179,6 +179,30 @@ def _work_arrays(n_tasks):
 
 
 @njit(cache=True)
+def gram_column(f, HW, gram, linear, tau, h, gradient):
+    """Curvatures and gradient of the data term along feature f, on statistics."""
+    shared = gram.shape[0] == 1
+    for t in range(HW.shape[0]):
+        g = 0 if shared else t
+        h[t] = tau[t] * gram[g, f, f]
+        gradient[t] = tau[t] * (HW[t, f] - linear[t, f])
+
+
+@njit(cache=True)
+def gram_apply(f, change, W, HW, gram):
+    """Add ``change`` to column f of W and keep :math:`H_t = G_t w_t`."""
+    shared = gram.shape[0] == 1
+    n_features = W.shape[1]
+    for t in range(W.shape[0]):
+        delta = change[t]
+        if delta != 0.0:
+            W[t, f] += delta
+            g = 0 if shared else t
+            for k in range(n_features):
+                HW[t, k] += delta * gram[g, f, k]
+
+
+@njit(cache=True)
 def gram_epoch(order, partner, V, W, HW, gram, linear, tau, feature, l1, group, l2):
     r"""One epoch over the blocks ``order`` on statistics; keeps W and :math:`H_t = G_t w_t`.
 
@@ -186,27 +210,37 @@ def gram_epoch(order, partner, V, W, HW, gram, linear, tau, feature, l1, group, 
     other block of b's feature to update with it, -1 for none, -2 to skip b (updated
     with its partner).
     """
-    n_tasks, n_features = W.shape
-    shared = gram.shape[0] == 1
-    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
+    h, gradient, rhs, curvature, new, change = _work_arrays(W.shape[0])
     for b in order:
         if partner[b] == -2:
             continue
         f = feature[b]
-        for t in range(n_tasks):
-            g = 0 if shared else t
-            h[t] = tau[t] * gram[g, f, f]
-            gradient[t] = tau[t] * (HW[t, f] - linear[t, f])
-        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                              curvature, new, change):
-            continue
-        for t in range(n_tasks):
-            delta = change[t]
-            if delta != 0.0:
-                W[t, f] += delta
-                g = 0 if shared else t
-                for k in range(n_features):
-                    HW[t, k] += delta * gram[g, f, k]
+        gram_column(f, HW, gram, linear, tau, h, gradient)
+        if update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs, curvature, new,
+                          change):
+            gram_apply(f, change, W, HW, gram)
+
+
+@njit(cache=True)
+def row_column(f, X, starts, weighted_residual, curvature_table, h, gradient):
+    """Curvatures and gradient of the data term along feature f, on rows sorted by task."""
+    column = X[:, f]
+    for t in range(starts.shape[0] - 1):
+        start, stop = starts[t], starts[t + 1]
+        gradient[t] = -np.dot(weighted_residual[start:stop], column[start:stop])
+        h[t] = curvature_table[t, f]
+
+
+@njit(cache=True)
+def row_apply(f, change, X, starts, weight, residual, weighted_residual):
+    """Subtract the change of column f's fit from the residuals."""
+    column = X[:, f]
+    for t in range(starts.shape[0] - 1):
+        delta = change[t]
+        if delta != 0.0:
+            for i in range(starts[t], starts[t + 1]):
+                residual[i] -= delta * column[i]
+                weighted_residual[i] = weight[i] * residual[i]
 
 
 @njit(cache=True)
@@ -218,27 +252,36 @@ def row_epoch(order, partner, V, X, starts, weight, residual, curvature_table,
     ``weight`` holds :math:`\omega_i = \tau_t s_i / S_t`; ``curvature_table[t, f]``
     is :math:`\sum_{i \in t}\omega_i x_{if}^2`.  ``partner`` as in :func:`gram_epoch`.
     """
-    n_tasks = V.shape[0]
-    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
+    h, gradient, rhs, curvature, new, change = _work_arrays(V.shape[0])
     weighted_residual = weight * residual
     for b in order:
         if partner[b] == -2:
             continue
         f = feature[b]
-        column = X[:, f]
-        for t in range(n_tasks):
-            start, stop = starts[t], starts[t + 1]
-            gradient[t] = -np.dot(weighted_residual[start:stop], column[start:stop])
-            h[t] = curvature_table[t, f]
-        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                              curvature, new, change):
-            continue
-        for t in range(n_tasks):
-            delta = change[t]
-            if delta != 0.0:
-                for i in range(starts[t], starts[t + 1]):
-                    residual[i] -= delta * column[i]
-                    weighted_residual[i] = weight[i] * residual[i]
+        row_column(f, X, starts, weighted_residual, curvature_table, h, gradient)
+        if update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs, curvature, new,
+                          change):
+            row_apply(f, change, X, starts, weight, residual, weighted_residual)
+
+
+@njit(cache=True)
+def shared_column(f, weighted_X, tau, residual, column_curvature, h, gradient):
+    """Curvatures and gradient of the data term along feature f, on a shared design."""
+    correlations = np.dot(weighted_X[:, f], residual)
+    for t in range(tau.shape[0]):
+        h[t] = tau[t] * column_curvature[f]
+        gradient[t] = -tau[t] * correlations[t]
+
+
+@njit(cache=True)
+def shared_apply(f, change, X, residual):
+    """Subtract the change of column f's fit from the residual matrix."""
+    column = X[:, f]
+    for t in range(change.shape[0]):
+        delta = change[t]
+        if delta != 0.0:
+            for i in range(X.shape[0]):
+                residual[i, t] -= delta * column[i]
 
 
 @njit(cache=True)
@@ -251,26 +294,15 @@ def shared_row_epoch(order, partner, V, X, weighted_X, tau, residual,
     :math:`\sum_i s_i x_{if}^2 / S`.
     ``partner`` as in :func:`gram_epoch`.
     """
-    n_samples = X.shape[0]
-    n_tasks = V.shape[0]
-    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
+    h, gradient, rhs, curvature, new, change = _work_arrays(V.shape[0])
     for b in order:
         if partner[b] == -2:
             continue
         f = feature[b]
-        column = X[:, f]
-        correlations = np.dot(weighted_X[:, f], residual)
-        for t in range(n_tasks):
-            h[t] = tau[t] * column_curvature[f]
-            gradient[t] = -tau[t] * correlations[t]
-        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
-                              curvature, new, change):
-            continue
-        for t in range(n_tasks):
-            delta = change[t]
-            if delta != 0.0:
-                for i in range(n_samples):
-                    residual[i, t] -= delta * column[i]
+        shared_column(f, weighted_X, tau, residual, column_curvature, h, gradient)
+        if update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs, curvature, new,
+                          change):
+            shared_apply(f, change, X, residual)
 
 
 @njit(cache=True)

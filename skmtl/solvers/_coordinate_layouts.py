@@ -9,7 +9,17 @@ with the Hessian, and the per-feature curvatures.
 
 import numpy as np
 
+from ..penalties.blocks import ChainBlocks
+from ..penalties.temporal import check_order
+from ._chain_kernels import gram_chain_epoch, row_chain_epoch, shared_chain_epoch
 from ._coordinate_kernels import gram_epoch, row_epoch, shared_row_epoch
+
+
+def chain_arguments(blocks, n_tasks):
+    """What a chain epoch takes after the layout's data: the blocks' features, the rows
+    in the chain's order, and the weights l1, fused, group, smooth."""
+    return (blocks.feature, check_order(blocks.order, n_tasks), blocks.l1, blocks.fused,
+            blocks.group, blocks.smooth)
 
 
 class _GramLayout:
@@ -61,6 +71,10 @@ class _GramLayout:
         return self.curvature[:, columns]
 
     def epoch(self, order, partner, V, blocks, l2):
+        if isinstance(blocks, ChainBlocks):
+            gram_chain_epoch(order, V, self.W, self.HW, self.gram, self.linear, self.tau,
+                             *chain_arguments(blocks, V.shape[0]), l2)
+            return
         gram_epoch(order, partner, V, self.W, self.HW, self.gram, self.linear, self.tau,
                    blocks.feature, blocks.l1, blocks.group, l2)
 
@@ -135,6 +149,10 @@ class _RowLayout:
         return self.curvature[:, columns]
 
     def epoch(self, order, partner, V, blocks, l2):
+        if isinstance(blocks, ChainBlocks):
+            row_chain_epoch(order, V, self.X, self.starts, self.weight, self.residual,
+                            self.curvature, *chain_arguments(blocks, V.shape[0]), l2)
+            return
         row_epoch(order, partner, V, self.X, self.starts, self.weight, self.residual,
                   self.curvature, blocks.feature, blocks.l1, blocks.group, l2)
 
@@ -198,6 +216,11 @@ class _SharedRowLayout:
         return self.tau[:, None] * self.column_curvature[columns][None, :]
 
     def epoch(self, order, partner, V, blocks, l2):
+        if isinstance(blocks, ChainBlocks):
+            shared_chain_epoch(order, V, self.X, self.weighted_X, self.tau, self.residual,
+                               self.column_curvature, *chain_arguments(blocks, V.shape[0]),
+                               l2)
+            return
         shared_row_epoch(order, partner, V, self.X, self.weighted_X, self.tau, self.residual,
                          self.column_curvature, blocks.feature, blocks.l1, blocks.group, l2)
 

@@ -13,6 +13,12 @@ diagonal; conjugate gradient stops at a direction of (near) zero curvature, wher
 model is flat.  Entries of L1 blocks that would change sign stop at zero, and a
 backtracking line search on the true objective keeps only descent steps; coordinate
 descent and the duality gap of the full problem still decide when the solve ends.
+
+A penalty that adds :math:`\tfrac{s}2\sum_k (v_{k+1} - v_k)^2` along a chain of the
+tasks in every column (the temporal group lasso, ``chain``) adds :math:`sL` (L the
+chain's Laplacian) to the Hessian along each column: it is smooth, but couples the
+tasks beyond the rank-one terms of the group norms, so the factored blocks (with the
+diagonal of :math:`sL`) precondition conjugate gradient instead of solving exactly.
 """
 
 import numpy as np
@@ -51,10 +57,25 @@ def block_preconditioned(pattern):
         BLOCK_PRECONDITIONER_WORK)
 
 
-def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTION):
+def chain_laplacian(values, positions, smooth):
+    """:math:`sLv` for every column v of ``values`` (T, k), the tasks in the chain's order
+    ``positions``."""
+    ordered = values[positions]
+    product = np.zeros_like(ordered)
+    differences = smooth * np.diff(ordered, axis=0)
+    product[:-1] -= differences
+    product[1:] += differences
+    result = np.empty_like(product)
+    result[positions] = product
+    return result
+
+
+def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTION,
+                chain=None):
     """One Newton step on the free entries of ``V[:, working]``; returns whether it was
     accepted (V and the layout then hold the new point, else they are unchanged).
-    ``reduction`` is the relative residual of the Newton system's solution."""
+    ``reduction`` is the relative residual of the Newton system's solution; ``chain``
+    is None or ``(positions, s)``, the smoothing along a chain of the tasks."""
     free_all = free_pattern(V, blocks, working)
     nonzero = np.any(free_all, axis=0)
     active = working[nonzero]
@@ -79,20 +100,29 @@ def newton_step(layout, V, blocks, l2, working, objective, reduction=CG_REDUCTIO
         np.add.at(part, (slice(None), position), direction)
         return part
 
-    diagonal = layout.diagonal(columns)[:, position] + l2 + bend * (1.0 - unit**2)
+    positions, smooth = chain if chain is not None else (None, 0.0)
+    chained = np.zeros((n_tasks, 1))  # the diagonal of sL: s times a task's neighbours
+    if smooth > 0 and n_tasks > 1:
+        chained[positions] = smooth
+        chained[positions[1:-1]] += smooth
+    diagonal = layout.diagonal(columns)[:, position] + l2 + chained + bend * (1.0 - unit**2)
     damping = DAMPING * np.where(free, diagonal, 0.0)
+
+    def coupling(direction):
+        return chain_laplacian(direction, positions, smooth) if smooth > 0 else 0.0
 
     def hessian(direction):
         data = data_hessian(lifted(direction))
         data = data[:, position] if duplicated else data
         along = bend * (direction - unit * np.sum(unit * direction, axis=0))
-        return (data + (l2 + damping) * direction + along) * free
+        return (data + (l2 + damping) * direction + along + coupling(direction)) * free
 
     gradient = layout.gradient(columns)
     gradient = (gradient[:, position] if duplicated else gradient) + l2 * values
-    gradient = (gradient + l1 * np.sign(values) + bend * values) * free
-    inverse, exact = _preconditioner(layout, columns, position, l2 + damping, bend, unit, free,
-                                     diagonal)
+    gradient = (gradient + l1 * np.sign(values) + bend * values + coupling(values)) * free
+    inverse, exact = _preconditioner(layout, columns, position, l2 + damping + chained, bend,
+                                     unit, free, diagonal)
+    exact = exact and smooth == 0
     solver = _refined_solve if exact else _conjugate_gradient
     direction = solver(hessian, -gradient, inverse, reduction)
     slope = float(np.sum(gradient * direction))

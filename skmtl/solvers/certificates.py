@@ -52,8 +52,9 @@ def moreau_conjugate(penalty, z, l2, xp):
     return float(xp.sum(z * best) - penalty.value(best, xp) - 0.5 * l2 * xp.sum(best * best))
 
 
-def _best_dual_value(loss_part, correlation, penalty, l2, xp):
-    """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``.
+def best_dual_value(loss_part, correlation, penalty, l2, xp):
+    """Max over kappa in {feasible, 1} of ``loss_part(kappa) - h*(kappa Z)``, and the
+    kappa that reaches it.
 
     A penalty with ``conjugate(Z, l2, xp)`` gives h* itself, and kappa = 1, the dual
     optimum at the solution; where h* is infinite off a domain (the temporal group lasso
@@ -65,15 +66,15 @@ def _best_dual_value(loss_part, correlation, penalty, l2, xp):
         scales = {1.0}
         if hasattr(penalty, "conjugate_scale"):  # h* is infinite off a domain
             scales.add(float(penalty.conjugate_scale(correlation, l2, xp)))
-        return max(loss_part(kappa) - float(penalty.conjugate(kappa * correlation, l2, xp))
-                   for kappa in scales)
+        return max((loss_part(kappa) - float(penalty.conjugate(kappa * correlation, l2, xp)),
+                    kappa) for kappa in sorted(scales))
     if not hasattr(penalty, "dual_norm"):
         if not l2 > 0:
             raise ValueError(
                 f"{type(penalty).__name__} has no dual_norm, so its duality gap needs "
                 "l2 > 0 (the conjugate through its prox and value)."
             )
-        return loss_part(1.0) - moreau_conjugate(penalty, correlation, l2, xp)
+        return loss_part(1.0) - moreau_conjugate(penalty, correlation, l2, xp), 1.0
     dual_norm = float(penalty.dual_norm(correlation, xp))
     feasible = 1.0 if dual_norm <= penalty.alpha else penalty.alpha / dual_norm
 
@@ -85,7 +86,7 @@ def _best_dual_value(loss_part, correlation, penalty, l2, xp):
         return value
 
     candidates = [feasible, 1.0] if l2 > 0 else [feasible]
-    return max(dual_value(kappa) for kappa in candidates)
+    return max((dual_value(kappa), kappa) for kappa in candidates)
 
 
 def duality_gap(loss, penalty, l2, coef, xp):
@@ -98,7 +99,7 @@ def duality_gap(loss, penalty, l2, coef, xp):
     dual = loss.dual(coef)
     primal = dual.value + float(0.5 * l2 * xp.sum(dual.coef * dual.coef)
                                 + penalty.value(dual.coef, xp))
-    return primal - _best_dual_value(dual.loss_part, dual.correlation, penalty, l2, xp)
+    return primal - best_dual_value(dual.loss_part, dual.correlation, penalty, l2, xp)[0]
 
 
 def gap_scale(loss, coef, xp):

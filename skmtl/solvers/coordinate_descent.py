@@ -42,6 +42,24 @@ so a block with
 
 is zero at the optimum and is discarded for good.
 
+**Column-coupled blocks** (:class:`~skmtl.penalties.blocks.ChainBlocks`: the temporal
+group lasso and the fused sparse group lasso) are the feature columns of W, their tasks
+coupled along a chain by the penalty; their updates are in
+:mod:`skmtl.solvers._chain_kernels`.  The duality gap is the penalty's own
+(:func:`~skmtl.solvers.certificates.best_dual_value`: its conjugate, or its dual norm),
+at the dual point :math:`\kappa r` of the best :math:`\kappa` found there.  The working
+sets and screening take :math:`\gamma_b` from the penalty's ``column_gauges``: a
+positively homogeneous quantity below 1 at the dual optimum only where the column is
+zero at the optimum, and at most :math:`\|Z_b\|/(\lambda_{1} + \lambda_{g})`, so
+that the rule above holds with :math:`\lambda_{2,b} = \lambda_g`: for the temporal
+group lasso :math:`\|Z_b\|/\lambda_g` (at the optimum a non-zero column has
+:math:`Z_b = Mw + \lambda_g w/\|w\|`, M the positive semidefinite quadratic part,
+so :math:`\|Z_b\| \ge \lambda_g`), for the fused sparse group lasso the column's dual
+norm (whose unit ball contains the Euclidean ball of radius
+:math:`\lambda_1 + \lambda_g`, as :math:`\|v\|_1 \ge \|v\|_2`).  The Newton steps on
+the support run for the temporal group lasso (smooth there) with the chain's quadratic
+in the Hessian, not for the fused sparse group lasso.
+
 **Anderson extrapolation** (Bertrand & Massias 2021) of the last epochs' iterates
 on the working set is kept only when it lowers the objective.
 
@@ -55,15 +73,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..penalties.blocks import CoordinateBlocks
+from ..penalties.blocks import ChainBlocks, CoordinateBlocks
+from ..penalties.temporal import check_order
 from ._coordinate_kernels import column_gauges
 from ._coordinate_layouts import feature_count, layout_of
 from ._support_newton import (
+    CG_REDUCTION,
     POLISH_REDUCTION,
     block_preconditioned,
     free_pattern,
     newton_step,
 )
+from .certificates import best_dual_value
 
 #: Smallest working set, in blocks.
 FIRST_WORKING_SET = 10
@@ -102,6 +123,8 @@ def collapse(V, blocks, n_features):
 
 # ------------------------------------------------------------ certificates
 def _penalty_value(V, blocks, l2):
+    if isinstance(blocks, ChainBlocks):
+        return float(0.5 * l2 * np.sum(V * V) + blocks.penalty.value(V, np))
     return float(0.5 * l2 * np.sum(V * V) + np.sum(blocks.l1 * np.sum(np.abs(V), axis=0))
                  + np.sum(blocks.group * np.linalg.norm(V, axis=0)))
 
@@ -126,18 +149,24 @@ def _duality_gap(layout, V, blocks, l2, subset=None):
     The dual point is :math:`\kappa r` with :math:`\kappa` the better of 1 and
     :math:`\min(1, 1/\max_b\gamma_b(Z_b))`, as in :mod:`skmtl.solvers.certificates`.
     """
+    chain = isinstance(blocks, ChainBlocks)
     if subset is None:
         chosen = blocks
         gradient = layout.gradient()[:, blocks.feature]
         values = V
     else:
-        chosen = CoordinateBlocks(*(part[subset] for part in blocks))
+        chosen = (blocks.subset(subset) if chain
+                  else CoordinateBlocks(*(part[subset] for part in blocks)))
         gradient = layout.gradient(chosen.feature)
         values = V[:, subset]
     Z = -gradient
     data = layout.data_value()
     primal = data + _penalty_value(values, chosen, l2)
     inner = layout.target_inner()
+    if chain:
+        best, kappa = best_dual_value(lambda kappa: kappa * inner - kappa**2 * data, Z,
+                                      blocks.penalty, l2, np)
+        return _Gap(primal - best, kappa, blocks.penalty.column_gauges(Z))
     gauges = column_gauges(np.ascontiguousarray(Z), chosen.l1, chosen.group)
     largest = float(np.max(gauges)) if gauges.size else 0.0
     feasible = 1.0 if largest <= 1.0 else 1.0 / largest
@@ -220,7 +249,7 @@ def coordinate_descent(loss, blocks, l2, start, tol, max_iter, screening=True,
     working = np.flatnonzero(np.any(V != 0, axis=0))
     n_iter = 0
     relative = np.inf
-    newton = _SupportNewton()
+    newton = _SupportNewton.of(blocks, V.shape[0])
     while True:
         # the incremental updates of the layout drift by rounding: the certificate is
         # computed on a fresh one
@@ -303,19 +332,44 @@ class _SupportNewton:
     gap fell less than tenfold, and not again at a pattern where a step was rejected
     (a flat or non-smooth model, left to the epochs)."""
 
+    #: False for chain blocks with an l1 or fused term, not smooth on the support.
+    enabled: bool = True
+    #: For chain blocks, the group blocks the steps see and the chain ``(positions, s)``.
+    model: CoordinateBlocks = None
+    chain: tuple = None
     pattern: np.ndarray = None
     rejected: np.ndarray = None
 
+    @classmethod
+    def of(cls, blocks, n_tasks):
+        """The steps for ``blocks``: chain blocks are smooth on the support only without
+        l1 and fused terms (the temporal group lasso), a group norm plus the chain's
+        quadratic."""
+        if not isinstance(blocks, ChainBlocks):
+            return cls()
+        if blocks.l1 > 0 or blocks.fused > 0:
+            return cls(enabled=False)
+        n_blocks = blocks.feature.shape[0]
+        return cls(model=CoordinateBlocks(blocks.feature, np.zeros(n_blocks),
+                                          np.full(n_blocks, blocks.group)),
+                   chain=(check_order(blocks.order, n_tasks), blocks.smooth))
+
+    def _newton(self, layout, V, blocks, l2, every, reduction):
+        return newton_step(layout, V, self.model or blocks, l2, every,
+                           lambda: _objective(layout, V, blocks, l2), reduction, self.chain)
+
     def step(self, layout, V, blocks, l2, slow):
         """Whether a Newton step was taken."""
+        if not self.enabled:
+            return False
         every = np.arange(V.shape[1])
-        pattern = free_pattern(V, blocks, every)
+        pattern = free_pattern(V, self.model or blocks, every)
         stable = self.pattern is not None and np.array_equal(pattern, self.pattern)
         self.pattern = pattern
         if not (stable and slow) or (
                 self.rejected is not None and np.array_equal(pattern, self.rejected)):
             return False
-        if newton_step(layout, V, blocks, l2, every, lambda: _objective(layout, V, blocks, l2)):
+        if self._newton(layout, V, blocks, l2, every, CG_REDUCTION):
             return True
         self.rejected = pattern
         return False
@@ -326,14 +380,15 @@ class _SupportNewton:
         error, as the direct solves of the quadratic families are polished.  Kept only if
         the duality gap does not grow; returns the gap of the point kept (``gap``, that
         of the current point, when V is unchanged)."""
+        if not self.enabled:
+            return gap
         every = np.arange(V.shape[1])
-        pattern = free_pattern(V, blocks, every)
+        pattern = free_pattern(V, self.model or blocks, every)
         if not block_preconditioned(pattern) or (
                 self.rejected is not None and np.array_equal(pattern, self.rejected)):
             return gap
         kept, saved = V.copy(), layout.snapshot()
-        if not newton_step(layout, V, blocks, l2, every,
-                           lambda: _objective(layout, V, blocks, l2), POLISH_REDUCTION):
+        if not self._newton(layout, V, blocks, l2, every, POLISH_REDUCTION):
             self.rejected = pattern
             return gap
         polished = _duality_gap(layout, V, blocks, l2)
