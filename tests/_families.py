@@ -26,6 +26,7 @@ from skmtl import (
     DirtyRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
+    HierarchicalRegressor,
     IndependentLassoClassifier,
     IndependentLassoRegressor,
     JointFeatureClassifier,
@@ -268,6 +269,18 @@ FAMILIES += (
            {"penalty": FusedLasso(0.05, alpha_lasso=0.01), "l2": 0.02}, path="l2",
            rows=sparse_rows, reference_cases=_sparse_cases({}), tight=SPARSE_TIGHT,
            convergence={"solver": "fista"}, conventions=SPARSE_CONVENTIONS),
+)
+
+# A likelihood model: no penalty of its own, no cvxpy formulation (its estimates are
+# checked against a dense likelihood and statsmodels in test_hierarchical.py); the
+# common checks it gets are the conventions and the array API.
+FAMILIES += (
+    Family("hierarchical", HierarchicalRegressor, None, {"method": "ml"}, {}, path=None,
+           fitted=("shared_coef_",), rows=sparse_rows,
+           conventions={**QUADRATIC_CONVENTIONS, "settings": {}},
+           array_api={"regressor": ({}, {"slope_variance": "per_task", "method": "reml"}),
+                      "designs": ("routed", "shared"),
+                      "namespaces": ("array_api_strict", "torch")}),
 )
 
 BY_NAME = {family.name: family for family in FAMILIES}

@@ -18,6 +18,7 @@ from skmtl import (
     ClusteredRegressor,
     DirtyRegressor,
     GraphRegularizedRegressor,
+    HierarchicalRegressor,
     IndependentLassoRegressor,
     JointFeatureRegressor,
     MeanRegularizedRegressor,
@@ -72,6 +73,9 @@ def estimators():
         pytest.param(TaskRelationshipRegressor(alpha=0.5, tol=1e-12), id="relationship"),
         pytest.param(TaskRelationshipRegressor(alpha=0.5, l2=0.0, solver="admm", tol=1e-12),
                      id="relationship-admm"),
+        pytest.param(HierarchicalRegressor(), id="hierarchical"),
+        pytest.param(HierarchicalRegressor(method="ml", slope_variance="per_task"),
+                     id="hierarchical-per_task"),
     ]
 
 

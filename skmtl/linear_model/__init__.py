@@ -8,6 +8,7 @@ from ._graph import (
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
 )
+from ._hierarchical import HierarchicalRegressor
 from ._joint_feature import (
     JointFeatureClassifier,
     JointFeatureClassifierCV,
@@ -51,6 +52,7 @@ __all__ = [
     "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
     "GraphRegularizedRegressorCV",
+    "HierarchicalRegressor",
     "IndependentLassoClassifier",
     "IndependentLassoClassifierCV",
     "IndependentLassoRegressor",
