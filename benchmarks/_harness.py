@@ -311,6 +311,8 @@ def format_grid(grid):
     """A grid as report text; ``None`` is a ``*CV`` estimator's own path."""
     if grid is None:
         return "its own path (`alphas`)"
+    if not grid:
+        return "no parameter searched"
     return "; ".join(
         f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}" for name, values in grid.items()
     )

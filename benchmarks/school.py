@@ -21,7 +21,9 @@ Protocol, for each of ``--splits`` random splits:
 Models: independent ridge (scikit-learn's ``Ridge`` solution on every school,
 one alpha chosen for all schools), pooled ridge (one ``Ridge`` on all rows,
 schools ignored), the skmtl regressors with their default solvers under
-``GridSearchCV``, and the six ``*RegressorCV`` estimators.
+``GridSearchCV``, the six ``*RegressorCV`` estimators, and ``HierarchicalRegressor``
+(one and per-task slope variances), which chooses no parameter: its variances,
+hence its strength, are estimated by REML on the training rows.
 
 The default run searches ``ClusteredRegressor`` (the slowest family, alternating
 minimization) over 2 candidates at ``tol=1e-3``; ``--full`` is the complete
@@ -75,6 +77,7 @@ from skmtl import (  # noqa: E402
     DirtyRegressor,
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
+    HierarchicalRegressor,
     IndependentLassoRegressor,
     IndependentLassoRegressorCV,
     JointFeatureRegressor,
@@ -186,6 +189,10 @@ def build_models(mode):
         Model("ClusteredRegressor", ClusteredRegressor(random_state=0, tol=clustered_tol),
               clustered_grid, True, weight=CLUSTERED_WEIGHT),
         Model(RELATIONSHIP, TaskRelationshipRegressor(), grids["relationship"], True),
+        # no search: the variances, hence the strength, are estimated by likelihood
+        Model("HierarchicalRegressor (REML)", HierarchicalRegressor(), {}, True),
+        Model("HierarchicalRegressor(slope_variance='per_task') (REML)",
+              HierarchicalRegressor(slope_variance="per_task"), {}, True),
     ] + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS[mode]), None, True)
         for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,

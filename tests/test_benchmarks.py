@@ -30,6 +30,7 @@ SCHOOL_ROWS = [
     "RobustLowRankRegressor",
     "ClusteredRegressor",
     "TaskRelationshipRegressor",
+    "HierarchicalRegressor",
 ]
 
 LANDMINE_ROWS = [
