@@ -311,6 +311,8 @@ def format_grid(grid):
     """A grid as report text; ``None`` is a ``*CV`` estimator's own path."""
     if grid is None:
         return "its own path (`alphas`)"
+    if not grid:
+        return "no parameter searched"
     return "; ".join(
         f"{name} in {{{', '.join(f'{v:g}' for v in values)}}}" for name, values in grid.items()
     )
@@ -405,6 +407,8 @@ def searcher(model, cv, scoring):
     if model.grid is None:
         estimator = clone(model.estimator).set_params(cv=cv)
         return Pipeline([("scale", StandardScaler()), ("model", estimator)])
+    if not model.grid:  # nothing to choose: one fit on the training rows
+        return Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
     pipeline = Pipeline([("scale", StandardScaler()), ("model", clone(model.estimator))])
     return GridSearchCV(
         pipeline,
@@ -419,6 +423,8 @@ def searcher(model, cv, scoring):
 def chosen_parameters(model, search):
     """The chosen value(s) as text, and whether one lies at an end of its grid (for a
     ``*CV`` estimator: at an end of its path)."""
+    if model.grid == {}:
+        return "", False
     if model.grid is None:
         chosen = search[-1]
         at_edge = chosen.best_index_ in (0, len(chosen.alphas_) - 1)
@@ -452,12 +458,13 @@ def search_and_score(model, split, scoring, evaluate, blas_threads):
         start = time.perf_counter()
         search.fit(X_train, y_train, **fit_params)
         elapsed = time.perf_counter() - start
-        fitted = search if model.grid is None else search.best_estimator_
+        fitted = search if not model.grid else search.best_estimator_
         scores = evaluate(model, fitted, X_test, y_test, tasks_test)
     chosen, at_edge = chosen_parameters(model, search)
+    n_fits = model.n_candidates * len(split.cv) + 1 if model.grid != {} else 1
     return Result(
         model=model.name, group=split.group, index=split.index, scores=scores, time=elapsed,
-        chosen=chosen, at_edge=at_edge, n_fits=model.n_candidates * len(split.cv) + 1,
+        chosen=chosen, at_edge=at_edge, n_fits=n_fits,
         warnings=[(issubclass(w.category, ConvergenceWarning),
                    f"{w.category.__name__}: {w.message}") for w in caught],
     )

@@ -21,7 +21,10 @@ Protocol, for each of ``--splits`` random splits:
 Models: independent ridge (scikit-learn's ``Ridge`` solution on every school,
 one alpha chosen for all schools), pooled ridge (one ``Ridge`` on all rows,
 schools ignored), the skmtl regressors with their default solvers under
-``GridSearchCV``, and the six ``*RegressorCV`` estimators.
+``GridSearchCV``, the six ``*RegressorCV`` estimators, and ``HierarchicalRegressor``
+(one slope variance; with ``--full`` also per-task variances), which chooses no
+parameter: one fit on the training rows, its variances, hence its strength,
+estimated by REML.
 
 The default run searches ``ClusteredRegressor`` and ``SharedSubspaceRegressor``
 (the slowest families, alternating minimization) over 2 candidates each at
@@ -77,6 +80,7 @@ from skmtl import (  # noqa: E402
     FusedSparseGroupLassoRegressor,
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
+    HierarchicalRegressor,
     IndependentLassoRegressor,
     IndependentLassoRegressorCV,
     JointFeatureRegressor,
@@ -237,6 +241,13 @@ def build_models(mode):
         Model("FusedSparseGroupLassoRegressor", FusedSparseGroupLassoRegressor(),
               grids["fused_sparse_group"], True),
     ] + [
+        # no search: the variances, hence the strength, are estimated by likelihood
+        Model("HierarchicalRegressor (REML)", HierarchicalRegressor(), {}, True),
+    ] + ([
+        # about 10 s a fit on School (hundreds of L-BFGS steps over 139 variances)
+        Model("HierarchicalRegressor(slope_variance='per_task') (REML)",
+              HierarchicalRegressor(slope_variance="per_task"), {}, True, weight=5.0),
+    ] if mode == "full" else []) + [
         Model(cls.__name__, cls(alphas=CV_ALPHAS[mode]), None, True)
         for cls in (SharedParameterRegressorCV, MeanRegularizedRegressorCV,
                     GraphRegularizedRegressorCV, TraceNormRegressorCV, JointFeatureRegressorCV,

@@ -28,6 +28,7 @@ from skmtl import (
     FusedSparseGroupLassoRegressor,
     GraphRegularizedClassifier,
     GraphRegularizedRegressor,
+    HierarchicalRegressor,
     IndependentLassoClassifier,
     IndependentLassoRegressor,
     JointFeatureClassifier,
@@ -398,6 +399,18 @@ FAMILIES += (
            conventions=SPARSE_CONVENTIONS,
            array_api={"regressor": ({"tol": 1e-12, "max_iter": 50_000},),
                       "classifier": ({"tol": 1e-12, "max_iter": 50_000},),
+                      "namespaces": ("array_api_strict", "torch")}),
+)
+
+# A likelihood model: no penalty of its own, no cvxpy formulation (its estimates are
+# checked against a dense likelihood and statsmodels in test_hierarchical.py); the
+# common checks it gets are the conventions and the array API.
+FAMILIES += (
+    Family("hierarchical", HierarchicalRegressor, None, {"method": "ml"}, {}, path=None,
+           fitted=("shared_coef_",), rows=sparse_rows,
+           conventions={**QUADRATIC_CONVENTIONS, "settings": {}},
+           array_api={"regressor": ({}, {"slope_variance": "per_task", "method": "reml"}),
+                      "designs": ("routed", "shared"),
                       "namespaces": ("array_api_strict", "torch")}),
 )
 

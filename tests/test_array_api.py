@@ -19,6 +19,7 @@ from skmtl import (
     DirtyRegressor,
     FusedSparseGroupLassoRegressor,
     GraphRegularizedRegressor,
+    HierarchicalRegressor,
     IndependentLassoRegressor,
     JointFeatureRegressor,
     MeanRegularizedRegressor,
@@ -92,6 +93,9 @@ def estimators():
                                                     alpha_group=0.05, tol=1e-12,
                                                     max_iter=50_000, solver="admm"),
                      id="fused_sparse_group"),
+        pytest.param(HierarchicalRegressor(), id="hierarchical"),
+        pytest.param(HierarchicalRegressor(method="ml", slope_variance="per_task"),
+                     id="hierarchical-per_task"),
     ]
 
 

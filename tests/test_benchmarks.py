@@ -35,6 +35,7 @@ SCHOOL_ROWS = [
     "TaskRelationshipRegressor",
     "TemporalGroupLassoRegressor",
     "FusedSparseGroupLassoRegressor",
+    "HierarchicalRegressor",
 ]
 
 LANDMINE_ROWS = [
@@ -295,3 +296,21 @@ def test_scale_quick(tmp_path):
         assert checks[-1].rstrip(" |").endswith("yes"), checks[-1]
     backends = [row for row in rows if row.startswith(("| dask |", "| default |"))]
     assert len(backends) == 2, report
+
+
+def test_hierarchical_quick(tmp_path):
+    """Both packages fit the same model: where statsmodels fits, its log-likelihood is
+    at most skmtl's (skmtl finds the maximum of its profile to machine precision)."""
+    pytest.importorskip("statsmodels")
+    run_script("hierarchical.py", tmp_path)
+
+    report = (tmp_path / "hierarchical.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    rows = [row for row in table_rows(report) if not row.startswith("| Problem")]
+    assert [row.split("|")[1].strip() for row in rows] == ["School, first 2 features",
+                                                            "Generated"]
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert float(cells[4]) > 0  # skmtl's fit time
+        if cells[11]:
+            assert float(cells[11]) <= float(cells[10]) * (1 - 1e-12)

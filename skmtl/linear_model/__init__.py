@@ -9,6 +9,7 @@ from ._graph import (
     GraphRegularizedRegressor,
     GraphRegularizedRegressorCV,
 )
+from ._hierarchical import HierarchicalRegressor
 from ._joint_feature import (
     JointFeatureClassifier,
     JointFeatureClassifierCV,
@@ -58,6 +59,7 @@ __all__ = [
     "GraphRegularizedClassifierCV",
     "GraphRegularizedRegressor",
     "GraphRegularizedRegressorCV",
+    "HierarchicalRegressor",
     "IndependentLassoClassifier",
     "IndependentLassoClassifierCV",
     "IndependentLassoRegressor",
