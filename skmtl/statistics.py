@@ -207,6 +207,66 @@ class TaskStatistics:
             q_a + q_b + pooled * dy**2,
         )
 
+    def subtract(self, part):
+        r"""The statistics of the rows of ``self`` that are not in ``part`` (the inverse of
+        :meth:`merge`).
+
+        ``part`` holds statistics of a subset of the rows of ``self`` (a held-out
+        fold): with :math:`S_a = S - S_b`,
+        :math:`\bar x_a = (S\bar x - S_b \bar x_b) / S_a` and
+        :math:`\delta = \bar x_b - \bar x_a`,
+        :math:`G_a = G - G_b - \tfrac{S_a S_b}{S}\delta\delta^\top` (and alike for c
+        and q).  Tasks left without rows are dropped.
+
+        Parameters
+        ----------
+        part : TaskStatistics
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        if part.n_features != self.n_features or not np.all(np.isin(part.labels, self.labels)):
+            raise ValueError("Only statistics of a subset of the rows can be subtracted.")
+        count_b, S_b, x_b, y_b, G_b, c_b, q_b = _spread(part, self.labels)
+        count = self.count - count_b
+        S = self.weight
+        S_a = np.maximum(S - S_b, 0.0)
+        left = S_a > 0
+        safe = np.where(left, S_a, 1.0)
+        x_a = np.where(left[:, None], (S[:, None] * self.x_mean - S_b[:, None] * x_b)
+                       / safe[:, None], 0.0)
+        y_a = np.where(left, (S * self.y_mean - S_b * y_b) / safe, 0.0)
+        pooled = np.divide(S_a * S_b, S, out=np.zeros_like(S), where=S > 0)
+        dx, dy = x_b - x_a, y_b - y_a
+        kept = count > 0
+        return TaskStatistics(
+            self.labels[kept],
+            count[kept],
+            S_a[kept],
+            x_a[kept],
+            y_a[kept],
+            (self.gram - G_b - pooled[:, None, None] * dx[:, :, None] * dx[:, None, :])[kept],
+            (self.linear - c_b - (pooled * dy)[:, None] * dx)[kept],
+            np.maximum(self.target_square - q_b - pooled * dy**2, 0.0)[kept],
+        )
+
+    def restrict(self, labels):
+        """The statistics of the tasks ``labels`` only (labels of ``self``).
+
+        Parameters
+        ----------
+        labels : array-like
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        kept = np.isin(self.labels, np.asarray(labels))
+        return TaskStatistics(*(np.asarray(value)[kept] for value in (
+            self.labels, self.count, self.weight, self.x_mean, self.y_mean, self.gram,
+            self.linear, self.target_square)))
+
     def uncentred(self):
         r""":math:`(\sum s_i x_i x_i^\top, \sum s_i x_i y_i, \sum s_i y_i^2)` per task:
         the statistics of a fit without intercepts."""

@@ -10,6 +10,7 @@ and tested in every fold.  With ``cv=None`` the quadratic regressors score by
 exact leave-one-out instead.
 """
 
+from functools import reduce
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +19,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import indexable
 
 from .._array_api import follow, get_namespace_and_device
-from .._dask import reject_dask
+from .._dask import dask_fold_statistics, is_dask_collection, reject_dask
 from ..model_selection._cross_validation import (
     FixedPredictions,
     cross_validated_path_scores,
@@ -28,6 +29,13 @@ from ..model_selection._cross_validation import (
 )
 from ..model_selection._loo import leave_one_out_predictions
 from ..model_selection._path import _check_grid_size, alpha_grid, explicit_alphas, path_parameter
+from ..model_selection._splitters import HashedKFold, LeaveTasksOut
+from ..model_selection._statistics_cv import (
+    check_statistics_scoring,
+    statistics_grid,
+    statistics_path_scores,
+)
+from ..statistics import TaskStatistics
 
 CV_CONSTRAINTS = {
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -124,7 +132,8 @@ class CrossValidatedFamily:
         -------
         self : object
         """
-        reject_dask(self, X)
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         base = self._base_estimator()
         if hasattr(X, "__array_namespace__"):  # targets and weights follow X's namespace
             xp, _, device = get_namespace_and_device(X)
@@ -152,6 +161,50 @@ class CrossValidatedFamily:
             self.alphas_ = xp.asarray(alphas, dtype=self.coef_.dtype, device=device)
         return self
 
+    def _dask_splitter(self):
+        """The folds on dask input: an int gives :class:`HashedKFold`."""
+        cv = self.cv
+        if isinstance(cv, Integral) and not isinstance(cv, bool):
+            return HashedKFold(cv)
+        if isinstance(cv, (HashedKFold, LeaveTasksOut)) and getattr(
+                cv, "task_column", None) is None:
+            return cv
+        raise ValueError(
+            f"On dask input the folds must follow from the rows without a shuffle: cv must be "
+            f"an int, a HashedKFold or a LeaveTasksOut (tasks from fit), got {cv!r}."
+        )
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Cross-validation of dask data: from per-fold statistics (regressors)."""
+        reject_dask(self, X, statistics=not is_classifier(self))
+        splitter = self._dask_splitter()
+        base = self._base_estimator()
+        check_statistics_scoring(self.scoring)
+        hashed = isinstance(splitter, HashedKFold)
+        if not hashed and not hasattr(base, "_population_coef"):
+            raise ValueError(
+                f"{type(self).__name__} cannot score held-out tasks (LeaveTasksOut): its "
+                "family has no population model."
+            )
+        fitted, scored, names = dask_fold_statistics(
+            X, y, tasks, sample_weight, self.task_column,
+            splitter.n_splits if hashed else None, getattr(splitter, "seed", 0))
+        total = reduce(TaskStatistics.merge, fitted)
+        if not hashed:
+            held_out = splitter.test_tasks(total.labels, total.count)
+            fitted = [total.restrict(labels) for labels in held_out]
+            scored = [scored[0].restrict(labels) for labels in held_out]
+        alphas = statistics_grid(base, total, self.alphas, self.eps)
+        scores = statistics_path_scores(base, total, fitted, scored, alphas, self.scoring,
+                                        population=not hashed)
+        self._store_results(alphas, scores)
+        if self.refit:
+            parameter = path_parameter(base)
+            self._adopt(clone(base).set_params(**{parameter: self.alpha_}).fit_statistics(total))
+            if names is not None:
+                self.feature_names_in_ = names
+        return self
+
     def _store_results(self, alphas, scores):
         mean = scores.mean(axis=1)
         order = np.argsort(-mean, kind="stable")
@@ -172,7 +225,10 @@ class CrossValidatedFamily:
     def _refit(self, base, X, y, tasks, sample_weight):
         parameter = path_parameter(base)
         model = clone(base).set_params(**{parameter: self.alpha_})
-        model.fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        self._adopt(model.fit(X, y, tasks=tasks, sample_weight=sample_weight))
+
+    def _adopt(self, model):
+        """Take the fitted attributes of the refitted ``model``."""
         skipped = set(model.get_params(deep=False))
         for name, value in vars(model).items():
             if name not in skipped:

@@ -49,7 +49,10 @@ class MeanRegularizedFamily:
         -------
         y_pred : array of shape (n_samples,)
         """
-        return self._population_output(self._predict_with(X, self.mean_coef_))
+        return self._population_output(self._predict_with(X, self._population_coef()))
+
+    def _population_coef(self):
+        return self.mean_coef_
 
 
 class MeanRegularizedRegressor(MeanRegularizedFamily, MultiTaskLinearRegressor):

@@ -51,7 +51,10 @@ class SharedParameterFamily:
         -------
         y_pred : array of shape (n_samples,)
         """
-        return self._population_output(self._predict_with(X, self.shared_coef_))
+        return self._population_output(self._predict_with(X, self._population_coef()))
+
+    def _population_coef(self):
+        return self.shared_coef_
 
 
 class SharedParameterRegressor(SharedParameterFamily, MultiTaskLinearRegressor):
