@@ -144,8 +144,7 @@ def test_dask_input_errors(client):
         skmtl.MeanRegularizedRegressor(task_column="task").fit(frame, da.from_array(y))
 
 
-@pytest.mark.parametrize("estimator", [skmtl.MeanRegularizedClassifier(),
-                                       MultiTaskKernelRidge()],
+@pytest.mark.parametrize("estimator", [MultiTaskKernelRidge()],
                          ids=lambda estimator: type(estimator).__name__)
 def test_estimators_without_statistics_refuse_dask_input(estimator):
     """Rather than load the whole collection into memory (the kernel models)."""

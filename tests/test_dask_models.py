@@ -127,8 +127,9 @@ def test_hashed_folds_and_leave_tasks_out_folds():
 
 
 # ------------------------------------------------------ regressor CV from statistics
-@pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("name", REGRESSOR_CVS)
+@pytest.mark.parametrize(("name", "fit_intercept"), [
+    *((name, True) for name in REGRESSOR_CVS), ("MeanRegularizedRegressorCV", False),
+    ("JointFeatureRegressorCV", False)])
 def test_regressor_cv_on_dask_arrays_equals_the_in_memory_search(client, name, fit_intercept):
     X, y, tasks, weights = rows()
     search = getattr(skmtl, name)(alphas=4, cv=HashedKFold(3, seed=1),
@@ -176,3 +177,72 @@ def test_dask_cv_errors(client):
                                                                             tasks=tasks_d)
     with pytest.raises(ValueError, match="no population model"):
         skmtl.TraceNormRegressorCV(cv=LeaveTasksOut()).fit(X_d, y_d, tasks=tasks_d)
+
+
+# --------------------------------------------------------------- classifiers
+CLASSIFIERS = [name for name in skmtl.__all__ if name.endswith("Classifier")]
+#: Alternating minimization converges linearly: 1e-8 keeps its fits within 1e-7.
+TIGHT = {"tol": 1e-10, "max_iter": 10000}
+TIGHT_ALTERNATING = {"tol": 1e-8, "max_iter": 10000}
+
+
+def classes(seed=0):
+    """Rows as ``rows``, with labels; task 3 holds one class only."""
+    X, y, tasks, weights = rows(seed)
+    labels = (y - y.mean() + np.random.default_rng(seed).logistic(size=y.size) > 0)
+    labels[tasks == 3] = True
+    return X, labels.astype(int), tasks, weights
+
+
+def assert_same_classifier(actual, expected, atol=1e-7):
+    np.testing.assert_array_equal(actual.classes_, expected.classes_)
+    np.testing.assert_array_equal(actual.tasks_, expected.tasks_)
+    np.testing.assert_allclose(actual.coef_, expected.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(actual.intercept_, expected.intercept_, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_classifiers_on_dask_arrays_equal_the_in_memory_fit(client, name):
+    """Every classifier family; the passes stay near the solver's steps (one per Newton
+    step, two for a duality gap; alternating steps make a few Newton steps each)."""
+    X, y, tasks, weights = classes()
+    params = TIGHT_ALTERNATING if name == "ClusteredClassifier" else TIGHT
+    model = getattr(skmtl, name)(**params)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    fitted = model.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                       sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    assert np.isinf(fitted.intercept_[list(fitted.tasks_).index(3)])
+    alternating = name == "ClusteredClassifier"
+    assert alternating or fitted.n_iter_ == expected.n_iter_  # the same Newton steps
+    per_step = 3 if alternating else 2
+    assert fitted.n_iter_ <= fitted.n_passes_ <= per_step * fitted.n_iter_ + 3
+    assert not hasattr(expected, "n_passes_")
+
+
+@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "TraceNormClassifier",
+                                  "DirtyClassifier"])
+def test_classifiers_on_a_dask_dataframe_without_intercepts(client, name):
+    """String tasks in a task column, string classes, no intercepts, partitions."""
+    X, y, tasks, weights = classes(1)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(N_FEATURES)])
+    frame.insert(0, "school", np.array([f"s{t}" for t in tasks]))
+    labels = np.where(y > 0, "pass", "fail")
+    model = getattr(skmtl, name)(task_column="school", fit_intercept=False, **TIGHT)
+    expected = type(model)(**model.get_params()).fit(frame, labels, sample_weight=weights)
+    parts = dd.from_pandas(frame.assign(label=labels, w=weights), npartitions=3)
+    fitted = model.fit(parts.drop(columns=["label", "w"]), parts["label"],
+                       sample_weight=parts["w"])
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.feature_names_in_, expected.feature_names_in_)
+    np.testing.assert_array_equal(fitted.predict(frame), expected.predict(frame))
+
+
+def test_classifier_of_one_task_on_dask(client):
+    X, y, _, _ = classes(2)
+    expected = skmtl.JointFeatureClassifier(**TIGHT).fit(X, y)
+    fitted = skmtl.JointFeatureClassifier(**TIGHT).fit(*chunked(X, y))
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+    with pytest.raises(ValueError, match="solver='cvxpy'"):
+        skmtl.JointFeatureClassifier(solver="cvxpy").fit(*chunked(X, y))
