@@ -7,6 +7,8 @@ client.  Tasks need not be known in advance: each chunk reports its own, and a
 merge takes the union.  Dask is imported only when such input is given.
 """
 
+from functools import reduce
+
 import numpy as np
 
 from ._tasks import split_task_column
@@ -37,14 +39,23 @@ def _merge(first, second):
     return first.merge(second)
 
 
+#: Pieces combined by one task of a tree reduction: a shallow tree costs fewer rounds
+#: of scheduling and transfer per pass.
+FAN_IN = 8
+
+
+def _combine_all(combine, *pieces):
+    return reduce(combine, pieces)
+
+
 def tree_reduce(parts, combine):
-    """The delayed ``combine`` of all ``parts``, pairwise in a tree."""
+    """The delayed ``combine`` of all ``parts``, :data:`FAN_IN` at a time in a tree."""
     from dask import delayed
 
-    merge = delayed(combine, pure=True)
+    step = delayed(_combine_all, pure=True)
     while len(parts) > 1:
-        paired = [merge(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
-        parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+        parts = [step(combine, *parts[i:i + FAN_IN]) if len(parts[i:i + FAN_IN]) > 1
+                 else parts[i] for i in range(0, len(parts), FAN_IN)]
     return parts[0]
 
 

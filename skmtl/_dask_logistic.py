@@ -398,3 +398,43 @@ class DaskClassification:
     def loss(self, setup, fit_intercept, folds=None):
         """The DaskLogisticLoss of the rows (outside hashed fold ``folds[2]``)."""
         return DaskLogisticLoss(self.chunks, self.starts, setup, fit_intercept, folds)
+
+
+def _chunk_correct(chunk, start, n_splits, seed, models, classes):
+    """Per fold and alpha: correct predictions on the chunk's held-out rows, and rows."""
+    from ._tasks import index_known_tasks
+
+    correct = np.zeros((n_splits, models[0][1].shape[0]))
+    rows = np.zeros(n_splits)
+    for k, (labels, coefs, intercepts) in enumerate(models):
+        X, y, tasks, _ = select_rows(chunk, start, (n_splits, seed, k), True)
+        if X.shape[0] == 0:
+            continue
+        task = index_known_tasks(tasks, labels, X.shape[0])
+        decisions = np.einsum("nd,and->an", X, coefs[:, task]) + intercepts[:, task]
+        predicted = np.where(decisions > 0, classes[1], classes[0])
+        correct[k] = np.sum(predicted == y[None, :], axis=1)
+        rows[k] = X.shape[0]
+    return correct, rows
+
+
+def _add_pairs(first, second):
+    return first[0] + second[0], first[1] + second[1]
+
+
+def held_out_accuracy(data, n_splits, seed, models, classes):
+    """One pass: the accuracy of every fold's model at every alpha on the fold's held-out
+    rows, shape (n_alphas, n_folds).
+
+    ``models[k]`` is (task labels, coefficients (A, T, d), intercepts (A, T)) of the fits
+    on the rows outside fold k.
+    """
+    from dask import delayed
+
+    shared = delayed(models)
+    call = delayed(_chunk_correct, pure=True)
+    parts = [call(chunk, start, n_splits, seed, shared, classes)
+             for chunk, start in zip(data.chunks, data.starts, strict=True)]
+    correct, rows = tree_reduce(parts, _add_pairs).compute()
+    data.n_passes += 1
+    return (correct / np.maximum(rows, 1)[:, None]).T

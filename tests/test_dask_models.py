@@ -220,8 +220,7 @@ def test_classifiers_on_dask_arrays_equal_the_in_memory_fit(client, name):
     assert not hasattr(expected, "n_passes_")
 
 
-@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "TraceNormClassifier",
-                                  "DirtyClassifier"])
+@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "DirtyClassifier"])
 def test_classifiers_on_a_dask_dataframe_without_intercepts(client, name):
     """String tasks in a task column, string classes, no intercepts, partitions."""
     X, y, tasks, weights = classes(1)
@@ -246,3 +245,30 @@ def test_classifier_of_one_task_on_dask(client):
     np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
     with pytest.raises(ValueError, match="solver='cvxpy'"):
         skmtl.JointFeatureClassifier(solver="cvxpy").fit(*chunked(X, y))
+
+
+# ------------------------------------------------------------- classifier CV
+def test_classifier_cv_on_dask_arrays_equals_the_in_memory_search(client):
+    X, y, tasks, weights = classes(3)
+    search = skmtl.MeanRegularizedClassifierCV(alphas=3, cv=HashedKFold(3, seed=2), **TIGHT)
+    expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks,
+                                                       sample_weight=weights)
+    fitted = search.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                        sample_weight=chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-7)
+    assert fitted.n_passes_ > 3 * 3
+
+
+def test_classifier_cv_on_a_dask_dataframe(client):
+    """An int cv means HashedKFold; a norm family without intercepts; a task column."""
+    X, y, tasks, _ = classes(4)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(N_FEATURES)])
+    frame.insert(2, "task", tasks)
+    search = skmtl.TraceNormClassifierCV(alphas=3, cv=2, task_column="task",
+                                         fit_intercept=False, **TIGHT)
+    expected = type(search)(**search.get_params()).set_params(cv=HashedKFold(2)).fit(frame, y)
+    parts = dd.from_pandas(frame.assign(y=y), npartitions=3)
+    fitted = search.fit(parts.drop(columns=["y"]), parts["y"])
+    assert_same_search(fitted, expected, atol=1e-7)
+    with pytest.raises(ValueError, match="HashedKFold folds"):
+        search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])

@@ -19,7 +19,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import indexable
 
 from .._array_api import follow, get_namespace_and_device
-from .._dask import dask_fold_statistics, is_dask_collection, reject_dask
+from .._dask import dask_fold_statistics, is_dask_collection
+from .._dask_logistic import DaskClassification, held_out_accuracy
 from ..model_selection._cross_validation import (
     FixedPredictions,
     cross_validated_path_scores,
@@ -28,7 +29,14 @@ from ..model_selection._cross_validation import (
     splits,
 )
 from ..model_selection._loo import leave_one_out_predictions
-from ..model_selection._path import _check_grid_size, alpha_grid, explicit_alphas, path_parameter
+from ..model_selection._path import (
+    _check_grid_size,
+    _grid,
+    alpha_grid,
+    explicit_alphas,
+    is_grid_size,
+    path_parameter,
+)
 from ..model_selection._splitters import HashedKFold, LeaveTasksOut
 from ..model_selection._statistics_cv import (
     check_statistics_scoring,
@@ -175,10 +183,12 @@ class CrossValidatedFamily:
         )
 
     def _fit_dask(self, X, y, tasks, sample_weight):
-        """Cross-validation of dask data: from per-fold statistics (regressors)."""
-        reject_dask(self, X, statistics=not is_classifier(self))
+        """Cross-validation of dask data: from per-fold statistics (regressors), or by
+        warm-started paths of distributed fits (classifiers)."""
         splitter = self._dask_splitter()
         base = self._base_estimator()
+        if is_classifier(self):
+            return self._fit_dask_classifier(base, splitter, X, y, tasks, sample_weight)
         check_statistics_scoring(self.scoring)
         hashed = isinstance(splitter, HashedKFold)
         if not hashed and not hasattr(base, "_population_coef"):
@@ -203,6 +213,56 @@ class CrossValidatedFamily:
             self._adopt(clone(base).set_params(**{parameter: self.alpha_}).fit_statistics(total))
             if names is not None:
                 self.feature_names_in_ = names
+        return self
+
+    def _fit_dask_classifier(self, base, splitter, X, y, tasks, sample_weight):
+        """Each fold's path fitted by passes over the chunks; every held-out accuracy from
+        one last pass; ``n_passes_`` counts them all."""
+        if not isinstance(splitter, HashedKFold) or self.scoring not in (None, "accuracy"):
+            raise ValueError(
+                f"On dask input {type(self).__name__} takes HashedKFold folds (or an int cv) "
+                "and scores by accuracy (scoring=None or 'accuracy')."
+            )
+        if self.solver == "cvxpy":
+            raise ValueError("solver='cvxpy' solves from rows in memory; on dask input use "
+                             "another solver.")
+        n_splits, seed = splitter.n_splits, splitter.seed
+        data = DaskClassification(X, y, tasks, sample_weight, self.task_column, n_splits, seed)
+        passes = 0
+        if is_grid_size(self.alphas):
+            _check_grid_size(self.alphas, self.eps)
+            probe = clone(base)
+            setup = probe._dask_setup(data, data.totals)
+            loss = data.loss(setup, self.fit_intercept)
+            gradient = loss.gradient(setup.start)[:, :setup.x_offset.shape[1]]
+            alphas = _grid(probe, gradient, loss.lipschitz(), self.alphas, self.eps)
+            passes += loss.n_passes
+        else:
+            alphas = explicit_alphas(self.alphas)
+        parameter, models = path_parameter(base), []
+        for k in range(n_splits):
+            model = clone(base).set_params(warm_start=True)
+            model._validate_params()
+            setup = model._dask_setup(data, data.totals.subtract(data.fold_totals[k]))
+            loss = data.loss(setup, self.fit_intercept, (n_splits, seed, k))
+            fits = []
+            for alpha in alphas:
+                model.set_params(**{parameter: float(alpha)})
+                model._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np,
+                                None)
+                fits.append((model.coef_.copy(), model.intercept_.copy()))
+            passes += loss.n_passes
+            models.append((setup.labels, *(np.stack(part) for part in zip(*fits, strict=True))))
+        scores = held_out_accuracy(data, n_splits, seed, models, data.classes)
+        self._store_results(alphas, scores)
+        if self.refit:
+            model = clone(base).set_params(**{parameter: self.alpha_})
+            setup = model._dask_setup(data, data.totals)
+            loss = data.loss(setup, self.fit_intercept)
+            model._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np, None)
+            self._adopt(model)
+            passes += loss.n_passes
+        self.n_passes_ = data.n_passes + passes
         return self
 
     def _store_results(self, alphas, scores):
