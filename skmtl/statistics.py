@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._array_api import check_magnitude
-from ._tasks import group_tasks
+from ._tasks import group_tasks, task_runs
 
 __all__ = ["TaskStatistics"]
 
@@ -128,24 +128,22 @@ class TaskStatistics:
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
-        labels, counts, order = group_tasks(tasks, X.shape[0])
-        stops = np.cumsum(counts)
-        # Each task's rows are gathered into one reused buffer (a fresh n x d copy would
-        # cost more in page faults than the products).
-        rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
-        target_buffer = np.empty((rows_buffer.shape[0], 1))
+        runs = task_runs(tasks, X.shape[0])
+        if runs is None:
+            labels, counts, order = group_tasks(tasks, X.shape[0])
+            pieces = _gathered_tasks(X, y, weights, counts, order)
+        else:  # each task's rows are contiguous: views of them, no gather
+            labels, counts, starts = runs
+            pieces = ((X[start:start + count], y[start:start + count, None],
+                       weights[start:start + count])
+                      for start, count in zip(starts.tolist(), counts.tolist(), strict=True))
         n_tasks, n_features = labels.shape[0], X.shape[1]
         weight, y_mean, target_square = np.zeros(n_tasks), np.zeros(n_tasks), np.zeros(n_tasks)
         x_mean, linear = np.zeros((n_tasks, n_features)), np.zeros((n_tasks, n_features))
         gram = np.zeros((n_tasks, n_features, n_features))
-        for t, (start, stop) in enumerate(zip((stops - counts).tolist(), stops.tolist(),
-                                              strict=True)):
-            rows = order[start:stop]
-            # The indices are valid; mode="clip" spares the buffered copy "raise" makes.
-            task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start], mode="clip")
-            task_y = np.take(y, rows, out=target_buffer[:stop - start, 0], mode="clip")[:, None]
+        for t, (task_X, task_y, task_weights) in enumerate(pieces):
             weight[t], x_mean[t], task_y_mean, gram[t], task_linear, task_square = (
-                weighted_statistics(task_X, task_y, weights[rows], True, np))
+                weighted_statistics(task_X, task_y, task_weights, True, np))
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
@@ -276,6 +274,21 @@ class TaskStatistics:
         return gram, linear, self.target_square + S * self.y_mean**2
 
 
+def _gathered_tasks(X, y, weights, counts, order):
+    """Each task's (rows, targets (m, 1), weights), in the order of ``counts``, gathered
+    by ``order`` into one reused buffer (a fresh n x d copy would cost more in page
+    faults than the products)."""
+    rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
+    target_buffer = np.empty((rows_buffer.shape[0], 1))
+    stops = np.cumsum(counts)
+    for start, stop in zip((stops - counts).tolist(), stops.tolist(), strict=True):
+        rows = order[start:stop]
+        # The indices are valid; mode="clip" spares the buffered copy "raise" makes.
+        task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start], mode="clip")
+        task_y = np.take(y, rows, out=target_buffer[:stop - start, 0], mode="clip")[:, None]
+        yield task_X, task_y, weights[rows]
+
+
 def _piece_weights(sample_weight, n_samples):
     """Validated weights of a piece of rows: a piece may be empty or weigh nothing (a
     chunk without rows of weight), unlike a whole training set."""
@@ -327,12 +340,17 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
         x_mean = xp.zeros((*X.shape[:-2], n_features), dtype=X.dtype, device=X.device)
         y_mean = xp.zeros((*Y.shape[:-2], Y.shape[-1]), dtype=X.dtype, device=X.device)
     block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
+    unit = not per_weight and bool(xp.all(weights == 1))
     gram = linear = target_square = 0.0
     for start in range(0, max(n_samples, 1), block):
         stop = min(start + block, n_samples)
-        root = xp.sqrt(scale[..., start:stop])[..., None]
-        scaled_x = (X[..., start:stop, :] - x_mean[..., None, :]) * root
-        scaled_y = (Y[..., start:stop, :] - y_mean[..., None, :]) * root
+        # scaled in place: one temporary per block, not two (none with unit weights)
+        scaled_x = X[..., start:stop, :] - x_mean[..., None, :]
+        scaled_y = Y[..., start:stop, :] - y_mean[..., None, :]
+        if not unit:
+            root = xp.sqrt(scale[..., start:stop])[..., None]
+            scaled_x *= root
+            scaled_y *= root
         transposed = xp.matrix_transpose(scaled_x)
         gram = gram + transposed @ scaled_x
         linear = linear + transposed @ scaled_y
