@@ -15,9 +15,9 @@ one more pass (the dual's entropy at both scalings it tries).
 
 Everything the solvers ask at one point comes from one pass, so a quadratic
 family's Newton fit takes about as many passes as Newton steps, and a norm
-family's proximal Newton fit about twice as many.  Blocks are d×d per task: for
-d in the thousands a pass without them would be cheaper, which this loss does not
-offer.
+family's proximal Newton fit about twice as many.  Blocks are d×d per task: with
+``solver='fista'`` the passes leave them out (O(n p) each instead of O(n p²),
+many more of them), the choice for thousands of features.
 """
 
 from dataclasses import dataclass
@@ -188,8 +188,9 @@ class _Moments:
     separated: np.ndarray
 
     def __add__(self, other):
+        blocks = None if self.blocks is None else self.blocks + other.blocks
         return _Moments(self.value + other.value, self.gradient + other.gradient,
-                        self.blocks + other.blocks, self.positive + other.positive,
+                        blocks, self.positive + other.positive,
                         self.negative + other.negative, self.separated & other.separated)
 
 
@@ -199,11 +200,11 @@ def _add(first, second):
     return first + second
 
 
-def _chunk_moments(loss, theta):
+def _chunk_moments(loss, theta, with_blocks):
     if loss is None:
         return None
     value, gradient = loss.value_and_gradient(theta)
-    blocks = loss.hessian_blocks(loss.curvature(theta))
+    blocks = loss.hessian_blocks(loss.curvature(theta)) if with_blocks else None
     positive, negative = loss.class_correlations(loss.slopes(theta))
     return _Moments(float(value), gradient, blocks, positive, negative,
                     loss.separated_tasks(theta))
@@ -218,6 +219,10 @@ def _chunk_entropy(loss, theta, keep, kappas):
 
 def _chunk_lipschitz_blocks(loss):
     return None if loss is None else loss.hessian_blocks(loss.row_weight)
+
+
+def _chunk_blocks(loss, theta):
+    return None if loss is None else loss.hessian_blocks(loss.curvature(theta))
 
 
 class _Point:
@@ -240,6 +245,10 @@ class DaskLogisticLoss:
     fit_intercept : bool
     folds : tuple or None
         ``(n_splits, seed, k)``: the loss of the rows outside the hashed fold k.
+    with_blocks : bool, default=True
+        Whether every pass also returns the Hessian blocks (the Newton solvers use
+        them at every point); else a pass costs O(n p) and the blocks take a pass
+        of their own where asked (FISTA asks only at the start).
 
     Attributes
     ----------
@@ -251,7 +260,7 @@ class DaskLogisticLoss:
     dtype = np.float64
     device = "cpu"
 
-    def __init__(self, chunks, starts, setup, fit_intercept, folds=None):
+    def __init__(self, chunks, starts, setup, fit_intercept, folds=None, with_blocks=True):
         import dask
         from dask import delayed
 
@@ -264,6 +273,7 @@ class DaskLogisticLoss:
         self.has_empty_tasks = bool(np.any(setup.single_class != 0))
         self.n_rows = setup.n_rows
         self.n_passes = 0
+        self.with_blocks = with_blocks
         self._moments, self._entropy, self._lipschitz = {}, {}, None
 
     @property
@@ -284,7 +294,7 @@ class DaskLogisticLoss:
         if key not in self._moments:
             if len(self._moments) >= _KEPT_POINTS:  # the first point, the start, stays
                 self._moments.pop(list(self._moments)[1])
-            self._moments[key] = self._pass(_chunk_moments, theta)
+            self._moments[key] = self._pass(_chunk_moments, theta, self.with_blocks)
         return self._moments[key]
 
     # ------------------------------------------------------------- the loss
@@ -302,7 +312,10 @@ class DaskLogisticLoss:
         return _Point(theta)
 
     def hessian_blocks(self, curvature):
-        return self._at(curvature.theta).blocks
+        moments = self._at(curvature.theta)
+        if moments.blocks is None:
+            moments.blocks = self._pass(_chunk_blocks, np.ascontiguousarray(curvature.theta))
+        return moments.blocks
 
     def hessian_matvec(self, curvature, direction):
         return batched_matvec(self.hessian_blocks(curvature), direction, np)
@@ -395,9 +408,11 @@ class DaskClassification:
             self.totals = self.totals.merge(part)
         self.classes = self.totals.classes
 
-    def loss(self, setup, fit_intercept, folds=None):
-        """The DaskLogisticLoss of the rows (outside hashed fold ``folds[2]``)."""
-        return DaskLogisticLoss(self.chunks, self.starts, setup, fit_intercept, folds)
+    def loss(self, setup, fit_intercept, folds=None, solver="auto"):
+        """The DaskLogisticLoss of the rows (outside hashed fold ``folds[2]``); FISTA's
+        passes leave the Hessian blocks out."""
+        return DaskLogisticLoss(self.chunks, self.starts, setup, fit_intercept, folds,
+                                with_blocks=solver != "fista")
 
 
 def _chunk_correct(chunk, start, n_splits, seed, models, classes):

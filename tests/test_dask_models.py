@@ -272,3 +272,28 @@ def test_classifier_cv_on_a_dask_dataframe(client):
     assert_same_search(fitted, expected, atol=1e-7)
     with pytest.raises(ValueError, match="HashedKFold folds"):
         search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])
+
+
+def test_fista_on_dask_passes_without_hessian_blocks(client, monkeypatch):
+    """solver='fista' (the choice for many features) passes gradients only: the Hessian
+    blocks are formed once, for the Lipschitz constant, and the fit is the in-memory one."""
+    from skmtl import _dask_logistic
+
+    block_passes = []
+    original = _dask_logistic.DaskLogisticLoss._pass
+
+    def counting(self, function, *arguments):
+        if function is _dask_logistic._chunk_blocks or (
+                function is _dask_logistic._chunk_moments and arguments[-1]):
+            block_passes.append(function.__name__)
+        return original(self, function, *arguments)
+
+    monkeypatch.setattr(_dask_logistic.DaskLogisticLoss, "_pass", counting)
+    X, y, tasks, weights = classes(5)
+    model = skmtl.JointFeatureClassifier(solver="fista", tol=1e-8, max_iter=10000)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    fitted = model.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                       sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    assert fitted.n_iter_ == expected.n_iter_
+    assert block_passes == []

@@ -115,7 +115,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
                              "another solver.")
         data = DaskClassification(X, y, tasks, sample_weight, self.task_column)
         setup = self._dask_setup(data, data.totals)
-        loss = data.loss(setup, self.fit_intercept)
+        loss = data.loss(setup, self.fit_intercept, solver=self.solver)
         self._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np, None)
         self.n_passes_ = data.n_passes + loss.n_passes
         return self

@@ -233,7 +233,7 @@ class CrossValidatedFamily:
             _check_grid_size(self.alphas, self.eps)
             probe = clone(base)
             setup = probe._dask_setup(data, data.totals)
-            loss = data.loss(setup, self.fit_intercept)
+            loss = data.loss(setup, self.fit_intercept, solver=self.solver)
             gradient = loss.gradient(setup.start)[:, :setup.x_offset.shape[1]]
             alphas = _grid(probe, gradient, loss.lipschitz(), self.alphas, self.eps)
             passes += loss.n_passes
@@ -244,7 +244,7 @@ class CrossValidatedFamily:
             model = clone(base).set_params(warm_start=True)
             model._validate_params()
             setup = model._dask_setup(data, data.totals.subtract(data.fold_totals[k]))
-            loss = data.loss(setup, self.fit_intercept, (n_splits, seed, k))
+            loss = data.loss(setup, self.fit_intercept, (n_splits, seed, k), self.solver)
             fits = []
             for alpha in alphas:
                 model.set_params(**{parameter: float(alpha)})
@@ -258,7 +258,7 @@ class CrossValidatedFamily:
         if self.refit:
             model = clone(base).set_params(**{parameter: self.alpha_})
             setup = model._dask_setup(data, data.totals)
-            loss = data.loss(setup, self.fit_intercept)
+            loss = data.loss(setup, self.fit_intercept, solver=self.solver)
             model._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np, None)
             self._adopt(model)
             passes += loss.n_passes
