@@ -274,26 +274,38 @@ def test_classifier_cv_on_a_dask_dataframe(client):
         search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])
 
 
-def test_fista_on_dask_passes_without_hessian_blocks(client, monkeypatch):
-    """solver='fista' (the choice for many features) passes gradients only: the Hessian
-    blocks are formed once, for the Lipschitz constant, and the fit is the in-memory one."""
-    from skmtl import _dask_logistic
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks):
+    """Value, gradient, Hessian blocks and the dual of the chunks' losses, summed, are
+    those of the rows in memory; without blocks in every pass (solver='fista', for many
+    features) the blocks take a pass of their own."""
+    from skmtl._dask_logistic import DaskClassification
+    from skmtl.losses import logistic_loss
 
-    block_passes = []
-    original = _dask_logistic.DaskLogisticLoss._pass
-
-    def counting(self, function, *arguments):
-        if function is _dask_logistic._chunk_blocks or (
-                function is _dask_logistic._chunk_moments and arguments[-1]):
-            block_passes.append(function.__name__)
-        return original(self, function, *arguments)
-
-    monkeypatch.setattr(_dask_logistic.DaskLogisticLoss, "_pass", counting)
     X, y, tasks, weights = classes(5)
-    model = skmtl.JointFeatureClassifier(solver="fista", tol=1e-8, max_iter=10000)
-    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
-    fitted = model.fit(*chunked(X, y), tasks=chunked(tasks)[0],
-                       sample_weight=chunked(weights)[0])
-    assert_same_classifier(fitted, expected)
-    assert fitted.n_iter_ == expected.n_iter_
-    assert block_passes == []
+    data = DaskClassification(*chunked(X, y), chunked(tasks)[0], chunked(weights)[0], None)
+    setup = skmtl.MeanRegularizedClassifier()._dask_setup(data, data.totals)
+    loss = data.loss(setup, True, solver="auto" if with_blocks else "fista")
+    signs = np.where(y == setup.positive_class, 1.0, -1.0)
+    in_memory, single_class, start, _ = logistic_loss(
+        X, signs, weights, np.searchsorted(setup.labels, tasks), setup.labels.size,
+        setup.task_scale, True, np)
+    np.testing.assert_array_equal(single_class, setup.single_class)
+    np.testing.assert_allclose(start, setup.start, rtol=1e-12)
+    theta = start + np.random.default_rng(0).standard_normal(start.shape) * 0.3
+    value, gradient = loss.value_and_gradient(theta)
+    expected_value, expected_gradient = in_memory.value_and_gradient(theta)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-13)
+    passes = loss.n_passes
+    blocks = loss.hessian_blocks(loss.curvature(theta))
+    assert loss.n_passes == passes + (not with_blocks)
+    np.testing.assert_allclose(blocks, in_memory.hessian_blocks(in_memory.curvature(theta)),
+                               rtol=1e-10, atol=1e-13)
+    dual, expected_dual = loss.dual(theta), in_memory.dual(theta)
+    np.testing.assert_allclose(dual.correlation, expected_dual.correlation, rtol=1e-10,
+                               atol=1e-13)
+    for kappa in (0.7, 1.0):
+        np.testing.assert_allclose(dual.loss_part(kappa), expected_dual.loss_part(kappa),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
