@@ -7,6 +7,8 @@ client.  Tasks need not be known in advance: each chunk reports its own, and a
 merge takes the union.  Dask is imported only when such input is given.
 """
 
+from functools import reduce
+
 import numpy as np
 
 from ._tasks import split_task_column
@@ -22,13 +24,14 @@ def is_dask_collection(value):
     return dask_is_collection(value)
 
 
-def reject_dask(estimator, X):
-    """A ``TypeError`` for dask input to an estimator that cannot fit from statistics."""
-    if is_dask_collection(X):
+def reject_dask(estimator, X, statistics=False):
+    """A ``TypeError`` for dask input to an estimator that cannot fit on it (unless
+    ``statistics``: it can)."""
+    if is_dask_collection(X) and not statistics:
         raise TypeError(
             f"{type(estimator).__name__} does not fit on dask input, which would be loaded "
-            "whole into memory; the squared-loss regressors (not the *CV ones) fit from its "
-            "statistics. Call .compute() on small data."
+            "whole into memory; the squared-loss regressors, the linear classifiers and "
+            "their *CV estimators fit on it. Call .compute() on small data."
         )
 
 
@@ -36,13 +39,23 @@ def _merge(first, second):
     return first.merge(second)
 
 
-def _tree_merge(parts):
+#: Pieces combined by one task of a tree reduction: a shallow tree costs fewer rounds
+#: of scheduling and transfer per pass.
+FAN_IN = 8
+
+
+def _combine_all(combine, *pieces):
+    return reduce(combine, pieces)
+
+
+def tree_reduce(parts, combine):
+    """The delayed ``combine`` of all ``parts``, :data:`FAN_IN` at a time in a tree."""
     from dask import delayed
 
-    merge = delayed(_merge, pure=True)
+    step = delayed(_combine_all, pure=True)
     while len(parts) > 1:
-        paired = [merge(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
-        parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+        parts = [step(combine, *parts[i:i + FAN_IN]) if len(parts[i:i + FAN_IN]) > 1
+                 else parts[i] for i in range(0, len(parts), FAN_IN)]
     return parts[0]
 
 
@@ -63,10 +76,8 @@ def _as_rows_like(array, X, name):
     return array.rechunk({0: X.chunks[0], **({1: -1} if array.ndim == 2 else {})})
 
 
-def _array_statistics(X, y, tasks, sample_weight):
-    """Delayed statistics of dask arrays, one task per row label (or the shared design)."""
-    from dask import delayed
-
+def _array_blocks(X, y, tasks, sample_weight):
+    """Per row chunk of dask arrays: the delayed blocks (X, y, tasks, sample_weight)."""
     if any(np.isnan(size) for size in X.chunks[0]):
         raise ValueError(
             "The row chunks of X have unknown sizes; call X.compute_chunk_sizes() first.")
@@ -75,24 +86,22 @@ def _array_statistics(X, y, tasks, sample_weight):
         (y, "y"), (tasks, "tasks"), (sample_weight, "sample_weight")))
     blocks = [value.to_delayed().ravel() if value is not None else [None] * X.numblocks[0]
               for value in (X, y, tasks, sample_weight)]
-    chunk = delayed(TaskStatistics.from_rows, pure=True)
-    return [chunk(*values) for values in zip(*blocks, strict=True)]
+    return list(zip(*blocks, strict=True)), list(X.chunks[0])
 
 
-def _partition_statistics(X, y, tasks, sample_weight, task_column):
-    """:class:`TaskStatistics` of one DataFrame partition (the task column split off)."""
+def _partition_arrays(X, y, tasks, sample_weight, task_column):
+    """NumPy rows of one DataFrame partition: (X, y, tasks, sample_weight)."""
     if task_column is not None:
         X, tasks = split_task_column(X, task_column)
-    y = np.asarray(y, dtype=np.float64)
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    return TaskStatistics.from_rows(X, y, None if tasks is None else np.asarray(tasks), weights)
+    return X, y, None if tasks is None else np.asarray(tasks), weights
 
 
-def _frame_statistics(X, y, tasks, sample_weight, task_column):
-    """Delayed statistics of a dask DataFrame whose companions share its partitions."""
+def _frame_blocks(X, y, tasks, sample_weight, task_column):
+    """Per partition of a dask DataFrame: its delayed NumPy rows, one argument."""
     from dask import delayed
 
-    parts = []
     for value, name in ((y, "y"), (tasks, "tasks"), (sample_weight, "sample_weight")):
         if value is not None and getattr(value, "npartitions", None) != X.npartitions:
             raise ValueError(
@@ -101,10 +110,52 @@ def _frame_statistics(X, y, tasks, sample_weight, task_column):
             )
     blocks = [value.to_delayed() if value is not None else [None] * X.npartitions
               for value in (X, y, tasks, sample_weight)]
-    chunk = delayed(_partition_statistics, pure=True)
-    for values in zip(*blocks, strict=True):
-        parts.append(chunk(*values, task_column))
-    return parts
+    arrays = delayed(_partition_arrays, pure=True, nout=4)
+    return [arrays(*values, task_column) for values in zip(*blocks, strict=True)]
+
+
+def dask_chunks(X, y, tasks, sample_weight, task_column, lengths=False):
+    """The delayed rows of each chunk (X, y, tasks, sample_weight) and the feature names.
+
+    Parameters
+    ----------
+    X : dask Array of shape (n_samples, n_features) or dask DataFrame
+    y : dask Array, dask Series, or array-like
+    tasks, sample_weight : dask Array, dask Series, array-like or None
+    task_column : str, int or None
+        For a dask DataFrame X.
+    lengths : bool, default=False
+        Also return the rows of each chunk (a pass over the partitions of a
+        DataFrame; known from the chunks of an array).
+
+    Returns
+    -------
+    chunks : list of tuples of delayed values
+    feature_names : ndarray of str, or None
+    lengths : list of int (only with ``lengths=True``)
+    """
+    import dask.array as da
+    from sklearn.utils.validation import _get_feature_names
+
+    if task_column is not None and tasks is not None:
+        raise ValueError(
+            f"Task labels were given twice: by task_column={task_column!r} and by tasks=. "
+            "Give one of them."
+        )
+    if isinstance(X, da.Array):
+        if task_column is not None:
+            raise ValueError("task_column needs a dask DataFrame X; with a dask array X, "
+                             "pass tasks= instead.")
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D, got shape {X.shape}.")
+        chunks, sizes = _array_blocks(X, y, tasks, sample_weight)
+        names = None
+    else:
+        chunks = _frame_blocks(X, y, tasks, sample_weight, task_column)
+        meta = X._meta if task_column is None else split_task_column(X._meta, task_column)[0]
+        names = _get_feature_names(meta)
+        sizes = [int(size) for size in X.map_partitions(len).compute()] if lengths else None
+    return (chunks, names, sizes) if lengths else (chunks, names)
 
 
 def dask_statistics(X, y, tasks, sample_weight, task_column):
@@ -125,28 +176,67 @@ def dask_statistics(X, y, tasks, sample_weight, task_column):
     shared_design_ndim : int or None
         ``y.ndim`` when no task labels are given (the shared design), else None.
     """
-    import dask.array as da
-    from sklearn.utils.validation import _get_feature_names
+    from dask import delayed
 
-    if task_column is not None and tasks is not None:
-        raise ValueError(
-            f"Task labels were given twice: by task_column={task_column!r} and by tasks=. "
-            "Give one of them."
-        )
-    if isinstance(X, da.Array):
-        if task_column is not None:
-            raise ValueError("task_column needs a dask DataFrame X; with a dask array X, "
-                             "pass tasks= instead.")
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D, got shape {X.shape}.")
-        parts, names = _array_statistics(X, y, tasks, sample_weight), None
-    else:
-        parts = _frame_statistics(X, y, tasks, sample_weight, task_column)
-        meta = X._meta if task_column is None else split_task_column(X._meta, task_column)[0]
-        names = _get_feature_names(meta)
-    statistics = _tree_merge(parts).compute()
+    chunks, names = dask_chunks(X, y, tasks, sample_weight, task_column)
+    chunk = delayed(TaskStatistics.from_rows, pure=True)
+    statistics = tree_reduce([chunk(*values) for values in chunks], _merge).compute()
     labelled = task_column is not None or tasks is not None
     return statistics, names, None if labelled else np.ndim(y)
+
+
+def _fold_pieces(X, y, tasks, sample_weight, start, n_splits, seed, unweighted):
+    """Per fold of one chunk (rows at ``start``...): the statistics of its rows, and with
+    ``unweighted`` those of the same rows with unit weights (for the scores)."""
+    from .model_selection._splitters import hashed_folds
+
+    folds = (hashed_folds(start, start + X.shape[0], n_splits, seed) if n_splits
+             else np.zeros(X.shape[0], dtype=np.intp))
+    pieces = []
+    for k in range(n_splits or 1):
+        rows = folds == k
+        labels = None if tasks is None else np.asarray(tasks)[rows]
+        weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        piece = [TaskStatistics.from_rows(X[rows], y[rows], labels, weights)]
+        if unweighted:
+            piece.append(TaskStatistics.from_rows(X[rows], y[rows], labels))
+        pieces.append(piece)
+    return pieces
+
+
+def _merge_pieces(first, second):
+    return [[a.merge(b) for a, b in zip(p, q, strict=True)]
+            for p, q in zip(first, second, strict=True)]
+
+
+def dask_fold_statistics(X, y, tasks, sample_weight, task_column, n_splits=None, seed=0):
+    """Statistics of each fold of dask data, in one pass over the chunks.
+
+    The fold of a row is :func:`~skmtl.model_selection._splitters.hashed_folds` of
+    its position (the folds of :class:`~skmtl.model_selection.HashedKFold`); with
+    ``n_splits=None`` all rows form one fold.
+
+    Returns
+    -------
+    fitted : list of TaskStatistics
+        Each fold's statistics, weighted by ``sample_weight``.
+    scored : list of TaskStatistics
+        The same with unit weights (``fitted`` itself without sample weights).
+    feature_names : ndarray of str, or None
+    """
+    from dask import delayed
+
+    if tasks is None and task_column is None and np.ndim(y) == 2:
+        raise ValueError("Cross-validation on dask input needs task labels (tasks= or "
+                         "task_column), not a shared-design y.")
+    chunks, names, sizes = dask_chunks(X, y, tasks, sample_weight, task_column, lengths=True)
+    starts = np.cumsum([0, *sizes[:-1]]).tolist()
+    unweighted = sample_weight is not None
+    chunk = delayed(_fold_pieces, pure=True)
+    parts = [chunk(*values, start, n_splits, seed, unweighted)
+             for values, start in zip(chunks, starts, strict=True)]
+    pieces = tree_reduce(parts, _merge_pieces).compute()
+    return [piece[0] for piece in pieces], [piece[-1] for piece in pieces], names
 
 
 def dask_predict(estimator, X, tasks):

@@ -157,6 +157,29 @@ def group_tasks(tasks, n_samples):
     return ordered[starts], np.diff(np.r_[starts, n_samples]), order
 
 
+def task_runs(tasks, n_samples):
+    """Sorted distinct labels, their row counts and first rows when every task's rows are
+    contiguous (rows sorted or grouped by task); else None.
+
+    One comparison of neighbouring labels finds the runs; only the run labels are
+    sorted.
+    """
+    labels = as_label_array(tasks, n_samples)
+    if not n_samples:
+        return None
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    run_labels = labels[starts]
+    try:
+        order = np.argsort(run_labels, kind="stable")
+    except TypeError as error:
+        raise _mixed_types(labels) from error
+    ordered = run_labels[order]
+    if ordered.size > 1 and np.any(ordered[1:] == ordered[:-1]):
+        return None  # a task in several runs
+    counts = np.diff(np.r_[starts, n_samples])
+    return ordered, counts[order], starts[order]
+
+
 def _mixed_types(labels):
     kinds = sorted({type(label).__name__ for label in labels})
     return TypeError(

@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._array_api import check_magnitude
-from ._tasks import group_tasks
+from ._tasks import group_tasks, task_runs
 
 __all__ = ["TaskStatistics"]
 
@@ -130,24 +130,22 @@ class TaskStatistics:
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
-        labels, counts, order = group_tasks(tasks, X.shape[0])
-        stops = np.cumsum(counts)
-        # Each task's rows are gathered into one reused buffer (a fresh n x d copy would
-        # cost more in page faults than the products).
-        rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
-        target_buffer = np.empty((rows_buffer.shape[0], 1))
+        runs = task_runs(tasks, X.shape[0])
+        if runs is None:
+            labels, counts, order = group_tasks(tasks, X.shape[0])
+            pieces = _gathered_tasks(X, y, weights, counts, order)
+        else:  # each task's rows are contiguous: views of them, no gather
+            labels, counts, starts = runs
+            pieces = ((X[start:start + count], y[start:start + count, None],
+                       weights[start:start + count])
+                      for start, count in zip(starts.tolist(), counts.tolist(), strict=True))
         n_tasks, n_features = labels.shape[0], X.shape[1]
         weight, y_mean, target_square = np.zeros(n_tasks), np.zeros(n_tasks), np.zeros(n_tasks)
         x_mean, linear = np.zeros((n_tasks, n_features)), np.zeros((n_tasks, n_features))
         gram = np.zeros((n_tasks, n_features, n_features))
-        for t, (start, stop) in enumerate(zip((stops - counts).tolist(), stops.tolist(),
-                                              strict=True)):
-            rows = order[start:stop]
-            # The indices are valid; mode="clip" spares the buffered copy "raise" makes.
-            task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start], mode="clip")
-            task_y = np.take(y, rows, out=target_buffer[:stop - start, 0], mode="clip")[:, None]
+        for t, (task_X, task_y, task_weights) in enumerate(pieces):
             weight[t], x_mean[t], task_y_mean, gram[t], task_linear, task_square = (
-                weighted_statistics(task_X, task_y, weights[rows], True, np))
+                weighted_statistics(task_X, task_y, task_weights, True, np))
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
@@ -235,6 +233,66 @@ class TaskStatistics:
             q_a + q_b + pooled * dy**2,
         )
 
+    def subtract(self, part):
+        r"""The statistics of the rows of ``self`` that are not in ``part`` (the inverse of
+        :meth:`merge`).
+
+        ``part`` holds statistics of a subset of the rows of ``self`` (a held-out
+        fold): with :math:`S_a = S - S_b`,
+        :math:`\bar x_a = (S\bar x - S_b \bar x_b) / S_a` and
+        :math:`\delta = \bar x_b - \bar x_a`,
+        :math:`G_a = G - G_b - \tfrac{S_a S_b}{S}\delta\delta^\top` (and alike for c
+        and q).  Tasks left without rows are dropped.
+
+        Parameters
+        ----------
+        part : TaskStatistics
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        if part.n_features != self.n_features or not np.all(np.isin(part.labels, self.labels)):
+            raise ValueError("Only statistics of a subset of the rows can be subtracted.")
+        count_b, S_b, x_b, y_b, G_b, c_b, q_b = _spread(part, self.labels)
+        count = self.count - count_b
+        S = self.weight
+        S_a = np.maximum(S - S_b, 0.0)
+        left = S_a > 0
+        safe = np.where(left, S_a, 1.0)
+        x_a = np.where(left[:, None], (S[:, None] * self.x_mean - S_b[:, None] * x_b)
+                       / safe[:, None], 0.0)
+        y_a = np.where(left, (S * self.y_mean - S_b * y_b) / safe, 0.0)
+        pooled = np.divide(S_a * S_b, S, out=np.zeros_like(S), where=S > 0)
+        dx, dy = x_b - x_a, y_b - y_a
+        kept = count > 0
+        return TaskStatistics(
+            self.labels[kept],
+            count[kept],
+            S_a[kept],
+            x_a[kept],
+            y_a[kept],
+            (self.gram - G_b - pooled[:, None, None] * dx[:, :, None] * dx[:, None, :])[kept],
+            (self.linear - c_b - (pooled * dy)[:, None] * dx)[kept],
+            np.maximum(self.target_square - q_b - pooled * dy**2, 0.0)[kept],
+        )
+
+    def restrict(self, labels):
+        """The statistics of the tasks ``labels`` only (labels of ``self``).
+
+        Parameters
+        ----------
+        labels : array-like
+
+        Returns
+        -------
+        statistics : TaskStatistics
+        """
+        kept = np.isin(self.labels, np.asarray(labels))
+        return TaskStatistics(*(np.asarray(value)[kept] for value in (
+            self.labels, self.count, self.weight, self.x_mean, self.y_mean, self.gram,
+            self.linear, self.target_square)))
+
     def uncentred(self):
         r""":math:`(\sum s_i x_i x_i^\top, \sum s_i x_i y_i, \sum s_i y_i^2)` per task:
         the statistics of a fit without intercepts."""
@@ -242,6 +300,21 @@ class TaskStatistics:
         gram = self.gram + S[:, None, None] * self.x_mean[:, :, None] * self.x_mean[:, None, :]
         linear = self.linear + (S * self.y_mean)[:, None] * self.x_mean
         return gram, linear, self.target_square + S * self.y_mean**2
+
+
+def _gathered_tasks(X, y, weights, counts, order):
+    """Each task's (rows, targets (m, 1), weights), in the order of ``counts``, gathered
+    by ``order`` into one reused buffer (a fresh n x d copy would cost more in page
+    faults than the products)."""
+    rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
+    target_buffer = np.empty((rows_buffer.shape[0], 1))
+    stops = np.cumsum(counts)
+    for start, stop in zip((stops - counts).tolist(), stops.tolist(), strict=True):
+        rows = order[start:stop]
+        # The indices are valid; mode="clip" spares the buffered copy "raise" makes.
+        task_X = np.take(X, rows, axis=0, out=rows_buffer[:stop - start], mode="clip")
+        task_y = np.take(y, rows, out=target_buffer[:stop - start, 0], mode="clip")[:, None]
+        yield task_X, task_y, weights[rows]
 
 
 def _piece_weights(sample_weight, n_samples):
@@ -295,12 +368,17 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
         x_mean = xp.zeros((*X.shape[:-2], n_features), dtype=X.dtype, device=X.device)
         y_mean = xp.zeros((*Y.shape[:-2], Y.shape[-1]), dtype=X.dtype, device=X.device)
     block = max(256, _BLOCK_ELEMENTS // max(n_features, 1))
+    unit = not per_weight and bool(xp.all(weights == 1))
     gram = linear = target_square = 0.0
     for start in range(0, max(n_samples, 1), block):
         stop = min(start + block, n_samples)
-        root = xp.sqrt(scale[..., start:stop])[..., None]
-        scaled_x = (X[..., start:stop, :] - x_mean[..., None, :]) * root
-        scaled_y = (Y[..., start:stop, :] - y_mean[..., None, :]) * root
+        # scaled in place: one temporary per block, not two (none with unit weights)
+        scaled_x = X[..., start:stop, :] - x_mean[..., None, :]
+        scaled_y = Y[..., start:stop, :] - y_mean[..., None, :]
+        if not unit:
+            root = xp.sqrt(scale[..., start:stop])[..., None]
+            scaled_x *= root
+            scaled_y *= root
         transposed = xp.matrix_transpose(scaled_x)
         gram = gram + transposed @ scaled_x
         linear = linear + transposed @ scaled_y

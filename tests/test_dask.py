@@ -11,6 +11,7 @@ import pytest
 from _same_fit import same_fit_atol
 
 import skmtl
+from skmtl.kernel import MultiTaskKernelRidge
 
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -143,11 +144,10 @@ def test_dask_input_errors(client):
         skmtl.MeanRegularizedRegressor(task_column="task").fit(frame, da.from_array(y))
 
 
-@pytest.mark.parametrize("estimator", [skmtl.MeanRegularizedClassifier(),
-                                       skmtl.MeanRegularizedRegressorCV(alphas=3)],
+@pytest.mark.parametrize("estimator", [MultiTaskKernelRidge()],
                          ids=lambda estimator: type(estimator).__name__)
 def test_estimators_without_statistics_refuse_dask_input(estimator):
-    """Rather than load the whole collection into memory."""
+    """Rather than load the whole collection into memory (the kernel models)."""
     X, y, tasks, _ = rows(6)
     with pytest.raises(TypeError, match=f"{type(estimator).__name__} does not fit on dask"):
         estimator.fit(da.from_array(X, chunks=100), (y > 3).astype(int), tasks=tasks)

@@ -172,3 +172,34 @@ def test_fit_statistics_errors():
         skmtl.MeanRegularizedRegressor().partial_fit(X * 1e200, y, tasks=tasks)
     assert not hasattr(skmtl.MeanRegularizedRegressorCV(), "partial_fit")
     assert not hasattr(skmtl.MeanRegularizedClassifier(), "partial_fit")
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_tasks=st.integers(1, 6), weighted=st.booleans(),
+       strings=st.booleans())
+def test_rows_grouped_by_task_give_the_statistics_of_shuffled_rows(seed, n_tasks, weighted,
+                                                                   strings):
+    """Rows whose tasks come in contiguous runs (sorted, or grouped in any order) take
+    the path without a gather; a task split over two runs takes the gather."""
+    from skmtl._tasks import task_runs
+
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 30, n_tasks)
+    tasks = np.repeat(rng.permutation(n_tasks), counts)
+    if strings:
+        tasks = np.array([f"t{t}" for t in tasks])
+    X = rng.standard_normal((tasks.size, 3)) + 5.0
+    y = rng.standard_normal(tasks.size)
+    weights = rng.uniform(0.1, 2.0, tasks.size) if weighted else None
+    shuffle = rng.permutation(tasks.size)
+    grouped = TaskStatistics.from_rows(X, y, tasks, weights)
+    reference = TaskStatistics.from_rows(
+        X[shuffle], y[shuffle], tasks[shuffle], None if weights is None else weights[shuffle])
+    assert task_runs(tasks, tasks.size) is not None
+    np.testing.assert_array_equal(grouped.labels, reference.labels)
+    for field in ("count", "weight", "x_mean", "y_mean", "gram", "linear", "target_square"):
+        np.testing.assert_allclose(getattr(grouped, field), getattr(reference, field),
+                                   rtol=1e-10, atol=1e-9)
+    if n_tasks > 1:
+        split = np.r_[tasks[-1:], tasks]
+        assert task_runs(split, split.size) is None

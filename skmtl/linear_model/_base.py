@@ -302,6 +302,11 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
 
     def _fit_statistics(self, statistics, shared_design_ndim):
         """Build the squared loss from ``statistics`` and solve (NumPy, float64)."""
+        return self._fit_prepared(self._prepare_statistics(statistics, shared_design_ndim))
+
+    def _prepare_statistics(self, statistics, shared_design_ndim):
+        """The squared loss of ``statistics`` as prepared data (see :meth:`_prepare_fit`);
+        sets the fitted task labels and ``statistics_``."""
         if self.solver == "cvxpy":
             raise ValueError(
                 "solver='cvxpy' solves from the rows and cannot fit from statistics; "
@@ -326,8 +331,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         rows = np.empty((0, n_features))
         self._set_tasks_attribute(rows, np)
         self.statistics_ = statistics
-        return self._fit_prepared(
-            PreparedFit(rows, None, None, np, loss, x_offset, y_offset, task_scale, None))
+        return PreparedFit(rows, None, None, np, loss, x_offset, y_offset, task_scale, None)
 
     def _prepare_fit(self, X, y, tasks=None, sample_weight=None):
         """Validate the data and build the squared loss: what fits at other alphas reuse.

@@ -17,6 +17,8 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import get_namespace_and_device, to_numpy
+from .._dask import is_dask_collection
+from .._dask_logistic import DaskClassification, LogisticSetup
 from .._scoring import accuracy_of_observed
 from ..losses import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
@@ -84,18 +86,60 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         self : object
             Fitted estimator.
         """
+        self.__dict__.pop("n_passes_", None)
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         X, y, labels, sample_weight, xp = self._validate_fit_input(
             X, y, tasks, sample_weight, y_numeric=False
         )
         signs = self._encode_labels(y, X, xp)
         task_index, task_scale = self._assign_tasks(X, signs, labels, sample_weight, xp)
         self._set_tasks_attribute(X, xp)
-        n_tasks, n_features = len(self._task_labels), X.shape[1]
+        n_tasks = len(self._task_labels)
         if task_index is None and signs.ndim == 1:
             signs = signs[:, None]
         loss, single_class, start, x_offset = logistic_loss(
             X, signs, sample_weight, task_index, n_tasks, task_scale, self.fit_intercept, xp
         )
+
+        def reference():
+            return self._reference_theta(
+                X, signs, task_index, sample_weight, task_scale, x_offset, xp)
+
+        return self._fit_loss(loss, single_class, start, x_offset, xp, reference)
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Fit on dask data: the solver's every step is a pass over the chunks
+        (:mod:`skmtl._dask_logistic`); ``n_passes_`` counts them."""
+        if self.solver == "cvxpy":
+            raise ValueError("solver='cvxpy' solves from rows in memory; on dask input use "
+                             "another solver.")
+        data = DaskClassification(X, y, tasks, sample_weight, self.task_column)
+        setup = self._dask_setup(data, data.totals)
+        loss = data.loss(setup, self.fit_intercept, solver=self.solver)
+        self._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np, None)
+        self.n_passes_ = data.n_passes + loss.n_passes
+        return self
+
+    def _dask_setup(self, data, totals):
+        """Set the classes, tasks and features of dask ``data``; the setup of the loss of
+        the rows whose ClassTotals are ``totals``."""
+        n_features = totals.x_sum.shape[1]
+        self._encode_labels(data.classes, np.empty(0), np)
+        self._task_label_list = totals.labels.tolist()
+        self._shared_design_ndim = 1 if data.unlabelled else None
+        self.n_features_in_ = n_features
+        self.__dict__.pop("feature_names_in_", None)
+        if data.feature_names is not None:
+            self.feature_names_in_ = data.feature_names
+        self._set_tasks_attribute(np.empty((0, n_features)), np)
+        task_scale = self._task_scale(totals.weight, np, np.empty(0))
+        return LogisticSetup.of(totals, self.classes_, task_scale, self.fit_intercept)
+
+    def _fit_loss(self, loss, single_class, start, x_offset, xp, reference):
+        """Solve for the coefficients on ``loss`` (rows in memory or dask chunks) and set
+        the fitted attributes; ``reference()`` gives the cvxpy solution."""
+        n_tasks, n_features = len(self._task_labels), start.shape[1] - int(self.fit_intercept)
         penalty = self._effective_penalty(n_tasks, start[:, :n_features], xp)
         smooth_penalty = penalty if isinstance(penalty, QuadraticPenalty) else (
             QuadraticPenalty(rank_one=(self._ridge(), 0.0)))
@@ -104,9 +148,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
                                    self.fit_intercept)
         self._certificate_name = problem.name
         if self.solver == "cvxpy":
-            theta = self._reference_theta(
-                X, signs, task_index, sample_weight, task_scale, x_offset, xp
-            )
+            theta = reference()
             self.n_iter_ = 1
             self.certificate_ = problem.certify(
                 theta, self._solved_first_part(theta[:, :n_features], xp))
@@ -194,7 +236,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
                 f"is above tol={self.tol:g} after {self.n_iter_} iterations. Increase max_iter, "
                 "or scale the features.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if not isinstance(penalty, QuadraticPenalty):
             return
@@ -211,7 +253,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
                 "may not exist: coef_ then grows with max_iter and tol instead of converging. "
                 "Set l2 > 0 (or alpha_shared > 0 and alpha_task > 0).",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # ------------------------------------------------------------------ decide

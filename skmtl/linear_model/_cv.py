@@ -10,6 +10,7 @@ and tested in every fold.  With ``cv=None`` the quadratic regressors score by
 exact leave-one-out instead.
 """
 
+from functools import reduce
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +19,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import indexable
 
 from .._array_api import follow, get_namespace_and_device
-from .._dask import reject_dask
+from .._dask import dask_fold_statistics, is_dask_collection
+from .._dask_logistic import DaskClassification, held_out_accuracy
 from ..model_selection._cross_validation import (
     FixedPredictions,
     cross_validated_path_scores,
@@ -27,7 +29,21 @@ from ..model_selection._cross_validation import (
     splits,
 )
 from ..model_selection._loo import leave_one_out_predictions
-from ..model_selection._path import _check_grid_size, alpha_grid, explicit_alphas, path_parameter
+from ..model_selection._path import (
+    _check_grid_size,
+    _grid,
+    alpha_grid,
+    explicit_alphas,
+    is_grid_size,
+    path_parameter,
+)
+from ..model_selection._splitters import HashedKFold, LeaveTasksOut
+from ..model_selection._statistics_cv import (
+    check_statistics_scoring,
+    statistics_grid,
+    statistics_path_scores,
+)
+from ..statistics import TaskStatistics
 
 CV_CONSTRAINTS = {
     "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -126,7 +142,8 @@ class CrossValidatedFamily:
         -------
         self : object
         """
-        reject_dask(self, X)
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, tasks, sample_weight)
         base = self._base_estimator()
         if hasattr(X, "__array_namespace__"):  # targets and weights follow X's namespace
             xp, _, device = get_namespace_and_device(X)
@@ -154,6 +171,97 @@ class CrossValidatedFamily:
             self.alphas_ = xp.asarray(alphas, dtype=self.coef_.dtype, device=device)
         return self
 
+    def _dask_splitter(self):
+        """The folds on dask input: an int gives :class:`HashedKFold`."""
+        cv = self.cv
+        if isinstance(cv, Integral) and not isinstance(cv, bool):
+            return HashedKFold(cv)
+        if isinstance(cv, (HashedKFold, LeaveTasksOut)) and getattr(
+                cv, "task_column", None) is None:
+            return cv
+        raise ValueError(
+            f"On dask input the folds must follow from the rows without a shuffle: cv must be "
+            f"an int, a HashedKFold or a LeaveTasksOut (tasks from fit), got {cv!r}."
+        )
+
+    def _fit_dask(self, X, y, tasks, sample_weight):
+        """Cross-validation of dask data: from per-fold statistics (regressors), or by
+        warm-started paths of distributed fits (classifiers)."""
+        splitter = self._dask_splitter()
+        base = self._base_estimator()
+        if is_classifier(self):
+            return self._fit_dask_classifier(base, splitter, X, y, tasks, sample_weight)
+        check_statistics_scoring(self.scoring)
+        hashed = isinstance(splitter, HashedKFold)
+        fitted, scored, names = dask_fold_statistics(
+            X, y, tasks, sample_weight, self.task_column,
+            splitter.n_splits if hashed else None, getattr(splitter, "seed", 0))
+        total = reduce(TaskStatistics.merge, fitted)
+        if not hashed:
+            held_out = splitter.test_tasks(total.labels, total.count)
+            fitted = [total.restrict(labels) for labels in held_out]
+            scored = [scored[0].restrict(labels) for labels in held_out]
+        alphas = statistics_grid(base, total, self.alphas, self.eps)
+        scores = statistics_path_scores(base, total, fitted, scored, alphas, self.scoring,
+                                        population=not hashed)
+        self._store_results(alphas, scores)
+        if self.refit:
+            parameter = path_parameter(base)
+            self._adopt(clone(base).set_params(**{parameter: self.alpha_}).fit_statistics(total))
+            if names is not None:
+                self.feature_names_in_ = names
+        return self
+
+    def _fit_dask_classifier(self, base, splitter, X, y, tasks, sample_weight):
+        """Each fold's path fitted by passes over the chunks; every held-out accuracy from
+        one last pass; ``n_passes_`` counts them all."""
+        if not isinstance(splitter, HashedKFold) or self.scoring not in (None, "accuracy"):
+            raise ValueError(
+                f"On dask input {type(self).__name__} takes HashedKFold folds (or an int cv) "
+                "and scores by accuracy (scoring=None or 'accuracy')."
+            )
+        if self.solver == "cvxpy":
+            raise ValueError("solver='cvxpy' solves from rows in memory; on dask input use "
+                             "another solver.")
+        n_splits, seed = splitter.n_splits, splitter.seed
+        data = DaskClassification(X, y, tasks, sample_weight, self.task_column, n_splits, seed)
+        passes = 0
+        if is_grid_size(self.alphas):
+            _check_grid_size(self.alphas, self.eps)
+            probe = clone(base)
+            setup = probe._dask_setup(data, data.totals)
+            loss = data.loss(setup, self.fit_intercept, solver=self.solver)
+            gradient = loss.gradient(setup.start)[:, :setup.x_offset.shape[1]]
+            alphas = _grid(probe, gradient, loss.lipschitz(), self.alphas, self.eps)
+            passes += loss.n_passes
+        else:
+            alphas = explicit_alphas(self.alphas)
+        parameter, models = path_parameter(base), []
+        for k in range(n_splits):
+            model = clone(base).set_params(warm_start=True)
+            model._validate_params()
+            setup = model._dask_setup(data, data.totals.subtract(data.fold_totals[k]))
+            loss = data.loss(setup, self.fit_intercept, (n_splits, seed, k), self.solver)
+            fits = []
+            for alpha in alphas:
+                model.set_params(**{parameter: float(alpha)})
+                model._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np,
+                                None)
+                fits.append((model.coef_.copy(), model.intercept_.copy()))
+            passes += loss.n_passes
+            models.append((setup.labels, *(np.stack(part) for part in zip(*fits, strict=True))))
+        scores = held_out_accuracy(data, n_splits, seed, models, data.classes)
+        self._store_results(alphas, scores)
+        if self.refit:
+            model = clone(base).set_params(**{parameter: self.alpha_})
+            setup = model._dask_setup(data, data.totals)
+            loss = data.loss(setup, self.fit_intercept, solver=self.solver)
+            model._fit_loss(loss, setup.single_class, setup.start, setup.x_offset, np, None)
+            self._adopt(model)
+            passes += loss.n_passes
+        self.n_passes_ = data.n_passes + passes
+        return self
+
     def _store_results(self, alphas, scores):
         mean = scores.mean(axis=1)
         order = np.argsort(-mean, kind="stable")
@@ -174,7 +282,10 @@ class CrossValidatedFamily:
     def _refit(self, base, X, y, tasks, sample_weight):
         parameter = path_parameter(base)
         model = clone(base).set_params(**{parameter: self.alpha_})
-        model.fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        self._adopt(model.fit(X, y, tasks=tasks, sample_weight=sample_weight))
+
+    def _adopt(self, model):
+        """Take the fitted attributes of the refitted ``model``."""
         skipped = set(model.get_params(deep=False))
         for name, value in vars(model).items():
             if name not in skipped:

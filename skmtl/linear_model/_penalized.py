@@ -203,6 +203,11 @@ class PenalizedClassifier(_PenalizedFamily, MultiTaskLinearClassifier):
         The two class labels.
     tasks_ : ndarray of shape (n_tasks,)
         The task labels, sorted.
+    n_passes_ : int
+        Passes over the chunks of a fit on dask input: one that totals the tasks
+        and classes, then one per point where the solver evaluates the loss (its
+        gradient and Hessian blocks come with it) and one per duality gap.  Only
+        set by fits on dask input.
     n_iter_ : int
         Iterations of the solver.
     certificate_ : float

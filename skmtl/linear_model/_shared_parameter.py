@@ -208,6 +208,11 @@ class SharedParameterClassifier(SharedParameterFamily, MultiTaskLinearClassifier
         probability exactly 1, and its :math:`w_t` is set by the penalty alone.
     tasks_ : ndarray of shape (n_tasks,)
         Sorted task labels (``0..T-1`` for the columns of a shared-design ``y``).
+    n_passes_ : int
+        Passes over the chunks of a fit on dask input: one that totals the tasks
+        and classes, then one per point where the solver evaluates the loss (its
+        gradient and Hessian blocks come with it) and one per duality gap.  Only
+        set by fits on dask input.
     n_iter_ : int
         Iterations of the solver (Newton steps, or accelerated gradient steps).
     certificate_ : float

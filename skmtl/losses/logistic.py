@@ -163,6 +163,11 @@ class LogisticLoss:
         return self.width - int(self.fit_intercept)
 
     @property
+    def n_rows(self):
+        """The number of per-row entries (padding included)."""
+        return math.prod(self.labels.shape)
+
+    @property
     def dtype(self):
         return self.rows.X.dtype
 
@@ -244,8 +249,11 @@ class LogisticLoss:
         r"""The dual point of ``theta`` (:class:`~skmtl.losses.dual.Dual`): the variables
         :math:`a_i` of :meth:`dual_variables`, :math:`Z_t = \sum_{i \in t} \omega_i a_i y_i
         x_i` on W's columns, and the entropy :meth:`dual_value` of :math:`\kappa a`."""
-        variables = self.dual_variables(theta)
-        correlation = self.rows_times(self.row_weight * variables * self.labels)
+        slopes = self.slopes(theta)
+        positive, negative = self.class_correlations(slopes)
+        keep = balance(positive, negative, self.fit_intercept, self.xp)
+        variables = slopes * self.per_class(keep)
+        correlation = keep[0][:, None] * positive + keep[1][:, None] * negative
 
         def loss_part(kappa):
             return float(self.dual_value(kappa * variables))
@@ -253,26 +261,37 @@ class LogisticLoss:
         return Dual(float(self.value(theta)), theta[:, :self.n_features],
                     correlation[:, :self.n_features], loss_part)
 
+    def slopes(self, theta):
+        r""":math:`\sigma(-y_i m_i)`, the loss's slope at the margins, in [0, 1]."""
+        return sigmoid(-(self.labels * self.margins(theta)), self.xp)
+
+    def class_correlations(self, slopes):
+        r""":math:`\sum_{i \in t} \omega_i a_i y_i x_i` over the rows of each class (+1, then
+        -1), shape (T, p) each: with intercepts their last columns are :math:`\pm` the
+        classes' dual masses."""
+        xp = self.xp
+        signed = self.row_weight * slopes * self.labels
+        zero = xp.zeros_like(signed)
+        positive = self.labels > 0
+        return (self.rows_times(xp.where(positive, signed, zero)),
+                self.rows_times(xp.where(positive, zero, signed)))
+
+    def per_class(self, keep):
+        """Spread per-task factors of each class, ``keep = (positive, negative)``, to the
+        rows."""
+        return self.xp.where(self.labels > 0, self.per_row(keep[0]), self.per_row(keep[1]))
+
     def dual_variables(self, theta):
         r"""Dual variables :math:`a_i \in [0, 1]` built from ``theta``.
 
         :math:`a_i = \sigma(-y_i m_i)`, the loss's slope at the margins.  With
         intercepts the dual needs :math:`\sum_{i \in t} \omega_i a_i y_i = 0` for
-        every task; the side with the larger total is scaled down to restore it.
+        every task; the side with the larger total is scaled down to restore it
+        (:func:`balance`).
         """
-        xp = self.xp
-        dual = sigmoid(-(self.labels * self.margins(theta)), self.xp)
-        if not self.fit_intercept:
-            return dual
-        positive = self.labels > 0
-        mass = self.row_weight * dual
-        zero = xp.zeros_like(mass)
-        plus = self.rows_times(xp.where(positive, mass, zero))[:, -1]
-        minus = self.rows_times(xp.where(positive, zero, mass))[:, -1]
-        keep_plus = xp.where(plus > minus, minus / xp.where(plus > 0, plus, 1.0), 1.0)
-        keep_minus = xp.where(minus > plus, plus / xp.where(minus > 0, minus, 1.0), 1.0)
-        factor = xp.where(positive, self.per_row(keep_plus), self.per_row(keep_minus))
-        return dual * factor
+        slopes = self.slopes(theta)
+        keep = balance(*self.class_correlations(slopes), self.fit_intercept, self.xp)
+        return slopes * self.per_class(keep)
 
     def dual_value(self, dual):
         r""":math:`-\sum_i \omega_i [a_i \log a_i + (1 - a_i)\log(1 - a_i)]` (0 log 0 = 0)."""
@@ -283,6 +302,19 @@ class LogisticLoss:
             return xp.where(positive, values * xp.log(xp.where(positive, values, 1.0)), 0.0)
 
         return -xp.sum(self.row_weight * (x_log_x(dual) + x_log_x(1.0 - dual)))
+
+
+def balance(positive, negative, fit_intercept, xp):
+    r"""Per-task factors (positive class, negative class) that scale the side of the dual
+    masses with the larger total down to the other's, from :meth:`LogisticLoss.class_correlations`
+    (whose last columns are :math:`P_t` and :math:`-N_t`); ones without intercepts."""
+    if not fit_intercept:
+        ones = xp.ones_like(positive[:, 0])
+        return ones, ones
+    plus, minus = positive[:, -1], -negative[:, -1]
+    keep_plus = xp.where(plus > minus, minus / xp.where(plus > 0, plus, 1.0), 1.0)
+    keep_minus = xp.where(minus > plus, plus / xp.where(minus > 0, minus, 1.0), 1.0)
+    return keep_plus, keep_minus
 
 
 class PenalizedLogistic:
@@ -339,7 +371,7 @@ class PenalizedLogistic:
         def precondition(values):
             return batched_matvec(inverses, values, xp)
 
-        if n_tasks * width <= math.prod(loss.labels.shape):
+        if n_tasks * width <= loss.n_rows:
             def loss_hessian(values):
                 return batched_matvec(blocks, values, xp)
         else:
@@ -358,7 +390,7 @@ class PenalizedLogistic:
 
 
 def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit_intercept,
-                  xp):
+                  xp, totals=None):
     """Logistic loss of labelled rows (``task_index``) or of a shared design (None).
 
     Parameters
@@ -374,6 +406,11 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         :math:`\\tau_t`.
     fit_intercept : bool
     xp : namespace
+    totals : tuple of ndarray, default=None
+        ``(positive, negative, x_offset)``: the weighted masses of the two classes
+        per task and the tasks' weighted means, when the rows are one piece of a
+        larger set (a dask chunk, labelled rows) whose loss is the sum of its
+        pieces'; by default those of these rows.
 
     Returns
     -------
@@ -406,37 +443,50 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     else:
         order, bounds = task_bounds(task_index, n_tasks)
         task_index = task_index[order]
-        positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
-        negative = np.bincount(task_index, weights[order] * ~positive_rows[order], n_tasks)
+        if totals is None:
+            positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
+            negative = np.bincount(task_index, weights[order] * ~positive_rows[order], n_tasks)
         order = xp.asarray(order, device=X.device)
         X = xp.take(X, order, axis=0)
         labels = xp.take(labels, order, axis=0)
         sample_weight = xp.take(sample_weight, order, axis=0)
         row_task = xp.asarray(task_index, device=X.device)
-        x_offset = xp.stack([
-            (sample_weight[start:stop] @ X[start:stop, ...]) / xp.sum(sample_weight[start:stop])
-            for start, stop in bounds
-        ])
+        if totals is None:
+            x_offset = xp.stack([
+                (sample_weight[start:stop] @ X[start:stop, ...])
+                / xp.sum(sample_weight[start:stop])
+                for start, stop in bounds
+            ])
+        else:
+            positive, negative, x_offset = totals
         if not fit_intercept:
             x_offset = xp.zeros_like(x_offset)
         X = _with_intercept_column(X - xp.take(x_offset, row_task, axis=0), fit_intercept, xp)
         rows, (labels, sample_weight) = _task_rows(X, bounds, row_task, [labels, sample_weight],
                                                    xp)
-    single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
-    if not fit_intercept:
-        single_class = np.zeros_like(single_class)
+    single_class, start = class_start(positive, negative, fit_intercept, X.shape[1], X, xp)
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
     per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
     loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp,
                         fit_intercept, has_empty_tasks=bool(np.any(single_class != 0)))
-    start = xp.zeros((n_tasks, X.shape[1]), dtype=X.dtype, device=X.device)
+    return loss, single_class, start, x_offset
+
+
+def class_start(positive, negative, fit_intercept, width, like, xp):
+    """The one-class tasks (+1, -1, else 0) and the start, W = 0 with the best intercepts
+    :math:`\\log(P_t / N_t)`, of shape (T, width) in the dtype and device of ``like``."""
+    single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
+    if not fit_intercept:
+        single_class = np.zeros_like(single_class)
+    n_tasks = single_class.shape[0]
+    start = xp.zeros((n_tasks, width), dtype=like.dtype, device=like.device)
     if fit_intercept:
         two_class = single_class == 0
         intercept = np.zeros(n_tasks)
         intercept[two_class] = np.log(positive[two_class] / negative[two_class])
-        intercept = xp.asarray(intercept, dtype=X.dtype, device=X.device)
+        intercept = xp.asarray(intercept, dtype=like.dtype, device=like.device)
         start = xp.concat([start[:, :-1], intercept[:, None]], axis=1)
-    return loss, single_class, start, x_offset
+    return single_class, start
 
 
 def _with_intercept_column(X, fit_intercept, xp):

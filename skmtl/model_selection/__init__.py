@@ -3,7 +3,8 @@
 - :func:`regularization_path`, :func:`alpha_grid`, :func:`alpha_max`: a family
   fitted along a decreasing grid of alphas with warm starts.
 - :class:`WithinTaskKFold` and :class:`LeaveTasksOut`: cross-validation
-  splitters that keep every task in every fold, or hold out whole tasks.
+  splitters that keep every task in every fold, or hold out whole tasks;
+  :class:`HashedKFold`, folds by a hash of the row position (dask input).
 - :func:`make_task_scorer` builds scorers that pass per-sample task labels to
   the estimator's prediction method, for use as ``scoring=`` in
   ``GridSearchCV``, ``cross_validate``, ... with metadata routing enabled.
@@ -19,9 +20,10 @@ The cross-validated estimators (``TraceNormRegressorCV``, ...) live in
 from ._path import alpha_grid, alpha_max, regularization_path
 from ._scorer import make_task_scorer, task_averaged
 from ._split import train_test_split_per_task
-from ._splitters import LeaveTasksOut, WithinTaskKFold
+from ._splitters import HashedKFold, LeaveTasksOut, WithinTaskKFold
 
 __all__ = [
+    "HashedKFold",
     "LeaveTasksOut",
     "WithinTaskKFold",
     "alpha_grid",

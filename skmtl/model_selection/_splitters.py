@@ -1,5 +1,8 @@
 """Cross-validation splitters that know which task each row belongs to.
 
+:class:`HashedKFold` assigns each row to a fold by a hash of its position, so
+the rows of a chunk find their folds without seeing the others (dask input).
+
 :class:`WithinTaskKFold` puts a share of every task's rows in every fold, so
 each task is trained and tested in every split; :class:`LeaveTasksOut` holds
 out whole tasks, to measure how a population model generalizes to new tasks.
@@ -14,7 +17,7 @@ routing) or in the column ``task_column`` of ``X``.  Without labels, a 2-D
 import numbers
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.model_selection._split import BaseCrossValidator
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
@@ -22,7 +25,7 @@ from sklearn.utils.validation import _num_samples
 from .._array_api import to_numpy
 from .._tasks import as_label_array, split_task_column
 
-__all__ = ["LeaveTasksOut", "WithinTaskKFold"]
+__all__ = ["HashedKFold", "LeaveTasksOut", "WithinTaskKFold"]
 
 
 def _row_tasks(X, groups, tasks, task_column):
@@ -177,11 +180,39 @@ class LeaveTasksOut(BaseCrossValidator):
         self.n_splits = n_splits
         self.task_column = task_column
 
-    def _splitter(self):
+    def test_tasks(self, labels, counts):
+        """The held-out tasks of each split, from the tasks and their numbers of rows.
+
+        One task per split in label order when ``n_splits`` is None; else the
+        tasks, largest first, each added to the fold with the fewest rows so far
+        (:class:`~sklearn.model_selection.GroupKFold`'s assignment).
+
+        Parameters
+        ----------
+        labels : ndarray of shape (T,)
+            Sorted distinct task labels.
+        counts : ndarray of shape (T,)
+            Rows of each task.
+
+        Returns
+        -------
+        test_tasks : list of ndarray
+        """
+        n_tasks = labels.size
+        if n_tasks < 2 or (self.n_splits is not None and n_tasks < self.n_splits):
+            raise ValueError(
+                f"LeaveTasksOut needs at least {max(2, self.n_splits or 2)} tasks, got {n_tasks}."
+            )
         if self.n_splits is None:
-            return LeaveOneGroupOut()
+            return [labels[t:t + 1] for t in range(n_tasks)]
         _check_n_splits(self.n_splits)
-        return GroupKFold(self.n_splits)
+        largest_first = np.argsort(counts, kind="stable")[::-1]
+        fold_rows, fold_of = np.zeros(self.n_splits), np.zeros(n_tasks, dtype=np.intp)
+        for task in largest_first:
+            lightest = np.argmin(fold_rows)
+            fold_rows[lightest] += counts[task]
+            fold_of[task] = lightest
+        return [labels[fold_of == k] for k in range(self.n_splits)]
 
     def get_n_splits(self, X=None, y=None, groups=None, tasks=None):
         """The number of splits (the number of tasks when ``n_splits`` is None)."""
@@ -212,9 +243,75 @@ class LeaveTasksOut(BaseCrossValidator):
                 "LeaveTasksOut needs the task of each row: pass tasks= (or groups=), or set "
                 "task_column."
             )
-        n_tasks = np.unique(labels).size
-        if n_tasks < 2 or (self.n_splits is not None and n_tasks < self.n_splits):
-            raise ValueError(
-                f"LeaveTasksOut needs at least {max(2, self.n_splits or 2)} tasks, got {n_tasks}."
-            )
-        yield from self._splitter().split(np.zeros((labels.size, 1)), groups=labels)
+        distinct, row_task, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        for tasks in self.test_tasks(distinct, counts):
+            test = np.isin(row_task.reshape(-1), np.searchsorted(distinct, tasks))
+            yield np.flatnonzero(~test), np.flatnonzero(test)
+
+
+_GOLDEN, _MIX_A, _MIX_B = 0x9E3779B97F4A7C15, np.uint64(0xBF58476D1CE4E5B9), np.uint64(
+    0x94D049BB133111EB)
+
+
+def hashed_folds(start, stop, n_splits, seed=0):
+    """Fold of the rows at positions ``start`` to ``stop - 1``: the SplitMix64 hash of
+    the position (offset by the seed), modulo ``n_splits``."""
+    offset = np.uint64((seed + 1) * _GOLDEN % 2**64)
+    state = np.arange(start, stop, dtype=np.uint64) + offset
+    state = (state ^ (state >> np.uint64(30))) * _MIX_A
+    state = (state ^ (state >> np.uint64(27))) * _MIX_B
+    state = state ^ (state >> np.uint64(31))
+    return (state % np.uint64(n_splits)).astype(np.intp)
+
+
+class HashedKFold(BaseCrossValidator):
+    """K folds assigned by a hash of each row's position: every task split at random.
+
+    Row i belongs to the fold ``hash(i, seed) mod n_splits``, which a chunk of
+    rows computes from its own offset, without a shuffle or the task labels:
+    the folds of the ``*CV`` estimators on dask input.  Each task's rows fall
+    into the folds at random (a task with few rows may miss a fold; a task
+    missing from a training set cannot be scored).
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    seed : int, default=0
+        Seed of the hash: other seeds give other folds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmtl.model_selection import HashedKFold
+    >>> [test.size for _, test in HashedKFold(3).split(np.zeros((300, 1)))]
+    [107, 106, 87]
+    """
+
+    def __init__(self, n_splits=5, *, seed=0):
+        self.n_splits = n_splits
+        self.seed = seed
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of splits, ``n_splits``."""
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        """Train and test row indices of each fold.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Ignored.
+        groups : array-like of shape (n_samples,), default=None
+            Ignored.
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        _check_n_splits(self.n_splits)
+        folds = hashed_folds(0, _num_samples(X), self.n_splits, self.seed)
+        for k in range(self.n_splits):
+            yield np.flatnonzero(folds != k), np.flatnonzero(folds == k)

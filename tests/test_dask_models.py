@@ -1,0 +1,310 @@
+"""Cross-validation and classifiers on dask input, on a real ``LocalCluster`` of worker
+processes started here (one for the module).
+
+Every fit on dask input must equal the in-memory fit of the same rows: the ``*CV``
+estimators with the same folds (``HashedKFold``, ``LeaveTasksOut``), the same
+``alpha_`` and the same coefficients; the classifiers to 1e-7 at a tight tol.  The
+chunks are unequal, task 9 lives in the first chunk only, rows carry sample weights.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import r2_score
+
+import skmtl
+from skmtl.model_selection import HashedKFold, LeaveTasksOut, make_task_scorer
+from skmtl.statistics import TaskStatistics
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+pd = pytest.importorskip("pandas")
+
+ROW_CHUNKS = (37, 150, 8, 205, 100)  # unequal; 500 rows
+N_FEATURES = 4
+REGRESSOR_CVS = [name for name in skmtl.__all__ if name.endswith("RegressorCV")]
+TIGHT_CV = {"tol": 1e-12, "max_iter": 100000}
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes: every chunk is pickled to a worker and back."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as connected:
+            yield connected
+
+
+def rows(seed=0):
+    """Shuffled rows of 6 tasks; task 9 only in the first chunk; sample weights."""
+    rng = np.random.default_rng(seed)
+    n = sum(ROW_CHUNKS)
+    tasks = rng.integers(1, 6, n)
+    tasks[:20] = 9
+    X = rng.standard_normal((n, N_FEATURES)) * np.geomspace(0.3, 3, N_FEATURES) + 1.0
+    y = X @ rng.standard_normal(N_FEATURES) + tasks + rng.standard_normal(n)
+    return X, y, tasks, rng.uniform(0.2, 3.0, n)
+
+
+def chunked(*arrays):
+    return [da.from_array(a, chunks=(ROW_CHUNKS,) + (-1,) * (a.ndim - 1)) for a in arrays]
+
+
+def assert_same_search(actual, expected, atol):
+    np.testing.assert_allclose(actual.alpha_, expected.alpha_, rtol=1e-12)
+    np.testing.assert_allclose(actual.cv_results_["mean_test_score"],
+                               expected.cv_results_["mean_test_score"], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(actual.tasks_, expected.tasks_)
+    np.testing.assert_allclose(actual.coef_, expected.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(actual.intercept_, expected.intercept_, rtol=0, atol=atol)
+
+
+# ------------------------------------------------------------- fold statistics
+def _statistics_fields(statistics):
+    return (statistics.count, statistics.weight, statistics.x_mean, statistics.y_mean,
+            statistics.gram, statistics.linear, statistics.target_square)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_rows=st.integers(2, 60), n_tasks=st.integers(1, 5),
+       shift=st.floats(-100.0, 100.0), weighted=st.booleans())
+def test_fold_statistics_by_subtraction_equal_those_of_the_fold_rows(seed, n_rows, n_tasks,
+                                                                     shift, weighted):
+    """Total minus held-out fold == the statistics of the training rows themselves; a
+    task whose rows are all held out disappears."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, 3)) + shift
+    y = rng.standard_normal(n_rows) - shift
+    tasks = rng.integers(0, n_tasks, n_rows)
+    weights = rng.uniform(0.1, 3.0, n_rows) if weighted else None
+    held = rng.random(n_rows) < 0.3
+    held[0], held[-1] = True, False
+
+    def part(mask):
+        return None if weights is None else weights[mask]
+
+    total = TaskStatistics.from_rows(X, y, tasks, weights)
+    fold = TaskStatistics.from_rows(X[held], y[held], tasks[held], part(held))
+    expected = TaskStatistics.from_rows(X[~held], y[~held], tasks[~held], part(~held))
+    actual = total.subtract(fold)
+    np.testing.assert_array_equal(actual.labels, expected.labels)
+    scale = 1.0 + shift**2
+    for got, want in zip(_statistics_fields(actual), _statistics_fields(expected), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale * n_rows)
+
+
+def test_restrict_keeps_the_given_tasks():
+    X, y, tasks, weights = rows(1)
+    total = TaskStatistics.from_rows(X, y, tasks, weights)
+    kept = np.isin(tasks, [2, 9])
+    expected = TaskStatistics.from_rows(X[kept], y[kept], tasks[kept], weights[kept])
+    for got, want in zip(_statistics_fields(total.restrict([2, 9])),
+                         _statistics_fields(expected), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_hashed_folds_and_leave_tasks_out_folds():
+    """The hash folds do not depend on the chunking; LeaveTasksOut's task folds are
+    scikit-learn's GroupKFold / LeaveOneGroupOut test sets."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+    from skmtl.model_selection._splitters import hashed_folds
+
+    whole = hashed_folds(0, 1000, 7, seed=3)
+    pieces = [hashed_folds(0, 400, 7, 3), hashed_folds(400, 1000, 7, 3)]
+    assert np.array_equal(np.concatenate(pieces), whole)
+    assert np.bincount(whole, minlength=7).min() > 100
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 12, 300)
+    for n_splits, reference in ((None, LeaveOneGroupOut()), (4, GroupKFold(4))):
+        ours = LeaveTasksOut(n_splits).split(np.zeros((300, 1)), tasks=groups)
+        theirs = reference.split(np.zeros((300, 1)), groups=groups)
+        for (train, test), (train_ref, test_ref) in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(test, test_ref)
+            np.testing.assert_array_equal(train, train_ref)
+
+
+# ------------------------------------------------------ regressor CV from statistics
+@pytest.mark.parametrize(("name", "fit_intercept"), [
+    *((name, True) for name in REGRESSOR_CVS), ("MeanRegularizedRegressorCV", False),
+    ("JointFeatureRegressorCV", False)])
+def test_regressor_cv_on_dask_arrays_equals_the_in_memory_search(client, name, fit_intercept):
+    X, y, tasks, weights = rows()
+    search = getattr(skmtl, name)(alphas=4, cv=HashedKFold(3, seed=1),
+                                  fit_intercept=fit_intercept, **TIGHT_CV)
+    expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks,
+                                                       sample_weight=weights)
+    X_d, y_d, tasks_d, weights_d = chunked(X, y, tasks, weights)
+    fitted = search.fit(X_d, y_d, tasks=tasks_d, sample_weight=weights_d)
+    assert_same_search(fitted, expected, atol=1e-8)
+
+
+def test_regressor_cv_on_a_dask_dataframe_with_an_int_cv(client):
+    """cv=3 on dask input means HashedKFold(3); the task column and names are kept."""
+    X, y, tasks, _ = rows(2)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(N_FEATURES)])
+    frame.insert(1, "school", np.array([f"s{t}" for t in tasks]))
+    search = skmtl.TraceNormRegressorCV(alphas=5, cv=3, task_column="school",
+                                        scoring="neg_mean_squared_error", **TIGHT_CV)
+    expected = type(search)(**search.get_params()).set_params(cv=HashedKFold(3)).fit(frame, y)
+    parts = dd.from_pandas(frame.assign(y=y), npartitions=4)
+    fitted = search.fit(parts.drop(columns=["y"]), parts["y"])
+    assert_same_search(fitted, expected, atol=1e-8)
+    np.testing.assert_array_equal(fitted.feature_names_in_, expected.feature_names_in_)
+
+
+@pytest.mark.parametrize("name", ["MeanRegularizedRegressorCV", "SharedParameterRegressorCV",
+                                  "TraceNormRegressorCV"])
+def test_leave_tasks_out_scores_the_population_model(client, name):
+    X, y, tasks, weights = rows(3)
+    search = getattr(skmtl, name)(alphas=4, cv=LeaveTasksOut(3), **TIGHT_CV)
+    expected = type(search)(**search.get_params()).set_params(
+        scoring=make_task_scorer(r2_score, response_method="predict_population")).fit(
+        X, y, tasks=tasks, sample_weight=weights)
+    fitted = search.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                        sample_weight=chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-8)
+
+
+def test_dask_cv_errors(client):
+    X, y, tasks, _ = rows(4)
+    X_d, y_d, tasks_d = chunked(X, y, tasks)
+    with pytest.raises(ValueError, match="HashedKFold or a LeaveTasksOut"):
+        skmtl.MeanRegularizedRegressorCV(cv=None).fit(X_d, y_d, tasks=tasks_d)
+    with pytest.raises(ValueError, match="scoring must be one of"):
+        skmtl.MeanRegularizedRegressorCV(scoring="explained_variance").fit(X_d, y_d,
+                                                                            tasks=tasks_d)
+
+
+# --------------------------------------------------------------- classifiers
+CLASSIFIERS = [name for name in skmtl.__all__ if name.endswith("Classifier")]
+#: Alternating minimization converges linearly: 1e-8 keeps its fits within 1e-7.
+TIGHT = {"tol": 1e-10, "max_iter": 10000}
+TIGHT_ALTERNATING = {"tol": 1e-8, "max_iter": 10000}
+
+
+def classes(seed=0):
+    """Rows as ``rows``, with labels; task 3 holds one class only."""
+    X, y, tasks, weights = rows(seed)
+    labels = (y - y.mean() + np.random.default_rng(seed).logistic(size=y.size) > 0)
+    labels[tasks == 3] = True
+    return X, labels.astype(int), tasks, weights
+
+
+def assert_same_classifier(actual, expected, atol=1e-7):
+    np.testing.assert_array_equal(actual.classes_, expected.classes_)
+    np.testing.assert_array_equal(actual.tasks_, expected.tasks_)
+    np.testing.assert_allclose(actual.coef_, expected.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(actual.intercept_, expected.intercept_, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_classifiers_on_dask_arrays_equal_the_in_memory_fit(client, name):
+    """Every classifier family; the passes stay near the solver's steps (one per Newton
+    step, two for a duality gap; alternating steps make a few Newton steps each)."""
+    X, y, tasks, weights = classes()
+    params = TIGHT_ALTERNATING if name == "ClusteredClassifier" else TIGHT
+    model = getattr(skmtl, name)(**params)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    fitted = model.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                       sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    assert np.isinf(fitted.intercept_[list(fitted.tasks_).index(3)])
+    alternating = name == "ClusteredClassifier"
+    assert alternating or fitted.n_iter_ == expected.n_iter_  # the same Newton steps
+    per_step = 3 if alternating else 2
+    assert fitted.n_iter_ <= fitted.n_passes_ <= per_step * fitted.n_iter_ + 3
+    assert not hasattr(expected, "n_passes_")
+
+
+@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "DirtyClassifier"])
+def test_classifiers_on_a_dask_dataframe_without_intercepts(client, name):
+    """String tasks in a task column, string classes, no intercepts, partitions."""
+    X, y, tasks, weights = classes(1)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(N_FEATURES)])
+    frame.insert(0, "school", np.array([f"s{t}" for t in tasks]))
+    labels = np.where(y > 0, "pass", "fail")
+    model = getattr(skmtl, name)(task_column="school", fit_intercept=False, **TIGHT)
+    expected = type(model)(**model.get_params()).fit(frame, labels, sample_weight=weights)
+    parts = dd.from_pandas(frame.assign(label=labels, w=weights), npartitions=3)
+    fitted = model.fit(parts.drop(columns=["label", "w"]), parts["label"],
+                       sample_weight=parts["w"])
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.feature_names_in_, expected.feature_names_in_)
+    np.testing.assert_array_equal(fitted.predict(frame), expected.predict(frame))
+
+
+def test_classifier_of_one_task_on_dask(client):
+    X, y, _, _ = classes(2)
+    expected = skmtl.JointFeatureClassifier(**TIGHT).fit(X, y)
+    fitted = skmtl.JointFeatureClassifier(**TIGHT).fit(*chunked(X, y))
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+    with pytest.raises(ValueError, match="solver='cvxpy'"):
+        skmtl.JointFeatureClassifier(solver="cvxpy").fit(*chunked(X, y))
+
+
+# ------------------------------------------------------------- classifier CV
+def test_classifier_cv_on_dask_arrays_equals_the_in_memory_search(client):
+    X, y, tasks, weights = classes(3)
+    search = skmtl.MeanRegularizedClassifierCV(alphas=3, cv=HashedKFold(3, seed=2), **TIGHT)
+    expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks,
+                                                       sample_weight=weights)
+    fitted = search.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                        sample_weight=chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-7)
+    assert fitted.n_passes_ > 3 * 3
+
+
+def test_classifier_cv_on_a_dask_dataframe(client):
+    """An int cv means HashedKFold; a norm family without intercepts; a task column."""
+    X, y, tasks, _ = classes(4)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(N_FEATURES)])
+    frame.insert(2, "task", tasks)
+    search = skmtl.TraceNormClassifierCV(alphas=3, cv=2, task_column="task",
+                                         fit_intercept=False, **TIGHT)
+    expected = type(search)(**search.get_params()).set_params(cv=HashedKFold(2)).fit(frame, y)
+    parts = dd.from_pandas(frame.assign(y=y), npartitions=3)
+    fitted = search.fit(parts.drop(columns=["y"]), parts["y"])
+    assert_same_search(fitted, expected, atol=1e-7)
+    with pytest.raises(ValueError, match="HashedKFold folds"):
+        search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])
+
+
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks):
+    """Value, gradient, Hessian blocks and the dual of the chunks' losses, summed, are
+    those of the rows in memory; without blocks in every pass (solver='fista', for many
+    features) the blocks take a pass of their own."""
+    from skmtl._dask_logistic import DaskClassification
+    from skmtl.losses import logistic_loss
+
+    X, y, tasks, weights = classes(5)
+    data = DaskClassification(*chunked(X, y), chunked(tasks)[0], chunked(weights)[0], None)
+    setup = skmtl.MeanRegularizedClassifier()._dask_setup(data, data.totals)
+    loss = data.loss(setup, True, solver="auto" if with_blocks else "fista")
+    signs = np.where(y == setup.positive_class, 1.0, -1.0)
+    in_memory, single_class, start, _ = logistic_loss(
+        X, signs, weights, np.searchsorted(setup.labels, tasks), setup.labels.size,
+        setup.task_scale, True, np)
+    np.testing.assert_array_equal(single_class, setup.single_class)
+    np.testing.assert_allclose(start, setup.start, rtol=1e-12)
+    theta = start + np.random.default_rng(0).standard_normal(start.shape) * 0.3
+    value, gradient = loss.value_and_gradient(theta)
+    expected_value, expected_gradient = in_memory.value_and_gradient(theta)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-13)
+    passes = loss.n_passes
+    blocks = loss.hessian_blocks(loss.curvature(theta))
+    assert loss.n_passes == passes + (not with_blocks)
+    np.testing.assert_allclose(blocks, in_memory.hessian_blocks(in_memory.curvature(theta)),
+                               rtol=1e-10, atol=1e-13)
+    dual, expected_dual = loss.dual(theta), in_memory.dual(theta)
+    np.testing.assert_allclose(dual.correlation, expected_dual.correlation, rtol=1e-10,
+                               atol=1e-13)
+    for kappa in (0.7, 1.0):
+        np.testing.assert_allclose(dual.loss_part(kappa), expected_dual.loss_part(kappa),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
