@@ -15,8 +15,9 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._array_api import check_magnitude, follow, get_namespace_and_device, to_numpy
+from ._array_api import check_magnitude, device_of, follow, get_namespace_and_device, to_numpy
 from ._dask import reject_dask
+from ._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch
 from ._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 
 #: Constraints of the parameters that say how rows and tasks are weighted and found.
@@ -47,6 +48,7 @@ class MultiTaskModel(BaseEstimator):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.array_api_support = True
+        tags.input_tags.sparse = True
         return tags
 
     def _split_input(self, X, tasks):
@@ -62,14 +64,18 @@ class MultiTaskModel(BaseEstimator):
 
     def _validate_fit_input(self, X, y, tasks, sample_weight, y_numeric=True):
         reject_dask(self, X)
+        reject_dispatch(X)
         X, labels = self._split_input(X, tasks)
         xp, _, device = get_namespace_and_device(X)
         y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=y_numeric, dtype=[xp.float64, xp.float32]
+            self, X, y, multi_output=True, y_numeric=y_numeric, dtype=[xp.float64, xp.float32],
+            accept_sparse=SPARSE_FORMATS,
         )
+        if is_sparse(X):
+            X = as_csr(X)
         xp, _, _ = get_namespace_and_device(X)
-        check_magnitude("X", X, xp)
+        check_magnitude("X", X.data if is_sparse(X) else X, xp)
         if y_numeric and y.dtype != X.dtype:
             y = xp.astype(y, X.dtype)
         if y_numeric:
@@ -105,7 +111,7 @@ class MultiTaskModel(BaseEstimator):
         """``tasks_``: NumPy, or the data's namespace for numeric labels."""
         self.tasks_ = self._task_labels
         if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            self.tasks_ = xp.asarray(self._task_labels, device=X.device)
+            self.tasks_ = xp.asarray(self._task_labels, device=device_of(X))
 
     def _check_task_weights(self, totals):
         empty = np.flatnonzero(totals <= 0)
@@ -119,7 +125,7 @@ class MultiTaskModel(BaseEstimator):
     def _task_scale(self, totals, xp, X):
         self._check_task_weights(totals)
         scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
-        return xp.asarray(scale, dtype=X.dtype, device=X.device)
+        return xp.asarray(scale, dtype=X.dtype, device=device_of(X))
 
     def _row_task_index(self, labels, n_rows):
         """Fitted-task position of each row (None: one output column per task)."""

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._array_api import check_magnitude
+from ._sparse import CentredSparse, is_sparse
 from ._tasks import group_tasks
 
 __all__ = ["TaskStatistics"]
@@ -251,11 +252,20 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
     :math:`\sqrt{s_i/S}` instead, which gives G, c and q divided by the total weight
     S (the form of the losses) in the same rounding as the products themselves.
 
+    A SciPy sparse X (one group) is never centred: with the raw products
+    :math:`X^\top D X` (sparse, then dense d×d) and :math:`X^\top D Y`,
+    :math:`G = X^\top D X - S\bar x\bar x^\top` and
+    :math:`c = X^\top D (Y - \bar y) - \bar x\,\mathbf 1^\top D (Y - \bar y)`.  The
+    callers form it only under the size rule of
+    :func:`skmtl._sparse.affordable_products`.
+
     Returns
     -------
     total (...), x_mean (..., d), y_mean (..., k), gram (..., d, d), linear (..., d, k),
     target_square (..., k).
     """
+    if is_sparse(X):
+        return _sparse_statistics(X, Y, weights, fit_intercept, per_weight)
     n_samples, n_features = X.shape[-2], X.shape[-1]
     total = xp.sum(weights, axis=-1)
     safe = xp.where(total > 0, total, xp.ones_like(total))
@@ -277,6 +287,25 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
         gram = gram + transposed @ scaled_x
         linear = linear + transposed @ scaled_y
         target_square = target_square + xp.sum(scaled_y**2, axis=-2)
+    return total, x_mean, y_mean, gram, linear, target_square
+
+
+def _sparse_statistics(X, Y, weights, fit_intercept, per_weight):
+    """:func:`weighted_statistics` of one group of rows of a sparse X (implicit centring)."""
+    total = float(np.sum(weights))
+    safe = total if total > 0 else 1.0
+    scale = weights / safe if per_weight else weights
+    n_features = X.shape[1]
+    if fit_intercept:
+        x_mean = np.asarray(X.T @ weights) / safe
+        y_mean = (weights @ Y) / safe
+    else:
+        x_mean, y_mean = np.zeros(n_features), np.zeros(Y.shape[1])
+    rows = CentredSparse(X, x_mean)
+    gram = rows.weighted_gram(scale)
+    centred_y = Y - y_mean
+    linear = np.asarray((scale[:, None] * centred_y).T @ rows).T
+    target_square = scale @ centred_y**2
     return total, x_mean, y_mean, gram, linear, target_square
 
 

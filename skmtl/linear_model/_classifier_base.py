@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._array_api import get_namespace_and_device, to_numpy
+from .._array_api import device_of, get_namespace_and_device, to_numpy
 from ..losses import PenalizedLogistic, logistic_loss, sigmoid
 from ..penalties import OnFeatures, QuadraticPenalty
 from ..solvers.logistic import logistic_problem
@@ -56,9 +56,9 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             )
         self.classes_ = classes
         if classes.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            self.classes_ = xp.asarray(classes, device=X.device)
+            self.classes_ = xp.asarray(classes, device=device_of(X))
         signs = np.where(labels == classes[1], 1.0, -1.0)
-        return xp.asarray(signs, dtype=X.dtype, device=X.device)
+        return xp.asarray(signs, dtype=X.dtype, device=device_of(X))
 
     # --------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -171,7 +171,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             intercept = np.where(np.isfinite(intercept), intercept, 0.0)
             intercept = intercept + np.sum(to_numpy(x_offset, xp) * coef, axis=1)
             columns.append(intercept[:, None])
-        return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=X.device)
+        return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=device_of(X))
 
     def _intercepts(self, theta, x_offset, single_class, n_features, xp):
         """Per-task intercepts of the original rows; +-inf for a one-class task."""
