@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._array_api import check_magnitude
-from ._sparse import CentredSparse, is_sparse
+from ._sparse import SPARSE_FORMATS, CentredSparse, as_csr, is_sparse
 from ._tasks import group_tasks
 
 __all__ = ["TaskStatistics"]
@@ -99,7 +99,9 @@ class TaskStatistics:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A SciPy sparse X (CSR, CSC or COO) is not densified: its statistics come
+            from sparse products, centred implicitly (:func:`weighted_statistics`).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Targets; a 2-D ``y`` without ``tasks`` is the shared design (column t
             is task t, labelled t, on the same rows).
@@ -114,13 +116,14 @@ class TaskStatistics:
         """
         # Gathering a task's rows is 1000 times slower from a column-major X, or from one
         # whose buffer is not aligned (as arrays unpickled on a dask worker can be).
-        X = np.require(check_array(X, dtype=np.float64, ensure_min_samples=0),
-                       requirements=["C", "A"])
+        X = check_array(X, dtype=np.float64, ensure_min_samples=0,
+                        accept_sparse=SPARSE_FORMATS)
+        X = as_csr(X) if is_sparse(X) else np.require(X, requirements=["C", "A"])
         y = np.require(check_array(y, dtype=np.float64, ensure_2d=False,
                                    ensure_min_samples=0), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
-        check_magnitude("X", X, np)
+        check_magnitude("X", X.data if is_sparse(X) else X, np)
         check_magnitude("y", y, np)
         weights = _piece_weights(sample_weight, X.shape[0])
         if tasks is None:
@@ -130,6 +133,8 @@ class TaskStatistics:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
         labels, counts, order = group_tasks(tasks, X.shape[0])
+        if is_sparse(X):
+            return cls._sparse_rows(X, y, weights, labels, counts, order)
         stops = np.cumsum(counts)
         # Each task's rows are gathered into one reused buffer (a fresh n x d copy would
         # cost more in page faults than the products).
@@ -150,6 +155,19 @@ class TaskStatistics:
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
+
+    @classmethod
+    def _sparse_rows(cls, X, y, weights, labels, counts, order):
+        """Labelled rows of a sparse X: each task's rows gathered from the CSR X."""
+        stops = np.cumsum(counts)
+        parts = [weighted_statistics(X[order[start:stop]], y[order[start:stop], None],
+                                     weights[order[start:stop]], True, np)
+                 for start, stop in zip((stops - counts).tolist(), stops.tolist(),
+                                        strict=True)]
+        weight, x_mean, y_mean, gram, linear, target_square = (
+            np.stack([part[k] for part in parts]) for k in range(6))
+        return cls(labels, counts, weight, x_mean, y_mean[:, 0], gram, linear[:, :, 0],
+                   target_square[:, 0])
 
     @classmethod
     def _shared_design(cls, X, Y, weights):
