@@ -212,3 +212,17 @@ def test_wide_fit_never_densifies(name, params, no_densification):
     assert model.certificate_ <= model.tol
     residual = y - model.predict(X, tasks=tasks)
     assert np.mean(residual**2) < np.var(y)
+
+
+@pytest.mark.parametrize("name", ["MultiTaskKernelRidge", "MultiTaskSVR", "MultiTaskSVC"])
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_kernel_models_accept_sparse(name, kernel):
+    from skmtl import kernel as kernels
+
+    X, y, _, tasks, _ = _data(60, 8, 0.4, name == "MultiTaskSVC")
+    cls = getattr(kernels, name)
+    method = "decision_function" if name == "MultiTaskSVC" else "predict"
+    dense = getattr(cls(kernel=kernel).fit(X.toarray(), y, tasks=tasks), method)(
+        X.toarray(), tasks=tasks)
+    sparse = getattr(cls(kernel=kernel).fit(X, y, tasks=tasks), method)(X, tasks=tasks)
+    np.testing.assert_allclose(sparse, dense, atol=1e-10)
