@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -187,7 +188,15 @@ def main():
     parser.add_argument("--tol", type=float, default=1e-6,
                         help="relative duality gap of every fit (default 1e-6)")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="BLAS threads of every fit (default 1: the products are sparse, "
+                             "and idle BLAS threads only compete for the cores)")
     args = parser.parse_args()
+    with threadpool_limits(args.blas_threads, user_api="blas"):
+        run(args)
+
+
+def run(args):
     if args.quick:
         args.rows, args.features, args.density, args.tasks = 4000, 20_000, 2e-3, 5
     # Warm-up: compile the coordinate-descent kernels outside the timings.
@@ -214,7 +223,8 @@ def main():
         f"X: {X.shape[0]:,} rows × {X.shape[1]:,} features, {X.nnz:,} non-zeros "
         f"(density {args.density:g}), {args.tasks} routed tasks; a dense X would take "
         f"{X.shape[0] * X.shape[1] * 8 / 1e9:.0f} GB.  Every fit to a relative duality gap "
-        f"of {args.tol:g}; peak resident memory of each fit (`VmHWM`, reset before it).",
+        f"of {args.tol:g}, {args.blas_threads} BLAS thread(s); peak resident memory of each "
+        "fit (`VmHWM`, reset before it).",
         "",
         "## IndependentLassoRegressor against one scikit-learn Lasso per task",
         "",

@@ -89,7 +89,7 @@ for name, model, seconds in (("joint (L2,1)", joint, joint_time),
 # different words in different domains.
 fig, axes = plt.subplots(2, 1, figsize=(8, 4), sharex=True)
 for axis, (name, model) in zip(axes, (("JointFeatureRegressor", joint),
-                                      ("IndependentLassoRegressor", lasso))):
+                                      ("IndependentLassoRegressor", lasso)), strict=True):
     task, word = np.nonzero(model.coef_[:, :2000])
     axis.scatter(word, task, s=4, marker="s")
     axis.vlines(shared, -0.8, -0.4, color="tab:red", linewidth=1)

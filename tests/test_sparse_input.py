@@ -61,22 +61,23 @@ def _estimator(name, fit_intercept, tol=1e-12, **extra):
 
 def _fit_both(name, fit_intercept, convention, X, y, Y, tasks, weight, tol=1e-12):
     """Predictions (decisions for classifiers) of the dense and the sparse fit."""
-    dense = X.toarray()
     kind = "decision_function" if "Classifier" in name else "predict"
+    extra, fit_args, predict_args = {}, {"sample_weight": weight}, {}
     if convention == "routed":
-        fits = [_estimator(name, fit_intercept, tol).fit(data, y, tasks=tasks, sample_weight=weight)
-                for data in (dense, X)]
-        return [getattr(fit, kind)(data, tasks=tasks) for fit, data in zip(fits, (dense, X))]
-    if convention == "column":
-        with_column = [sp.hstack([X[:, :2], sp.csr_array(tasks[:, None].astype(float)),
-                                  X[:, 2:]]).tocsr()]
-        with_column.insert(0, with_column[0].toarray())
-        fits = [_estimator(name, fit_intercept, tol, task_column=2).fit(data, y, sample_weight=weight)
-                for data in with_column]
-        return [getattr(fit, kind)(data) for fit, data in zip(fits, with_column)]
-    fits = [_estimator(name, fit_intercept, tol).fit(data, Y, sample_weight=weight)
-            for data in (dense, X)]
-    return [getattr(fit, kind)(data) for fit, data in zip(fits, (dense, X))]
+        fit_args["tasks"] = predict_args["tasks"] = tasks
+        inputs, target = (X.toarray(), X), y
+    elif convention == "column":
+        extra["task_column"] = 2
+        column = sp.csr_array(tasks[:, None].astype(float))
+        with_column = sp.hstack([X[:, :2], column, X[:, 2:]]).tocsr()
+        inputs, target = (with_column.toarray(), with_column), y
+    else:
+        inputs, target = (X.toarray(), X), Y
+    outputs = []
+    for data in inputs:
+        fit = _estimator(name, fit_intercept, tol, **extra).fit(data, target, **fit_args)
+        outputs.append(getattr(fit, kind)(data, **predict_args))
+    return outputs
 
 
 def _assert_same(dense, sparse):
