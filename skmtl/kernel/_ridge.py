@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array_api import add_to_diagonal, device_of, get_namespace_and_device, spd_solve
-from .._sparse import SPARSE_FORMATS, is_sparse, reject_dispatch
+from .._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 
@@ -262,7 +262,9 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         reject_dispatch(X)
         X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
                           accept_sparse=SPARSE_FORMATS)
-        if not is_sparse(X):
+        if is_sparse(X):
+            X = as_csr(X)
+        else:
             check_same_namespace(X, self, attribute="X_fit_", method="predict")
         xp, _, _ = get_namespace_and_device(X)
         row_task = self._row_task_index(labels, X.shape[0])

@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._sparse import SPARSE_FORMATS
+from .._sparse import SPARSE_FORMATS, as_csr, is_sparse
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 _SVM_CONSTRAINTS = {
@@ -121,6 +121,7 @@ class _MultiTaskSVM(MultiTaskKernelModel):
         X, labels = self._split_input(X, tasks)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
                           accept_sparse=SPARSE_FORMATS)
+        X = as_csr(X) if is_sparse(X) else X
         row_task = self._row_task_index(labels, X.shape[0])
         if row_task is not None:
             return self._rows_output(X, row_task, method)
