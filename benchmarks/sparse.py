@@ -9,8 +9,9 @@ plus 20 words of its own.  A dense X would take 64 GB.
 Measured, one fit each (after an untimed warm-up fit on a small problem, so that
 compiling the kernels is not counted):
 
-(a) ``IndependentLassoRegressor`` (alpha a tenth of the smallest that gives W = 0) against one scikit-learn ``Lasso`` per task on the
-    same CSC rows, at equal objective: both solved to a relative duality gap of
+(a) ``IndependentLassoRegressor`` (alpha a tenth of the smallest that gives W = 0)
+    against one scikit-learn ``Lasso`` per task on the same CSC rows, at equal
+    objective: both solved to a relative duality gap of
     ``--tol`` (scikit-learn's ``tol`` is relative to ``||y||²``, half the objective
     at zero that skmtl's certificate divides by, so it gets ``tol / 2``); the
     objective of both solutions is reported, and the time ratio (target ≤ 1.0);
