@@ -171,3 +171,8 @@ def spd_solve(matrix, rhs, xp):
         return cho_solve(cho_factor(matrix, lower=True, check_finite=False), rhs,
                          check_finite=False)
     return xp.linalg.solve(matrix, rhs)
+
+
+def device_of(array):
+    """The device of an array; ``'cpu'`` for a SciPy sparse matrix (which has none)."""
+    return getattr(array, "device", "cpu")

@@ -160,8 +160,8 @@ class LogisticSetup:
         if not fit_intercept:
             x_offset = np.zeros_like(x_offset)
         width = totals.x_sum.shape[1] + int(fit_intercept)
-        single_class, start = class_start(positive, negative, fit_intercept, width, x_offset,
-                                          np)
+        single_class, start = class_start(positive, negative, fit_intercept, width,
+                                          x_offset.dtype, "cpu", np)
         return cls(totals.labels, classes[1], np.asarray(task_scale, dtype=np.float64),
                    positive, negative, x_offset, single_class, start, int(totals.count.sum()))
 

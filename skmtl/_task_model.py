@@ -16,8 +16,9 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._array_api import check_magnitude, follow, get_namespace_and_device, to_numpy
+from ._array_api import check_magnitude, device_of, follow, get_namespace_and_device, to_numpy
 from ._dask import reject_dask
+from ._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch
 from ._tasks import assign_tasks, index_known_tasks, resolve_task_weights, split_task_column
 
 #: Constraints of the parameters that say how rows and tasks are weighted and found.
@@ -48,6 +49,7 @@ class MultiTaskModel(BaseEstimator):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.array_api_support = True
+        tags.input_tags.sparse = True
         return tags
 
     def _split_input(self, X, tasks):
@@ -70,15 +72,18 @@ class MultiTaskModel(BaseEstimator):
         fit stays a shared-design model (one prediction column per task).
         """
         reject_dask(self, X)
+        reject_dispatch(X)
         X, labels = self._split_input(X, tasks)
         xp, _, device = get_namespace_and_device(X)
         y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
         self._observed_columns = None
         missing = labels is None and has_missing(y)
         X, y = validate_rows(self, X, y, missing, y_numeric=y_numeric,
-                             dtype=[xp.float64, xp.float32])
+                             dtype=[xp.float64, xp.float32], accept_sparse=SPARSE_FORMATS)
+        if is_sparse(X):
+            X = as_csr(X)
         xp, _, _ = get_namespace_and_device(X)
-        check_magnitude("X", X, xp)
+        check_magnitude("X", X.data if is_sparse(X) else X, xp)
         if y_numeric and y.dtype != X.dtype:
             y = xp.astype(y, X.dtype)
         sample_weight = _check_sample_weight(
@@ -117,7 +122,7 @@ class MultiTaskModel(BaseEstimator):
         """``tasks_``: NumPy, or the data's namespace for numeric labels."""
         self.tasks_ = self._task_labels
         if self._task_labels.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            self.tasks_ = xp.asarray(self._task_labels, device=X.device)
+            self.tasks_ = xp.asarray(self._task_labels, device=device_of(X))
 
     def _check_task_weights(self, totals):
         empty = np.flatnonzero(totals <= 0)
@@ -131,7 +136,7 @@ class MultiTaskModel(BaseEstimator):
     def _task_scale(self, totals, xp, X):
         self._check_task_weights(totals)
         scale = resolve_task_weights(self.task_weights, totals, self._task_labels)
-        return xp.asarray(scale, dtype=X.dtype, device=X.device)
+        return xp.asarray(scale, dtype=X.dtype, device=device_of(X))
 
     def _row_task_index(self, labels, n_rows, unseen_tasks="raise"):
         """Fitted-task position of each row (None: one output column per task); -1 for a
@@ -154,13 +159,14 @@ def has_missing(y):
     return values.ndim == 2 and values.dtype.kind == "f" and bool(np.isnan(values).any())
 
 
-def validate_rows(estimator, X, y, missing, *, reset=True, y_numeric=True, dtype=None):
+def validate_rows(estimator, X, y, missing, *, reset=True, y_numeric=True, dtype=None,
+                  accept_sparse=False):
     """``validate_data`` of X and y; with ``missing``, y keeps its NaN (a shared design
     with responses not observed)."""
     if not missing:
         return validate_data(estimator, X, y, reset=reset, multi_output=True,
-                             y_numeric=y_numeric, dtype=dtype)
-    X = validate_data(estimator, X, reset=reset, dtype=dtype)
+                             y_numeric=y_numeric, dtype=dtype, accept_sparse=accept_sparse)
+    X = validate_data(estimator, X, reset=reset, dtype=dtype, accept_sparse=accept_sparse)
     y = check_array(y, ensure_all_finite="allow-nan", dtype=X.dtype, input_name="y")
     check_consistent_length(X, y)
     return X, y
@@ -181,8 +187,8 @@ def observed_pairs(X, Y, sample_weight, xp):
             f"Column(s) {empty.tolist()[:20]} of y hold no observed value (all NaN): every "
             "task needs at least one observed row.")
     rows, columns = np.nonzero(observed)
-    row_index = xp.asarray(rows, device=X.device)
-    flat = xp.asarray(rows * Y.shape[1] + columns, device=X.device)
+    row_index = xp.asarray(rows, device=Y.device)
+    flat = xp.asarray(rows * Y.shape[1] + columns, device=Y.device)
     values = xp.take(xp.reshape(Y, (-1,)), flat)
-    return (xp.take(X, row_index, axis=0), values, columns,
-            xp.take(sample_weight, row_index, axis=0))
+    features = X[rows] if is_sparse(X) else xp.take(X, row_index, axis=0)
+    return features, values, columns, xp.take(sample_weight, row_index, axis=0)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._array_api import to_numpy
+from ._sparse import is_sparse
+from ._sparse import task_column as sparse_task_column
 
 
 @dataclass
@@ -70,6 +72,10 @@ def split_task_column(X, task_column):
             f"task_column={task_column!r} is a name, but X has no column names; "
             "pass a pandas DataFrame or give the column's integer position."
         )
+    if is_sparse(X):
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D X holding the task column, got shape {X.shape}.")
+        return sparse_task_column(X, _column_position(task_column, X.shape[1]))
     if hasattr(X, "__array_namespace__") and not isinstance(X, np.ndarray):
         xp = X.__array_namespace__()
         n_columns = X.shape[1] if X.ndim == 2 else 0

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._array_api import check_magnitude
+from ._sparse import SPARSE_FORMATS, CentredSparse, as_csr, is_sparse
 from ._tasks import group_tasks, task_runs
 
 __all__ = ["TaskStatistics"]
@@ -98,7 +99,9 @@ class TaskStatistics:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A SciPy sparse X (CSR, CSC or COO) is not densified: its statistics come
+            from sparse products, centred implicitly (:func:`weighted_statistics`).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
             Targets; a 2-D ``y`` without ``tasks`` is the shared design (column t
             is task t, labelled t, on the same rows; NaN: a response not observed).
@@ -113,15 +116,16 @@ class TaskStatistics:
         """
         # Gathering a task's rows is 1000 times slower from a column-major X, or from one
         # whose buffer is not aligned (as arrays unpickled on a dask worker can be).
-        X = np.require(check_array(X, dtype=np.float64, ensure_min_samples=0),
-                       requirements=["C", "A"])
+        X = check_array(X, dtype=np.float64, ensure_min_samples=0,
+                        accept_sparse=SPARSE_FORMATS)
+        X = as_csr(X) if is_sparse(X) else np.require(X, requirements=["C", "A"])
         # NaN in a shared-design y: a response not observed
         finite = "allow-nan" if tasks is None and np.ndim(y) == 2 else True
         y = np.require(check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0,
                                    ensure_all_finite=finite), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
-        check_magnitude("X", X, np)
+        check_magnitude("X", X.data if is_sparse(X) else X, np)
         check_magnitude("y", y, np)
         weights = _piece_weights(sample_weight, X.shape[0])
         if tasks is None:
@@ -130,6 +134,8 @@ class TaskStatistics:
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
+        if is_sparse(X):
+            return cls._sparse_rows(X, y, weights, *group_tasks(tasks, X.shape[0]))
         runs = task_runs(tasks, X.shape[0])
         if runs is None:
             labels, counts, order = group_tasks(tasks, X.shape[0])
@@ -149,6 +155,19 @@ class TaskStatistics:
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
+
+    @classmethod
+    def _sparse_rows(cls, X, y, weights, labels, counts, order):
+        """Labelled rows of a sparse X: each task's rows gathered from the CSR X."""
+        stops = np.cumsum(counts)
+        parts = [weighted_statistics(X[order[start:stop]], y[order[start:stop], None],
+                                     weights[order[start:stop]], True, np)
+                 for start, stop in zip((stops - counts).tolist(), stops.tolist(),
+                                        strict=True)]
+        weight, x_mean, y_mean, gram, linear, target_square = (
+            np.stack([part[k] for part in parts]) for k in range(6))
+        return cls(labels, counts, weight, x_mean, y_mean[:, 0], gram, linear[:, :, 0],
+                   target_square[:, 0])
 
     @classmethod
     def _shared_design(cls, X, Y, weights):
@@ -352,11 +371,20 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
     :math:`\sqrt{s_i/S}` instead, which gives G, c and q divided by the total weight
     S (the form of the losses) in the same rounding as the products themselves.
 
+    A SciPy sparse X (one group) is never centred: with the raw products
+    :math:`X^\top D X` (sparse, then dense d×d) and :math:`X^\top D Y`,
+    :math:`G = X^\top D X - S\bar x\bar x^\top` and
+    :math:`c = X^\top D (Y - \bar y) - \bar x\,\mathbf 1^\top D (Y - \bar y)`.  The
+    callers form it only under the size rule of
+    :func:`skmtl._sparse.affordable_products`.
+
     Returns
     -------
     total (...), x_mean (..., d), y_mean (..., k), gram (..., d, d), linear (..., d, k),
     target_square (..., k).
     """
+    if is_sparse(X):
+        return _sparse_statistics(X, Y, weights, fit_intercept, per_weight)
     n_samples, n_features = X.shape[-2], X.shape[-1]
     total = xp.sum(weights, axis=-1)
     safe = xp.where(total > 0, total, xp.ones_like(total))
@@ -383,6 +411,25 @@ def weighted_statistics(X, Y, weights, fit_intercept, xp, per_weight=False):
         gram = gram + transposed @ scaled_x
         linear = linear + transposed @ scaled_y
         target_square = target_square + xp.sum(scaled_y**2, axis=-2)
+    return total, x_mean, y_mean, gram, linear, target_square
+
+
+def _sparse_statistics(X, Y, weights, fit_intercept, per_weight):
+    """:func:`weighted_statistics` of one group of rows of a sparse X (implicit centring)."""
+    total = float(np.sum(weights))
+    safe = total if total > 0 else 1.0
+    scale = weights / safe if per_weight else weights
+    n_features = X.shape[1]
+    if fit_intercept:
+        x_mean = np.asarray(X.T @ weights) / safe
+        y_mean = (weights @ Y) / safe
+    else:
+        x_mean, y_mean = np.zeros(n_features), np.zeros(Y.shape[1])
+    rows = CentredSparse(X, x_mean)
+    gram = rows.weighted_gram(scale)
+    centred_y = Y - y_mean
+    linear = np.asarray((scale[:, None] * centred_y).T @ rows).T
+    target_square = scale @ centred_y**2
     return total, x_mean, y_mean, gram, linear, target_square
 
 

@@ -369,11 +369,16 @@ def test_more_features_than_rows(name):
 # ----------------------------------------------------------- 13. sparse X
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_sparse_input(name):
-    """Sparse X is not supported: scikit-learn's TypeError asks for dense data."""
+    """A sparse X is fitted (tests/test_sparse_input.py checks it against the dense fit);
+    a NaN or infinite stored value is refused as in a dense X."""
     estimator = make(name)
     X, y, tasks = make_data(estimator)
-    with pytest.raises(TypeError, match="Sparse data was passed"):
-        estimator.fit(sp.csr_matrix(X), y, tasks=tasks)
+    estimator.fit(sp.csr_matrix(X), y, tasks=tasks)
+    assert_finite_predictions(estimator, sp.csr_matrix(X), tasks)
+    bad = sp.csr_matrix(X)
+    bad.data[0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        make(name).fit(bad, y, tasks=tasks)
 
 
 @pytest.mark.parametrize("estimator, X, y", [

@@ -27,7 +27,8 @@ def expected_failed_checks(estimator):
     """libsvm's sample weights, as in scikit-learn's own SVR and SVC."""
     if isinstance(estimator, (MultiTaskSVR, MultiTaskSVC)):
         reason = "libsvm: sample_weight is not equivalent to removing/repeating samples"
-        return {"check_sample_weight_equivalence_on_dense_data": reason}
+        return {"check_sample_weight_equivalence_on_dense_data": reason,
+                "check_sample_weight_equivalence_on_sparse_data": reason}
     return {}
 
 

@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS, pairwise_kernels
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._array_api import device_of
+from .._sparse import is_sparse
 from .._task_model import TASK_CONSTRAINTS, MultiTaskModel
 from ._task_kernels import TASK_KERNELS, task_kernel_matrix
 
@@ -71,8 +73,9 @@ class MultiTaskKernelModel(MultiTaskModel):
     def _expanded_shared_design(X, Y, sample_weight, xp):
         """The shared design as labelled rows: row i of task t for every (t, i)."""
         n_samples, n_tasks = Y.shape
-        index = xp.asarray(np.tile(np.arange(n_samples), n_tasks), device=X.device)
-        rows = xp.take(X, index, axis=0)
+        positions = np.tile(np.arange(n_samples), n_tasks)
+        index = xp.asarray(positions, device=device_of(X))
+        rows = X[positions] if is_sparse(X) else xp.take(X, index, axis=0)
         targets = xp.reshape(xp.matrix_transpose(Y), (-1,))
         weights = xp.take(sample_weight, index, axis=0)
         return rows, targets, weights, np.repeat(np.arange(n_tasks), n_samples)

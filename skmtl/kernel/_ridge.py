@@ -27,8 +27,9 @@ from sklearn.utils._array_api import check_same_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._array_api import add_to_diagonal, get_namespace_and_device, spd_solve
+from .._array_api import add_to_diagonal, device_of, get_namespace_and_device, spd_solve
 from .._scoring import r2_of_observed
+from .._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 
@@ -156,7 +157,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         task_index, task_scale = self._assign_tasks(X, y, labels, sample_weight, xp)
         self._set_tasks_attribute(X, xp)
         n_tasks = len(self._task_labels)
-        B = xp.asarray(self._task_kernel(n_tasks), dtype=X.dtype, device=X.device)
+        B = xp.asarray(self._task_kernel(n_tasks), dtype=X.dtype, device=device_of(X))
         self.task_kernel_ = B
         solver = self.solver
         if solver == "auto":
@@ -180,10 +181,10 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
     def _fit_rows(self, X, y, sample_weight, task_index, task_scale, B, xp):
         """The general route: one Cholesky factorization of the rows' system."""
         n_tasks = B.shape[0]
-        task_xp = xp.asarray(task_index, device=X.device)
+        task_xp = xp.asarray(task_index, device=device_of(X))
         one_hot = xp.asarray(
             (task_index[:, None] == np.arange(n_tasks)[None, :]).astype(np.float64),
-            dtype=X.dtype, device=X.device,
+            dtype=X.dtype, device=device_of(X),
         )
         totals = xp.matrix_transpose(one_hot) @ sample_weight
         weight = sample_weight * xp.take(task_scale / totals, task_xp)
@@ -203,7 +204,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
             residual_mass = xp.matrix_transpose(one_hot) @ (weight * (y - gram @ coef))
             self.intercept_ = residual_mass / (xp.matrix_transpose(one_hot) @ weight)
         else:
-            self.intercept_ = xp.zeros(n_tasks, dtype=X.dtype, device=X.device)
+            self.intercept_ = xp.zeros(n_tasks, dtype=X.dtype, device=device_of(X))
 
     def _fit_shared_design(self, X, Y, sample_weight, task_scale, B, xp):
         """The Kronecker route: eigendecompositions of the n×n and T×T factors."""
@@ -230,7 +231,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
             fitted = self._input_kernel(X, X) @ self._dual_times_task_kernel
             self.intercept_ = share @ (Y - fitted)
         else:
-            self.intercept_ = xp.zeros(B.shape[0], dtype=X.dtype, device=X.device)
+            self.intercept_ = xp.zeros(B.shape[0], dtype=X.dtype, device=device_of(X))
 
     def _set_fit(self, X, dual_coef, B, xp):
         self.X_fit_ = X
@@ -259,15 +260,20 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         check_is_fitted(self)
         X, labels = self._split_input(X, tasks)
         xp, _, _ = get_namespace_and_device(X)
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
-        check_same_namespace(X, self, attribute="X_fit_", method="predict")
+        reject_dispatch(X)
+        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
+                          accept_sparse=SPARSE_FORMATS)
+        if is_sparse(X):
+            X = as_csr(X)
+        else:
+            check_same_namespace(X, self, attribute="X_fit_", method="predict")
         xp, _, _ = get_namespace_and_device(X)
         row_task = self._row_task_index(labels, X.shape[0])
         every = self._all_tasks(X)
         if row_task is None:
             return every if self._shared_design_ndim == 2 else every[:, 0]
-        index = xp.asarray(row_task, device=X.device)
-        rows = xp.arange(X.shape[0], device=X.device)
+        index = xp.asarray(row_task, device=device_of(X))
+        rows = xp.arange(X.shape[0], device=device_of(X))
         return xp.take(xp.reshape(every, (-1,)), rows * every.shape[1] + index)
 
     def score(self, X, y, tasks=None, sample_weight=None):

@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._scoring import accuracy_of_observed, r2_of_observed
+from .._sparse import SPARSE_FORMATS, as_csr, is_sparse
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 _SVM_CONSTRAINTS = {
@@ -118,7 +119,9 @@ class _MultiTaskSVM(MultiTaskKernelModel):
         """``method`` of each row's group model (one column per task for the shared design)."""
         check_is_fitted(self)
         X, labels = self._split_input(X, tasks)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                          accept_sparse=SPARSE_FORMATS)
+        X = as_csr(X) if is_sparse(X) else X
         row_task = self._row_task_index(labels, X.shape[0])
         if row_task is not None:
             return self._rows_output(X, row_task, method)

@@ -19,11 +19,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array_api import (
+    device_of,
     get_namespace_and_device,
     to_numpy,
 )
 from .._dask import dask_predict, dask_statistics, is_dask_collection
 from .._scoring import r2_of_observed
+from .._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch, row_dot
 from .._task_model import MultiTaskModel, has_missing, validate_rows
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
@@ -81,7 +83,9 @@ class MultiTaskLinearModel(MultiTaskModel):
         """Coefficients and intercepts (NumPy) from the cvxpy reference, in sample form."""
         from ..solvers.reference_cvxpy import solve_reference
 
-        X_np, y_np = to_numpy(X, xp), to_numpy(y, xp)
+        # the reference is for small problems: it takes a sparse X dense
+        X_np = X.toarray() if is_sparse(X) else to_numpy(X, xp)
+        y_np = to_numpy(y, xp)
         weights = to_numpy(sample_weight, xp)
         n_tasks = len(self._task_labels)
         if task_index is None:
@@ -107,8 +111,12 @@ class MultiTaskLinearModel(MultiTaskModel):
 
     # ---------------------------------------------------------------- decide
     def _validated_features(self, X, method):
+        reject_dispatch(X)
         xp, _, _ = get_namespace_and_device(X)
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
+        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
+                          accept_sparse=SPARSE_FORMATS)
+        if is_sparse(X):
+            return as_csr(X), np
         check_same_namespace(X, self, attribute="coef_", method=method)
         return X, get_namespace_and_device(X)[0]
 
@@ -122,18 +130,24 @@ class MultiTaskLinearModel(MultiTaskModel):
         X, labels = self._split_input(X, tasks)
         X, xp = self._validated_features(X, method)
         row_task = self._row_task_index(labels, X.shape[0], self.unseen_tasks)
-        coef = xp.asarray(self.coef_, device=X.device)
-        intercept = xp.asarray(self.intercept_, device=X.device)
+        device = device_of(X)
+        coef = xp.asarray(self.coef_, device=device)
+        intercept = xp.asarray(self.intercept_, device=device)
         if row_task is None:
             prediction = X @ xp.matrix_transpose(coef) + intercept
             return prediction if self._shared_design_ndim == 2 else prediction[:, 0]
         unseen = row_task < 0
-        index = xp.asarray(np.where(unseen, 0, row_task), device=X.device)
-        decision = xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(intercept, index)
+        known = np.where(unseen, 0, row_task)
+        if is_sparse(X):
+            decision = row_dot(X, coef, known) + intercept[known]
+        else:
+            index = xp.asarray(known, device=device)
+            decision = xp.sum(X * xp.take(coef, index, axis=0), axis=1) + xp.take(
+                intercept, index)
         if not np.any(unseen):
             return decision
         population = self._population_decision(X, xp)
-        return xp.where(xp.asarray(unseen, device=X.device), population, decision)
+        return xp.where(xp.asarray(unseen, device=device), population, decision)
 
     def _population_coef(self):
         """w of the population model: the mean task (hook)."""
@@ -142,8 +156,8 @@ class MultiTaskLinearModel(MultiTaskModel):
     def _population_decision(self, X, xp):
         """:math:`x^\\top w_{pop} + \\bar b` for every row, the mean over the finite
         intercepts (a one-class task's is infinite)."""
-        coef = xp.asarray(self._population_coef(), device=X.device)
-        intercept = xp.asarray(self.intercept_, device=X.device)
+        coef = xp.asarray(self._population_coef(), device=device_of(X))
+        intercept = xp.asarray(self.intercept_, device=device_of(X))
         finite = xp.isfinite(intercept)
         mean = xp.sum(xp.where(finite, intercept, 0.0)) / max(int(xp.count_nonzero(finite)), 1)
         return X @ coef + mean
@@ -262,9 +276,10 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         """
         first = not hasattr(self, "statistics_")
         X, labels = self._split_input(X, tasks)
+        reject_dispatch(X)
         X, y = validate_rows(self, X, y, labels is None and has_missing(y), reset=first,
-                             dtype=[np.float64, np.float32])
-        X, y = to_numpy(X), to_numpy(y)
+                             dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS)
+        X, y = (X if is_sparse(X) else to_numpy(X)), to_numpy(y)
         shared = None if labels is not None else y.ndim
         batch = TaskStatistics.from_rows(X, y, labels, sample_weight)
         if not first:
@@ -355,7 +370,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         penalty = self._effective_penalty(n_tasks, coef, xp)
         if self.solver == "cvxpy":
             coef, _ = self._solve_reference(X, y, routed, sample_weight, task_scale, xp)
-            coef = xp.asarray(coef, dtype=X.dtype, device=X.device)
+            coef = xp.asarray(coef, dtype=X.dtype, device=device_of(X))
             self.n_iter_ = 1
             self.certificate_, self._certificate_name = certify(
                 loss, penalty, self._ridge(), coef, xp, self._solved_first_part(coef, xp))
@@ -384,7 +399,7 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
         constant, as NumPy (T, d) and float (for regularization paths)."""
         X, y, labels, sample_weight, xp = self._validate_fit_input(X, y, tasks, sample_weight)
         loss = self._squared_loss(X, y, labels, sample_weight, xp)[0]
-        zeros = xp.zeros((len(self._task_labels), X.shape[1]), dtype=X.dtype, device=X.device)
+        zeros = xp.zeros((len(self._task_labels), X.shape[1]), dtype=X.dtype, device=device_of(X))
         return to_numpy(loss.gradient(zeros), xp), float(loss.lipschitz())
 
     def _squared_loss(self, X, y, labels, sample_weight, xp):
@@ -410,8 +425,8 @@ class MultiTaskLinearRegressor(RegressorMixin, MultiTaskLinearModel):
             n_tasks,
             n_features,
         ):
-            return xp.asarray(previous, dtype=X.dtype, device=X.device)
-        return xp.zeros((n_tasks, n_features), dtype=X.dtype, device=X.device)
+            return xp.asarray(previous, dtype=X.dtype, device=device_of(X))
+        return xp.zeros((n_tasks, n_features), dtype=X.dtype, device=device_of(X))
 
     def _solve(self, loss, penalty, start, xp):
         """:func:`~skmtl.solvers.squared.solve_squared` from ``start``, warm when

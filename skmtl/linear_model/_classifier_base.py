@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._array_api import get_namespace_and_device, to_numpy
+from .._array_api import device_of, get_namespace_and_device, to_numpy
 from .._dask import is_dask_collection
 from .._dask_logistic import DaskClassification, LogisticSetup
 from .._scoring import accuracy_of_observed
@@ -58,9 +58,9 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             )
         self.classes_ = classes
         if classes.dtype.kind in "iuf" and not _is_numpy_namespace(xp):
-            self.classes_ = xp.asarray(classes, device=X.device)
+            self.classes_ = xp.asarray(classes, device=device_of(X))
         signs = np.where(labels == classes[1], 1.0, -1.0)
-        return xp.asarray(signs, dtype=X.dtype, device=X.device)
+        return xp.asarray(signs, dtype=X.dtype, device=device_of(X))
 
     # --------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -214,7 +214,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
             intercept = np.where(np.isfinite(intercept), intercept, 0.0)
             intercept = intercept + np.sum(to_numpy(x_offset, xp) * coef, axis=1)
             columns.append(intercept[:, None])
-        return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=X.device)
+        return xp.asarray(np.concatenate(columns, axis=1), dtype=X.dtype, device=device_of(X))
 
     def _intercepts(self, theta, x_offset, single_class, n_features, xp):
         """Per-task intercepts of the original rows; +-inf for a one-class task."""

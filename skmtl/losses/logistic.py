@@ -24,8 +24,15 @@ import math
 
 import numpy as np
 
-from .._array_api import batched_matvec, block_inverse, largest_eigenvalue, to_numpy
+from .._array_api import (
+    batched_matvec,
+    block_inverse,
+    largest_eigenvalue,
+    positive_reciprocal,
+    to_numpy,
+)
 from .._padding import pad, slab_index
+from .._sparse import CentredSparse, SparseTaskRows, affordable_products, is_sparse
 from .dual import Dual
 from .squared import task_bounds
 
@@ -116,6 +123,59 @@ class SortedRows:
 
     def every_row(self, mask):
         return np.array([bool(mask[start:stop].all()) for start, stop in self.bounds])
+
+
+class SparseSharedRows:
+    """A sparse shared design as a :class:`~skmtl._sparse.CentredSparse` (centred, with the
+    intercept column): per-row arrays of shape (T, n).  ``dense_blocks`` says whether the
+    per-task Hessian blocks may be formed (:func:`~skmtl._sparse.affordable_products`)."""
+
+    def __init__(self, X, dense_blocks):
+        self.X, self.dense_blocks = X, dense_blocks
+
+    def margins(self, theta):
+        return (self.X @ theta.T).T
+
+    def rows_times(self, values):
+        return values @ self.X
+
+    def blocks(self, curvature):
+        return np.stack([self.X.weighted_gram(row) for row in curvature])
+
+    def diagonals(self, curvature):
+        return np.stack([self.X.weighted_squares(row) for row in curvature])
+
+    def top_eigenvalues(self, weights):
+        return np.array([self.X.top_singular_squared(row) for row in weights])
+
+    def per_row(self, values):
+        return values[:, None]
+
+    def every_row(self, mask):
+        return mask.all(axis=1)
+
+
+class SparseSortedRows(SortedRows):
+    """Rows of a sparse X sorted by task (a :class:`~skmtl._sparse.SparseTaskRows`, each
+    task centred, with the intercept column), as :class:`SparseSharedRows` otherwise."""
+
+    def __init__(self, X, bounds, row_task, dense_blocks):
+        super().__init__(X, bounds, row_task, np)
+        self.dense_blocks = dense_blocks
+
+    def _each(self, method, values):
+        return np.stack([getattr(self.X[start:stop], method)(values[start:stop])
+                         for start, stop in self.bounds])
+
+    def blocks(self, curvature):
+        return self._each("weighted_gram", curvature)
+
+    def diagonals(self, curvature):
+        return self._each("weighted_squares", curvature)
+
+    def top_eigenvalues(self, weights):
+        return np.array([self.X[start:stop].top_singular_squared(weights[start:stop])
+                         for start, stop in self.bounds])
 
 
 class LogisticLoss:
@@ -229,10 +289,24 @@ class LogisticLoss:
         """Per-task Hessian blocks :math:`\\sum_{i \\in t} h_i x_i x_i^\\top`, (T, p, p)."""
         return self.rows.blocks(curvature)
 
+    @property
+    def dense_blocks(self):
+        """Whether the per-task Hessian blocks (T, p, p) are formed (always for dense rows;
+        for a sparse X under :func:`~skmtl._sparse.affordable_products`)."""
+        return getattr(self.rows, "dense_blocks", True)
+
+    def hessian_diagonal(self, curvature):
+        """Diagonals of the per-task Hessian blocks, (T, p) (sparse rows)."""
+        return self.rows.diagonals(curvature)
+
     def lipschitz(self):
         """Upper bound of the Hessian: :math:`\\max_t \\lambda_{max}(X_t^\\top \\Omega_t X_t)/4`."""
         if self._lipschitz is None:
             xp = self.xp
+            if not self.dense_blocks:
+                top = self.rows.top_eigenvalues(self.row_weight)
+                self._lipschitz = 0.25 * float(np.max(top)) if top.shape[0] else 0.0
+                return self._lipschitz
             top = largest_eigenvalue(self.hessian_blocks(self.row_weight), xp)
             self._lipschitz = 0.25 * float(xp.max(top)) if top.shape[0] else 0.0
         return self._lipschitz
@@ -357,6 +431,8 @@ class PenalizedLogistic:
         loss = self.loss
         xp, dtype, device = loss.xp, loss.dtype, loss.device
         curvature = loss.curvature(theta)
+        if not loss.dense_blocks:
+            return self._first_order_system(theta, curvature)
         blocks = loss.hessian_blocks(curvature)
         n_tasks, width = blocks.shape[0], loss.width
         diagonal = self.quadratic.diagonal(n_tasks, width, xp, dtype, device)
@@ -383,6 +459,20 @@ class PenalizedLogistic:
 
         self._last_system = (theta, (hessian, precondition))
         return hessian, precondition
+
+    def _first_order_system(self, theta, curvature):
+        """The Hessian as products with the rows, preconditioned by the inverse of its
+        diagonal: the system when the blocks are not formed (a wide sparse X)."""
+        loss, xp = self.loss, self.loss.xp
+        diagonal = self.quadratic.diagonal(loss.n_tasks, loss.width, xp, loss.dtype,
+                                           loss.device)
+        inverse = positive_reciprocal(loss.hessian_diagonal(curvature) + diagonal, xp)
+
+        def hessian(values):
+            return loss.hessian_matvec(curvature, values) + self.quadratic.gradient(values, xp)
+
+        self._last_system = (theta, (hessian, lambda values: values * inverse))
+        return self._last_system[1]
 
     def lipschitz(self):
         largest = self.quadratic.penalty.eigenvalue_range(self.loss.n_tasks, self.loss.xp)[1]
@@ -430,6 +520,9 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     """
     weights = to_numpy(sample_weight, xp)
     positive_rows = to_numpy(labels, xp) > 0
+    if is_sparse(X):
+        return _sparse_logistic_loss(X, labels, weights, positive_rows, task_index, n_tasks,
+                                     task_scale, fit_intercept)
     if task_index is None:
         positive = weights @ positive_rows
         negative = weights @ ~positive_rows
@@ -464,27 +557,66 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         X = _with_intercept_column(X - xp.take(x_offset, row_task, axis=0), fit_intercept, xp)
         rows, (labels, sample_weight) = _task_rows(X, bounds, row_task, [labels, sample_weight],
                                                    xp)
-    single_class, start = class_start(positive, negative, fit_intercept, X.shape[1], X, xp)
+    return _assemble(rows, labels, sample_weight, positive, negative, n_tasks, task_scale,
+                     fit_intercept, x_offset, X.shape[1], X.dtype, X.device, xp)
+
+
+def _sparse_logistic_loss(X, labels, weights, positive_rows, task_index, n_tasks, task_scale,
+                          fit_intercept):
+    """:func:`logistic_loss` of a sparse X: the rows stay sparse and are centred implicitly,
+    the intercept column is a column of the operator; sorted rows, never padded slabs."""
+    if task_index is None:
+        positive, negative = weights @ positive_rows, weights @ ~positive_rows
+        mean = (np.asarray(X.T @ weights) / np.sum(weights) if fit_intercept
+                else np.zeros(X.shape[1], dtype=X.dtype))
+        rows = CentredSparse(X, mean, ones=fit_intercept)
+        width = rows.shape[1]
+        shared = SparseSharedRows(rows, affordable_products(n_tasks, width, X))
+        return _assemble(shared, labels.T, weights[None, :], positive, negative, n_tasks,
+                         task_scale, fit_intercept, mean[None, :], width, X.dtype, "cpu", np)
+    order, bounds = task_bounds(task_index, n_tasks)
+    task_index = task_index[order]
+    X, labels, weights = X[order], labels[order], weights[order]
+    positive = np.bincount(task_index, weights * positive_rows[order], n_tasks)
+    negative = np.bincount(task_index, weights * ~positive_rows[order], n_tasks)
+    if fit_intercept:
+        means = np.stack([np.asarray(X[start:stop].T @ weights[start:stop])
+                          / np.sum(weights[start:stop]) for start, stop in bounds])
+    else:
+        means = np.zeros((n_tasks, X.shape[1]), dtype=X.dtype)
+    rows = SparseTaskRows(X, means, bounds, ones=fit_intercept)
+    width = rows.shape[1]
+    sorted_rows = SparseSortedRows(rows, bounds, task_index,
+                                   affordable_products(n_tasks, width, X))
+    return _assemble(sorted_rows, labels, weights, positive, negative, n_tasks, task_scale,
+                     fit_intercept, means, width, X.dtype, "cpu", np)
+
+
+def _assemble(rows, labels, sample_weight, positive, negative, n_tasks, task_scale,
+              fit_intercept, x_offset, width, dtype, device, xp):
+    """The loss, one-class tasks, start and offsets of :func:`logistic_loss` from its rows."""
+    single_class, start = class_start(positive, negative, fit_intercept, width, dtype, device,
+                                      xp)
     per_task = to_numpy(task_scale, xp) * (single_class == 0) / (positive + negative)
-    per_task = xp.asarray(per_task, dtype=X.dtype, device=X.device)
+    per_task = xp.asarray(per_task, dtype=dtype, device=device)
     loss = LogisticLoss(rows, labels, sample_weight * rows.per_row(per_task), n_tasks, xp,
                         fit_intercept, has_empty_tasks=bool(np.any(single_class != 0)))
     return loss, single_class, start, x_offset
 
 
-def class_start(positive, negative, fit_intercept, width, like, xp):
+def class_start(positive, negative, fit_intercept, width, dtype, device, xp):
     """The one-class tasks (+1, -1, else 0) and the start, W = 0 with the best intercepts
-    :math:`\\log(P_t / N_t)`, of shape (T, width) in the dtype and device of ``like``."""
+    :math:`\\log(P_t / N_t)`, of shape (T, width)."""
     single_class = np.where(negative == 0, 1.0, np.where(positive == 0, -1.0, 0.0))
     if not fit_intercept:
         single_class = np.zeros_like(single_class)
     n_tasks = single_class.shape[0]
-    start = xp.zeros((n_tasks, width), dtype=like.dtype, device=like.device)
+    start = xp.zeros((n_tasks, width), dtype=dtype, device=device)
     if fit_intercept:
         two_class = single_class == 0
         intercept = np.zeros(n_tasks)
         intercept[two_class] = np.log(positive[two_class] / negative[two_class])
-        intercept = xp.asarray(intercept, dtype=like.dtype, device=like.device)
+        intercept = xp.asarray(intercept, dtype=dtype, device=device)
         start = xp.concat([start[:, :-1], intercept[:, None]], axis=1)
     return single_class, start
 

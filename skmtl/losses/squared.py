@@ -27,8 +27,9 @@ than features.  Both expose the same methods.
 import numpy as np
 from sklearn.utils._array_api import _is_numpy_namespace
 
-from .._array_api import batched_matvec, largest_eigenvalue
+from .._array_api import batched_matvec, device_of, largest_eigenvalue
 from .._padding import pad, slab_index
+from .._sparse import CentredSparse, SparseTaskRows, affordable_products, is_sparse
 from ..statistics import weighted_statistics
 from .dual import SquaredDual
 
@@ -158,22 +159,15 @@ class SampleSquaredLoss(SquaredDual):
 
     def hessian_diagonal(self):
         xp = self.xp
-        squares = self.X**2
-        return xp.stack(
-            [self.row_weight[start:stop] @ squares[start:stop, ...] for start, stop in self.bounds]
-        )
+        return xp.stack([column_squares(self.X[start:stop, ...], self.row_weight[start:stop], xp)
+                         for start, stop in self.bounds])
 
     def lipschitz(self):
         if self._lipschitz is None:
             xp = self.xp
-            largest = 0.0
-            for start, stop in self.bounds:
-                scaled = xp.sqrt(self.row_weight[start:stop])[:, None] * self.X[start:stop, ...]
-                if scaled.shape[0] == 0 or scaled.shape[1] == 0:
-                    continue
-                singular = xp.linalg.svd(scaled, full_matrices=False)[1]
-                largest = max(largest, float(singular[0]) ** 2)
-            self._lipschitz = largest
+            self._lipschitz = max([top_singular_squared(self.X[start:stop, ...],
+                                                        self.row_weight[start:stop], xp)
+                                   for start, stop in self.bounds], default=0.0)
         return self._lipschitz
 
 
@@ -246,17 +240,32 @@ class SharedSampleSquaredLoss(SquaredDual):
         return xp.sum(self.task_scale * (self.row_weight @ (self._residuals(coef) * self.Y)))
 
     def hessian_diagonal(self):
-        return self.task_scale[:, None] * (self.row_weight @ self.X**2)[None, :]
+        squares = column_squares(self.X, self.row_weight, self.xp)
+        return self.task_scale[:, None] * squares[None, :]
 
     def lipschitz(self):
         if self._lipschitz is None:
-            xp = self.xp
-            scaled = xp.sqrt(self.row_weight)[:, None] * self.X
-            largest = 0.0
-            if scaled.shape[0] and scaled.shape[1]:
-                largest = float(xp.linalg.svd(scaled, full_matrices=False)[1][0]) ** 2
-            self._lipschitz = float(xp.max(self.task_scale)) * largest
+            largest = top_singular_squared(self.X, self.row_weight, self.xp)
+            self._lipschitz = float(self.xp.max(self.task_scale)) * largest
         return self._lipschitz
+
+
+def column_squares(rows, weights, xp):
+    r""":math:`\sum_i \omega_i x_{ij}^2` for every column of centred rows (dense, or a
+    :class:`~skmtl._sparse.CentredSparse` that centres implicitly)."""
+    if isinstance(rows, CentredSparse):
+        return rows.weighted_squares(weights)
+    return weights @ rows**2
+
+
+def top_singular_squared(rows, weights, xp):
+    r""":math:`\|\operatorname{diag}(\sqrt\omega) X\|_2^2` of centred rows (dense: SVD)."""
+    if isinstance(rows, CentredSparse):
+        return rows.top_singular_squared(weights)
+    scaled = xp.sqrt(weights)[:, None] * rows
+    if scaled.shape[0] == 0 or scaled.shape[1] == 0:
+        return 0.0
+    return float(xp.linalg.svd(scaled, full_matrices=False)[1][0]) ** 2
 
 
 def task_bounds(task_index, n_tasks):
@@ -286,11 +295,17 @@ _SLAB_ELEMENTS = 2**24
 
 
 def _centred_rows(X, y, weights, fit_intercept, xp):
-    """Weighted means and the centred rows (sample-space representation)."""
+    """Weighted means and the centred rows (sample-space representation); a sparse X
+    becomes a :class:`~skmtl._sparse.CentredSparse` (centred implicitly)."""
     total = xp.sum(weights)
+    if is_sparse(X):
+        x_mean = (np.asarray(X.T @ weights) / total if fit_intercept
+                  else np.zeros(X.shape[1], dtype=X.dtype))
+        y_mean = (weights @ y) / total if fit_intercept else xp.zeros_like(total)
+        return CentredSparse(X, x_mean), y - y_mean, x_mean, y_mean, total
     if not fit_intercept:
-        zeros_x = xp.zeros(X.shape[1], dtype=X.dtype, device=X.device)
-        return X, y, zeros_x, xp.zeros((), dtype=X.dtype, device=X.device), total
+        zeros_x = xp.zeros(X.shape[1], dtype=X.dtype, device=device_of(X))
+        return X, y, zeros_x, xp.zeros((), dtype=X.dtype, device=device_of(X)), total
     x_mean = (weights @ X) / total
     y_mean = (weights @ y) / total
     return X - x_mean, y - y_mean, x_mean, y_mean, total
@@ -325,11 +340,13 @@ def shared_design_loss(X, Y, sample_weight, task_scale, fit_intercept, xp, *,
     if representation == "auto":
         wide = n_features > max(n_samples, SHARED_ROWS_FEATURES) or (
             separable and n_features > SEPARABLE_ROWS_PER_TASK * Y.shape[1])
+        if is_sparse(X):
+            wide = wide or not affordable_products(1, n_features, X)
         representation = "samples" if wide else "gram"
     if representation == "samples":
         Xc, Yc, x_mean, y_mean, total = _centred_rows(X, Y, sample_weight, fit_intercept, xp)
         if not fit_intercept:
-            y_mean = xp.zeros(Y.shape[1], dtype=X.dtype, device=X.device)
+            y_mean = xp.zeros(Y.shape[1], dtype=X.dtype, device=device_of(X))
         loss = SharedSampleSquaredLoss(Xc, Yc, sample_weight / total, task_scale, xp)
         return loss, x_mean[None, :], y_mean
     if representation != "gram":
@@ -355,11 +372,14 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     Returns the loss and the offsets ``(x_offset (T, d), y_offset (T,))``.
     """
     n_samples, n_features = X.shape
+    if is_sparse(X):
+        return _sparse_routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale,
+                                   fit_intercept, representation)
     if representation == "auto":
         small = n_tasks * n_features**2 <= 4_000_000
         representation = "gram" if small or n_tasks * n_features <= n_samples else "samples"
     order, bounds = task_bounds(task_index, n_tasks)
-    order_xp = xp.asarray(order, device=X.device)
+    order_xp = xp.asarray(order, device=device_of(X))
     X = xp.take(X, order_xp, axis=0)
     y = xp.take(y, order_xp, axis=0)
     weight = xp.take(sample_weight, order_xp, axis=0)
@@ -404,3 +424,35 @@ def routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_interc
     else:
         raise ValueError(f"Unknown representation {representation!r}.")
     return loss, x_offset, y_offset
+
+
+def _sparse_routed_loss(X, y, sample_weight, task_index, n_tasks, task_scale, fit_intercept,
+                        representation):
+    """:func:`routed_loss` of a sparse X: per-task statistics from sparse products under
+    the size rule of :func:`~skmtl._sparse.affordable_products`, else the rows sorted by
+    task and centred implicitly (:class:`~skmtl._sparse.SparseTaskRows`)."""
+    if representation == "auto":
+        representation = ("gram" if affordable_products(n_tasks, X.shape[1], X)
+                          else "samples")
+    if representation not in ("gram", "samples"):
+        raise ValueError(f"Unknown representation {representation!r}.")
+    order, bounds = task_bounds(task_index, n_tasks)
+    X, y, weight = X[order], y[order], sample_weight[order]
+    parts = [_centred_rows(X[start:stop], y[start:stop], weight[start:stop], fit_intercept,
+                           np) for start, stop in bounds]
+    x_offset = np.stack([part[2] for part in parts])
+    y_offset = np.stack([part[3] for part in parts])
+    if representation == "gram":
+        statistics = [weighted_statistics(X[start:stop], y[start:stop, None],
+                                          weight[start:stop], fit_intercept, np,
+                                          per_weight=True) for start, stop in bounds]
+        loss = GramSquaredLoss(np.stack([part[3] for part in statistics]),
+                               np.stack([part[4][:, 0] for part in statistics]),
+                               np.stack([part[5][0] for part in statistics]), task_scale, np)
+        return loss, x_offset, y_offset
+    row_weight = np.concatenate([task_scale[t] * weight[start:stop] / part[4]
+                                 for t, ((start, stop), part) in enumerate(
+                                     zip(bounds, parts, strict=True))])
+    rows = SparseTaskRows(X, x_offset, bounds)
+    centred_y = np.concatenate([part[1] for part in parts])
+    return SampleSquaredLoss(rows, centred_y, row_weight, bounds, np), x_offset, y_offset

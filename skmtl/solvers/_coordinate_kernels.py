@@ -12,7 +12,9 @@ Three layouts of the squared loss keep what a block update needs up to date:
 
 * statistics: :math:`H_t = G_t w_t` for every task (an update costs O(T d));
 * routed rows, sorted by task: the residuals (an update costs O(n));
-* shared design: the residual matrix R (n, T) (an update costs O(n T)).
+* shared design: the residual matrix R (n, T) (an update costs O(n T));
+* the same two on the CSC columns of a sparse X, centred implicitly (an update
+  costs the column's non-zeros).
 """
 
 import numpy as np
@@ -303,6 +305,91 @@ def shared_row_epoch(order, partner, V, X, weighted_X, tau, residual,
         if update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs, curvature, new,
                           change):
             shared_apply(f, change, X, residual)
+
+
+@njit(cache=True)
+def sparse_row_epoch(order, partner, V, data, indices, indptr, row_task, means, weight,
+                     rho, offset, weighted_sum, task_weight, curvature_table, feature, l1,
+                     group, l2):
+    r"""One epoch over ``order`` on the CSC columns of rows sorted by task, centred
+    implicitly: the residual of row i of task t is :math:`\rho_i + c_t`, with
+    :math:`\rho = y - X_t w_t` (uncentred) and :math:`c_t = \bar x_t^\top w_t`, so an
+    update touches the non-zeros of its column only.
+
+    ``means`` (T, d) are the task means :math:`\bar x_t`; ``weighted_sum[t]`` is kept
+    equal to :math:`\sum_{i \in t}\omega_i\rho_i` and ``task_weight[t]`` is
+    :math:`\sum_{i \in t}\omega_i`; then the gradient of task t along column f is
+    :math:`-\sum_{i \in t}\omega_i x_{if}(\rho_i + c_t) + \bar x_{tf}
+    (\sum_{i \in t}\omega_i\rho_i + c_t\sum_{i \in t}\omega_i)`.
+    """
+    n_tasks = V.shape[0]
+    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
+    for b in order:
+        if partner[b] == -2:
+            continue
+        f = feature[b]
+        for t in range(n_tasks):
+            gradient[t] = 0.0
+        for k in range(indptr[f], indptr[f + 1]):
+            i = indices[k]
+            t = row_task[i]
+            gradient[t] -= weight[i] * data[k] * (rho[i] + offset[t])
+        for t in range(n_tasks):
+            gradient[t] += means[t, f] * (weighted_sum[t] + offset[t] * task_weight[t])
+            h[t] = curvature_table[t, f]
+        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                              curvature, new, change):
+            continue
+        for k in range(indptr[f], indptr[f + 1]):
+            i = indices[k]
+            t = row_task[i]
+            delta = change[t]
+            if delta != 0.0:
+                rho[i] -= delta * data[k]
+                weighted_sum[t] -= weight[i] * delta * data[k]
+        for t in range(n_tasks):
+            offset[t] += change[t] * means[t, f]
+
+
+@njit(cache=True)
+def sparse_shared_row_epoch(order, partner, V, data, indices, indptr, mean, weight, tau,
+                            rho, offset, weighted_sum, total_weight, column_curvature,
+                            feature, l1, group, l2):
+    r"""One epoch over ``order`` on the CSC columns of a shared design, centred
+    implicitly: :math:`R_{it} = \rho_{it} + c_t` with :math:`\rho = Y - X W^\top`
+    (C-ordered, n×T) and :math:`c_t = \bar x^\top w_t`; ``weighted_sum[t]`` is kept
+    equal to :math:`\sum_i\omega_i\rho_{it}` and ``total_weight`` is
+    :math:`\sum_i\omega_i`.  As :func:`shared_row_epoch` otherwise.
+    """
+    n_tasks = V.shape[0]
+    h, gradient, rhs, curvature, new, change = _work_arrays(n_tasks)
+    for b in order:
+        if partner[b] == -2:
+            continue
+        f = feature[b]
+        for t in range(n_tasks):
+            gradient[t] = 0.0
+        for k in range(indptr[f], indptr[f + 1]):
+            i = indices[k]
+            scaled = weight[i] * data[k]
+            for t in range(n_tasks):
+                gradient[t] += scaled * (rho[i, t] + offset[t])
+        for t in range(n_tasks):
+            gradient[t] = -tau[t] * (gradient[t] - mean[f] * (
+                weighted_sum[t] + offset[t] * total_weight))
+            h[t] = tau[t] * column_curvature[f]
+        if not update_feature(b, partner[b], V, h, gradient, l1, group, l2, rhs,
+                              curvature, new, change):
+            continue
+        for k in range(indptr[f], indptr[f + 1]):
+            i = indices[k]
+            for t in range(n_tasks):
+                delta = change[t]
+                if delta != 0.0:
+                    rho[i, t] -= delta * data[k]
+                    weighted_sum[t] -= weight[i] * delta * data[k]
+        for t in range(n_tasks):
+            offset[t] += change[t] * mean[f]
 
 
 @njit(cache=True)

@@ -14,6 +14,10 @@ reads the penalty:
 - any other penalty with a prox: proximal Newton, whose subproblems the
   squared-loss solvers minimize, or FISTA with backtracking; certified by the
   duality gap (:mod:`skmtl.solvers.certificates`).
+
+Proximal Newton needs the per-task Hessian blocks; on a sparse X too wide for them
+(:func:`~skmtl._sparse.affordable_products`) ``'auto'`` takes FISTA, and Newton's
+method is preconditioned by the Hessian's diagonal instead of its blocks.
 """
 
 from typing import NamedTuple
@@ -115,7 +119,7 @@ class _Norm(_Problem):
     def solve(self, theta, solver, tol, max_iter, first_part=None):
         if solver not in ("auto", "proximal_newton", "fista"):
             raise ValueError(f"solver={solver!r} does not apply to {type(self.penalty).__name__}.")
-        if solver in ("auto", "proximal_newton"):
+        if solver == "proximal_newton" or (solver == "auto" and self.loss.dense_blocks):
             theta, n_iter, _ = proximal_newton(
                 self.loss, self.penalty, self.l2, theta, self.n_features, self.fit_intercept,
                 self.certificate, tol, max_iter, self.xp)
@@ -161,7 +165,7 @@ class _Split(_Norm):
 
         first = xp.zeros_like(theta[:, :n_features]) if first_part is None else first_part
         start = self.stacked_loss.stack(first, theta)
-        if solver in ("auto", "proximal_newton"):
+        if solver == "proximal_newton" or (solver == "auto" and self.loss.dense_blocks):
             stacked, n_iter, _ = proximal_newton(
                 self.stacked_loss, self.penalty, 0.0, start, 2 * n_features, self.fit_intercept,
                 stacked_certificate, tol, max_iter, xp)

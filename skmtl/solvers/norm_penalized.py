@@ -20,6 +20,8 @@ gradient needs few iterations from a nearby solution.
 
 from sklearn.utils._array_api import _is_numpy_namespace
 
+from .._sparse import CentredSparse, SparseTaskRows
+from ..penalties.blocks import ChainBlocks
 from .admm import accelerated, admm
 from .coordinate_descent import coordinate_descent, has_coordinate_blocks
 from .fista import fista
@@ -69,7 +71,8 @@ def solve_norm_penalized(loss, penalty, l2, coef, tol, max_iter, xp, solver="aut
         it).
     """
     if solver == "cd" or (solver == "auto" and _is_numpy_namespace(xp)
-                          and has_coordinate_blocks(penalty)):
+                          and has_coordinate_blocks(penalty)
+                          and not _chain_on_sparse_rows(loss, penalty)):
         return _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish, guess)
     # Per-task statistics, held by a GramSquaredLoss or by the loss a StackedLoss wraps.
     is_gram = getattr(loss, "gram", None) is not None
@@ -103,6 +106,10 @@ def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish, gues
             f"solver='cd' needs a penalty that separates over feature columns; "
             f"{type(penalty).__name__} does not. Use solver='fista' or 'admm'."
         )
+    if _chain_on_sparse_rows(loss, penalty):
+        raise ValueError(
+            f"solver='cd' for {type(penalty).__name__} (blocks coupled across tasks) has no "
+            "kernel for the rows of a sparse X; use solver='fista' (or 'auto').")
     blocks = penalty.coordinate_blocks(coef.shape[1])
     data_term = loss
     if hasattr(loss, "column_features"):  # a StackedLoss: its parts share W's features
@@ -111,3 +118,11 @@ def _coordinate_descent(loss, penalty, l2, coef, tol, max_iter, xp, polish, gues
     result = coordinate_descent(data_term, blocks, l2, coef, tol, max_iter, polish=polish,
                                 guess=guess)
     return xp.asarray(result.V, dtype=coef.dtype), result.n_iter, result.relative_gap, None
+
+
+def _chain_on_sparse_rows(loss, penalty):
+    """Blocks coupled across tasks (the temporal models) on the rows of a sparse X, which
+    the chain kernels do not read."""
+    rows = getattr(getattr(loss, "loss", loss), "X", None)
+    return isinstance(penalty.coordinate_blocks(1), ChainBlocks) and isinstance(
+        rows, (CentredSparse, SparseTaskRows))
