@@ -17,6 +17,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, cross_val_predict, cross_validate
 
 from skmtl import MeanRegularizedRegressorCV, TraceNormRegressor
+from skmtl.kernel import MultiTaskKernelRidge
 from skmtl.model_selection import LeaveTasksOut
 
 
@@ -58,6 +59,22 @@ def test_unseen_tasks_raise_by_default_and_get_the_population_model(family, kind
                                       model.classes_[(population > 0).astype(int)])
     else:
         np.testing.assert_allclose(model.predict_population(X[~seen]), population, rtol=1e-12)
+
+
+def test_kernel_ridge_population_is_the_mean_task():
+    """With a linear input kernel the mean of the tasks' predictions is the linear model
+    with the mean coefficients; unseen rows get it, seen rows their task's."""
+    X, y, tasks = _rows(False, seed=3)
+    seen = tasks != 1
+    model = MultiTaskKernelRidge(alpha=0.3).fit(X[seen], y[seen], tasks=tasks[seen])
+    with pytest.raises(ValueError, match="not seen during fit"):
+        model.predict(X, tasks=tasks)
+    every = np.column_stack([model.predict(X, tasks=np.full(len(X), t)) for t in (0, 2)])
+    model.set_params(unseen_tasks="population")
+    output = model.predict(X, tasks=tasks)
+    np.testing.assert_array_equal(output[seen], model.predict(X[seen], tasks=tasks[seen]))
+    np.testing.assert_allclose(output[~seen], every[~seen].mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(model.predict_population(X), every.mean(axis=1), rtol=1e-12)
 
 
 def test_cross_val_predict_on_task_sorted_rows():

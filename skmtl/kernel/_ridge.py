@@ -84,6 +84,10 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         shared design, else ``'cholesky'``.
     task_column : str or int, default=None
         Column of ``X`` holding the task labels.
+    unseen_tasks : {{'raise', 'population'}}, default='raise'
+        What ``predict`` does with rows of a task not seen in ``fit``: raise a
+        ``ValueError``, or predict them with the population model, the mean of
+        the tasks' predictions (see ``predict_population``).
 
     Attributes
     ----------
@@ -115,12 +119,13 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         **KERNEL_CONSTRAINTS,
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions({"auto", "cholesky", "eigen"})],
+        "unseen_tasks": [StrOptions({"raise", "population"})],
     }
 
     def __init__(self, alpha=1.0, *, kernel="linear", gamma=None, degree=3, coef0=1,
                  kernel_params=None, task_kernel="mean", task_similarity=0.5, task_graph=None,
                  graph_ridge=1.0, fit_intercept=True, task_weights="uniform", solver="auto",
-                 task_column=None):
+                 task_column=None, unseen_tasks="raise"):
         self.alpha = alpha
         self.kernel = kernel
         self.gamma = gamma
@@ -135,6 +140,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         self.task_weights = task_weights
         self.solver = solver
         self.task_column = task_column
+        self.unseen_tasks = unseen_tasks
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, tasks=None, sample_weight=None):
@@ -259,22 +265,50 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         """
         check_is_fitted(self)
         X, labels = self._split_input(X, tasks)
+        X, xp = self._validated_rows(X)
+        row_task = self._row_task_index(labels, X.shape[0], self.unseen_tasks)
+        every = self._all_tasks(X)
+        if row_task is None:
+            return every if self._shared_design_ndim == 2 else every[:, 0]
+        unseen = row_task < 0
+        index = xp.asarray(np.where(unseen, 0, row_task), device=device_of(X))
+        rows = xp.arange(X.shape[0], device=device_of(X))
+        own = xp.take(xp.reshape(every, (-1,)), rows * every.shape[1] + index)
+        if not np.any(unseen):
+            return own
+        return xp.where(xp.asarray(unseen, device=device_of(X)), xp.mean(every, axis=1), own)
+
+    def predict_population(self, X):
+        """Predict every row with the population model: the mean of the tasks' predictions.
+
+        With a linear input kernel this is the model with the mean coefficients and
+        the mean intercept, as for the linear estimators; it serves the rows of
+        tasks not seen in ``fit`` (``unseen_tasks='population'``).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples; with ``task_column`` set, including the task column (ignored).
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X, xp = self._validated_rows(self._split_input(X, None)[0])
+        return xp.mean(self._all_tasks(X), axis=1)
+
+    def _validated_rows(self, X):
+        """Prediction rows validated against the fit (CSR for a sparse X), and their
+        namespace."""
         xp, _, _ = get_namespace_and_device(X)
         reject_dispatch(X)
         X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
                           accept_sparse=SPARSE_FORMATS)
         if is_sparse(X):
-            X = as_csr(X)
-        else:
-            check_same_namespace(X, self, attribute="X_fit_", method="predict")
-        xp, _, _ = get_namespace_and_device(X)
-        row_task = self._row_task_index(labels, X.shape[0])
-        every = self._all_tasks(X)
-        if row_task is None:
-            return every if self._shared_design_ndim == 2 else every[:, 0]
-        index = xp.asarray(row_task, device=device_of(X))
-        rows = xp.arange(X.shape[0], device=device_of(X))
-        return xp.take(xp.reshape(every, (-1,)), rows * every.shape[1] + index)
+            return as_csr(X), np
+        check_same_namespace(X, self, attribute="X_fit_", method="predict")
+        return X, get_namespace_and_device(X)[0]
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """R² of the predictions (uniform average over the columns of a 2-D y)."""
