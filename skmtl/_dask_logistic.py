@@ -260,6 +260,9 @@ class DaskLogisticLoss:
     dtype = np.float64
     device = "cpu"
 
+    #: Per-task Hessian blocks are formed on the workers (d x d each): proximal Newton.
+    dense_blocks = True
+
     def __init__(self, chunks, starts, setup, fit_intercept, folds=None, with_blocks=True):
         import dask
         from dask import delayed

@@ -2,8 +2,8 @@
 
 The statistics merged from batches or from dask chunks equal the in-memory ones up
 to rounding.  The namespace-generic solvers then reach the same point to about 1e-10
-at ``tol=1e-12``; block coordinate descent (the lasso, L2,1 and dirty regressors on
-NumPy) may take another working-set path and stop elsewhere within the tolerance:
+at ``tol=1e-12``; block coordinate descent (the lasso, L2,1, dirty and temporal
+regressors on NumPy) may take another working-set path and stop elsewhere within the tolerance:
 the two solutions then agree to about sqrt(gap / curvature), 1e-8 on these data.
 The clustered model alternates between W and its task matrix and stops on a KKT
 residual: two fits agree to a few 1e-11 in W, and the intercepts
@@ -11,7 +11,8 @@ residual: two fits agree to a few 1e-11 in W, and the intercepts
 measured on these data).
 """
 
-COORDINATE_DESCENT = ("IndependentLassoRegressor", "JointFeatureRegressor", "DirtyRegressor")
+COORDINATE_DESCENT = ("IndependentLassoRegressor", "JointFeatureRegressor", "DirtyRegressor",
+                      "TemporalGroupLassoRegressor", "FusedSparseGroupLassoRegressor")
 ALTERNATING = ("ClusteredRegressor",)
 
 

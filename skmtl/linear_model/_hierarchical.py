@@ -14,8 +14,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._array_api import get_namespace_and_device, to_numpy
+from .._array_api import device_of, get_namespace_and_device, to_numpy
 from .._dask import dask_predict, is_dask_collection
+from .._sparse import is_sparse
 from .._task_model import TASK_CONSTRAINTS
 from .._tasks import resolve_task_weights
 from ..solvers.random_slopes import RandomSlopesLikelihood, predictive_variance
@@ -243,7 +244,7 @@ class HierarchicalRegressor(MultiTaskLinearRegressor):
             xp = get_namespace_and_device(like)[0]
 
         def follow(array):
-            return xp.asarray(array, dtype=like.dtype, device=like.device)
+            return xp.asarray(array, dtype=like.dtype, device=device_of(like))
 
         self.coef_ = follow(fit.coef)
         self.intercept_ = follow(fit.intercept)
@@ -283,37 +284,29 @@ class HierarchicalRegressor(MultiTaskLinearRegressor):
         if is_dask_collection(X) and not return_std:
             return dask_predict(self, X, tasks)
         check_is_fitted(self)
-        X, labels = self._split_input(X, tasks)
-        X, xp = self._validated_features(X, "predict")
-        n_rows = X.shape[0]
-        row_task = self._row_task_index(labels, n_rows, self.unseen_tasks)
-        if row_task is None:  # a column per task
-            mean = X @ xp.matrix_transpose(self.coef_) + self.intercept_
-            if return_std:
-                rows = to_numpy(X, xp)
-                std = np.stack([self._variance(t, rows) for t in range(len(self._task_labels))],
-                               axis=1) ** 0.5
-            if self._shared_design_ndim != 2:
-                mean = mean[:, 0]
-                std = std[:, 0] if return_std else None
-        else:
-            seen = row_task >= 0
-            index = xp.asarray(np.where(seen, row_task, 0), device=X.device)
-            mean = xp.sum(X * xp.take(self.coef_, index, axis=0), axis=1) + xp.take(
-                self.intercept_, index)
-            if not np.all(seen):
-                population = self._population_decision(X, xp)
-                mean = xp.where(xp.asarray(seen, device=X.device), mean, population)
-            if return_std:
-                rows = to_numpy(X, xp)
-                variance = np.empty(n_rows)
-                for t in np.unique(row_task):
-                    chosen = row_task == t
-                    variance[chosen] = self._variance(int(t), rows[chosen])
-                std = variance**0.5
+        mean = self._decision(X, tasks, "predict")
         if not return_std:
             return mean
-        return mean, xp.asarray(std, dtype=X.dtype, device=X.device)
+        X, labels = self._split_input(X, tasks)
+        X, xp = self._validated_features(X, "predict")
+        if is_sparse(X):
+            raise ValueError(
+                "return_std=True needs a dense X (the predictive variances are quadratic "
+                "forms in each row); predict the mean of a sparse X without it.")
+        rows = to_numpy(X, xp)
+        row_task = self._row_task_index(labels, X.shape[0], self.unseen_tasks)
+        if row_task is None:  # a column per task
+            std = np.stack([self._variance(t, rows) for t in range(len(self._task_labels))],
+                           axis=1) ** 0.5
+            if self._shared_design_ndim != 2:
+                std = std[:, 0]
+        else:
+            variance = np.empty(X.shape[0])
+            for t in np.unique(row_task):
+                chosen = row_task == t
+                variance[chosen] = self._variance(int(t), rows[chosen])
+            std = variance**0.5
+        return mean, xp.asarray(std, dtype=X.dtype, device=device_of(X))
 
     def _variance(self, task, rows):
         """Predictive variance of ``rows`` (NumPy) for fitted task ``task``, -1: unseen."""

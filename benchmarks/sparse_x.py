@@ -223,7 +223,7 @@ def run(args):
                      selected])
 
     ratio = lasso["ours"] / lasso["theirs"]
-    lines = machine_header("Sparse X: text-sized fits", "sparse.py") + [
+    lines = machine_header("Sparse X: text-sized fits", "sparse_x.py") + [
         "",
         f"X: {X.shape[0]:,} rows × {X.shape[1]:,} features, {X.nnz:,} non-zeros "
         f"(density {args.density:g}), {args.tasks} routed tasks; a dense X would take "
