@@ -183,7 +183,24 @@ class _RowLayout:
         return np.max(self.curvature, axis=0)
 
 
-class _SharedRowLayout:
+class _SharedTargets:
+    """What the shared-design layouts compute alike from ``residual`` (n, T), ``Y``, the
+    row weights, the task scales ``tau`` and the columns' curvature."""
+
+    def data_value(self):
+        return float(0.5 * np.sum(self.tau * (self.weight @ self.residual**2)))
+
+    def target_inner(self):
+        return float(np.sum(self.tau * (self.weight @ (self.residual * self.Y))))
+
+    def value_at_zero(self):
+        return float(0.5 * np.sum(self.tau * (self.weight @ self.Y**2)))
+
+    def largest_curvature(self):
+        return np.max(self.tau) * self.column_curvature
+
+
+class _SharedRowLayout(_SharedTargets):
     """A shared design X (n, d) with targets Y (n, T); keeps the residual matrix."""
 
     def __init__(self, loss):
@@ -235,18 +252,6 @@ class _SharedRowLayout:
     def gradient(self, features=None):
         columns = self.X if features is None else self.X[:, features]
         return -self.tau[:, None] * ((self.weight[:, None] * self.residual).T @ columns)
-
-    def data_value(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.residual**2)))
-
-    def target_inner(self):
-        return float(np.sum(self.tau * (self.weight @ (self.residual * self.Y))))
-
-    def value_at_zero(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.Y**2)))
-
-    def largest_curvature(self):
-        return np.max(self.tau) * self.column_curvature
 
 
 def _csc_arrays(X):
@@ -349,7 +354,7 @@ class _SparseRowLayout:
         return np.max(self.curvature, axis=0)
 
 
-class _SparseSharedRowLayout:
+class _SparseSharedRowLayout(_SharedTargets):
     """A sparse shared design (a :class:`~skmtl._sparse.CentredSparse`) with targets Y
     (n, T); keeps :math:`\rho = Y - X W^\top` and :math:`c_t = \bar x^\top w_t` (see
     :func:`~skmtl.solvers._coordinate_kernels.sparse_shared_row_epoch`)."""
@@ -411,18 +416,6 @@ class _SparseSharedRowLayout:
     def gradient(self, features=None):
         columns = self.rows if features is None else self.rows[:, features]
         return -self.tau[:, None] * ((self.weight[:, None] * self.residual).T @ columns)
-
-    def data_value(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.residual**2)))
-
-    def target_inner(self):
-        return float(np.sum(self.tau * (self.weight @ (self.residual * self.Y))))
-
-    def value_at_zero(self):
-        return float(0.5 * np.sum(self.tau * (self.weight @ self.Y**2)))
-
-    def largest_curvature(self):
-        return np.max(self.tau) * self.column_curvature
 
 
 def feature_count(loss):
