@@ -310,6 +310,10 @@ def test_single_class_overall(name):
 
 
 # ----------------------------------------------------------- 10. float32
+# OpenBLAS's float32 kernels can leave the invalid flag raised for the batched products
+# that follow (seen once in a full run, not reproducible alone): the warning is not an
+# error here, and the finite coefficients and predictions below are checked instead.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in matmul:RuntimeWarning")
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_float32(name):
     """float32 data keeps the linear coefficients and predictions in float32."""
@@ -319,6 +323,7 @@ def test_float32(name):
     estimator.fit(X.astype(np.float32), y, tasks=tasks)
     if name in LINEAR_ESTIMATORS:
         assert estimator.coef_.dtype == np.float32
+        assert np.all(np.isfinite(estimator.coef_))
     prediction = assert_finite_predictions(estimator, X.astype(np.float32), tasks)
     if name in LINEAR_ESTIMATORS and not is_classifier(estimator):
         assert prediction.dtype == np.float32
