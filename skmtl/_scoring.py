@@ -11,10 +11,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 
 from ._array_api import to_numpy
-
-
-def _missing(y):
-    return y.ndim == 2 and y.dtype.kind == "f" and bool(np.isnan(y).any())
+from ._task_model import has_missing
 
 
 def _host(array):
@@ -25,10 +22,9 @@ def _host(array):
 
 def r2_of_observed(y, prediction, sample_weight=None):
     """R² of ``prediction``, NaN entries of a 2-D ``y`` left out."""
-    values = _host(y)
-    if not _missing(values):
+    if not has_missing(y):
         return float(r2_score(y, prediction, sample_weight=sample_weight))
-    prediction, weights = _host(prediction), _host(sample_weight)
+    values, prediction, weights = _host(y), _host(prediction), _host(sample_weight)
     scores = []
     for t in range(values.shape[1]):
         rows = ~np.isnan(values[:, t])

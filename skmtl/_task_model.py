@@ -12,7 +12,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_consistent_length
-from sklearn.utils._array_api import _is_numpy_namespace
+from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
@@ -62,6 +62,21 @@ class MultiTaskModel(BaseEstimator):
                 )
             return split_task_column(X, self.task_column)
         return X, tasks
+
+    #: The fitted array whose namespace prediction rows must share.
+    _fitted_array = "coef_"
+
+    def _validated_features(self, X, method):
+        """Prediction rows validated against the fit (CSR for a sparse X), and their
+        namespace."""
+        reject_dispatch(X)
+        xp, _, _ = get_namespace_and_device(X)
+        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
+                          accept_sparse=SPARSE_FORMATS)
+        if is_sparse(X):
+            return as_csr(X), np
+        check_same_namespace(X, self, attribute=self._fitted_array, method=method)
+        return X, get_namespace_and_device(X)[0]
 
     def _validate_fit_input(self, X, y, tasks, sample_weight, y_numeric=True):
         """Validated ``X, y, labels, sample_weight, xp``.

@@ -23,13 +23,11 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils._array_api import check_same_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._array_api import add_to_diagonal, device_of, get_namespace_and_device, spd_solve
+from .._array_api import add_to_diagonal, device_of, spd_solve
 from .._scoring import r2_of_observed
-from .._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch
 from ._base import KERNEL_CONSTRAINTS, KERNEL_PARAMETERS_DOC, MultiTaskKernelModel
 
 
@@ -121,6 +119,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         "solver": [StrOptions({"auto", "cholesky", "eigen"})],
         "unseen_tasks": [StrOptions({"raise", "population"})],
     }
+    _fitted_array = "X_fit_"
 
     def __init__(self, alpha=1.0, *, kernel="linear", gamma=None, degree=3, coef0=1,
                  kernel_params=None, task_kernel="mean", task_similarity=0.5, task_graph=None,
@@ -265,7 +264,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         """
         check_is_fitted(self)
         X, labels = self._split_input(X, tasks)
-        X, xp = self._validated_rows(X)
+        X, xp = self._validated_features(X, "predict")
         row_task = self._row_task_index(labels, X.shape[0], self.unseen_tasks)
         every = self._all_tasks(X)
         if row_task is None:
@@ -295,20 +294,8 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelModel):
         y_pred : array of shape (n_samples,)
         """
         check_is_fitted(self)
-        X, xp = self._validated_rows(self._split_input(X, None)[0])
+        X, xp = self._validated_features(self._split_input(X, None)[0], "predict_population")
         return xp.mean(self._all_tasks(X), axis=1)
-
-    def _validated_rows(self, X):
-        """Prediction rows validated against the fit (CSR for a sparse X), and their
-        namespace."""
-        xp, _, _ = get_namespace_and_device(X)
-        reject_dispatch(X)
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
-                          accept_sparse=SPARSE_FORMATS)
-        if is_sparse(X):
-            return as_csr(X), np
-        check_same_namespace(X, self, attribute="X_fit_", method="predict")
-        return X, get_namespace_and_device(X)[0]
 
     def score(self, X, y, tasks=None, sample_weight=None):
         """R² of the predictions (uniform average over the columns of a 2-D y)."""

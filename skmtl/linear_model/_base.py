@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._array_api import _is_numpy_namespace, check_same_namespace
+from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._array_api import (
     device_of,
@@ -25,7 +25,7 @@ from .._array_api import (
 )
 from .._dask import dask_predict, dask_statistics, is_dask_collection
 from .._scoring import r2_of_observed
-from .._sparse import SPARSE_FORMATS, as_csr, is_sparse, reject_dispatch, row_dot
+from .._sparse import SPARSE_FORMATS, is_sparse, reject_dispatch, row_dot
 from .._task_model import MultiTaskModel, has_missing, validate_rows
 from .._tasks import resolve_task_weights, split_task_column
 from ..losses import GramSquaredLoss, routed_loss, shared_design_loss
@@ -110,16 +110,6 @@ class MultiTaskLinearModel(MultiTaskModel):
         return result["coef"], result["intercept"]
 
     # ---------------------------------------------------------------- decide
-    def _validated_features(self, X, method):
-        reject_dispatch(X)
-        xp, _, _ = get_namespace_and_device(X)
-        X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32],
-                          accept_sparse=SPARSE_FORMATS)
-        if is_sparse(X):
-            return as_csr(X), np
-        check_same_namespace(X, self, attribute="coef_", method=method)
-        return X, get_namespace_and_device(X)[0]
-
     def _decision(self, X, tasks, method):
         """:math:`x_i^\\top w_{t(i)} + b_{t(i)}` per row, or one column per task (shared).
 
