@@ -134,9 +134,7 @@ class TaskStatistics:
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
-        if is_sparse(X):
-            return cls._sparse_rows(X, y, weights, *group_tasks(tasks, X.shape[0]))
-        runs = task_runs(tasks, X.shape[0])
+        runs = None if is_sparse(X) else task_runs(tasks, X.shape[0])
         if runs is None:
             labels, counts, order = group_tasks(tasks, X.shape[0])
             pieces = _gathered_tasks(X, y, weights, counts, order)
@@ -155,19 +153,6 @@ class TaskStatistics:
             y_mean[t], linear[t], target_square[t] = task_y_mean[0], task_linear[:, 0], (
                 task_square[0])
         return cls(labels, counts, weight, x_mean, y_mean, gram, linear, target_square)
-
-    @classmethod
-    def _sparse_rows(cls, X, y, weights, labels, counts, order):
-        """Labelled rows of a sparse X: each task's rows gathered from the CSR X."""
-        stops = np.cumsum(counts)
-        parts = [weighted_statistics(X[order[start:stop]], y[order[start:stop], None],
-                                     weights[order[start:stop]], True, np)
-                 for start, stop in zip((stops - counts).tolist(), stops.tolist(),
-                                        strict=True)]
-        weight, x_mean, y_mean, gram, linear, target_square = (
-            np.stack([part[k] for part in parts]) for k in range(6))
-        return cls(labels, counts, weight, x_mean, y_mean[:, 0], gram, linear[:, :, 0],
-                   target_square[:, 0])
 
     @classmethod
     def _shared_design(cls, X, Y, weights):
@@ -324,10 +309,15 @@ class TaskStatistics:
 def _gathered_tasks(X, y, weights, counts, order):
     """Each task's (rows, targets (m, 1), weights), in the order of ``counts``, gathered
     by ``order`` into one reused buffer (a fresh n x d copy would cost more in page
-    faults than the products)."""
+    faults than the products); a sparse X's rows are taken from the CSR matrix."""
+    stops = np.cumsum(counts)
+    if is_sparse(X):
+        for start, stop in zip((stops - counts).tolist(), stops.tolist(), strict=True):
+            rows = order[start:stop]
+            yield X[rows], y[rows, None], weights[rows]
+        return
     rows_buffer = np.empty((max(counts.max(initial=0), 1), X.shape[1]))
     target_buffer = np.empty((rows_buffer.shape[0], 1))
-    stops = np.cumsum(counts)
     for start, stop in zip((stops - counts).tolist(), stops.tolist(), strict=True):
         rows = order[start:stop]
         # The indices are valid; mode="clip" spares the buffered copy "raise" makes.
