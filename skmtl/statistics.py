@@ -125,12 +125,24 @@ class TaskStatistics:
                                    ensure_all_finite=finite), requirements=["A"])
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
-        check_magnitude("X", X.data if is_sparse(X) else X, np)
-        check_magnitude("y", y, np)
         weights = _piece_weights(sample_weight, X.shape[0])
-        if tasks is None:
-            Y = y if y.ndim == 2 else y[:, None]
-            return cls._shared_design(X, Y, weights)
+        # Magnitudes are checked after the products, not before: a scan of X costs a
+        # fifth of them.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if tasks is None:
+                statistics = cls._shared_design(X, y if y.ndim == 2 else y[:, None], weights)
+            else:
+                statistics = cls._labelled_rows(X, y, tasks, weights)
+        if not statistics._finite():
+            check_magnitude("X", X.data if is_sparse(X) else X, np)
+            check_magnitude("y", y, np)
+            raise ValueError("The statistics of these rows are not finite.")
+        return statistics
+
+    @classmethod
+    def _labelled_rows(cls, X, y, tasks, weights):
+        """Statistics of rows with task labels: each task's rows gathered, or viewed in
+        place when they are contiguous."""
         if y.ndim != 1:
             raise ValueError(
                 f"With task labels y must be 1-D (one target per row), got shape {y.shape}.")
@@ -189,6 +201,10 @@ class TaskStatistics:
                 piece[2], piece[4].T, piece[5])
         return cls(np.arange(n_tasks), observed.sum(axis=0), weight, x_mean, y_mean, gram,
                    linear, target_square)
+
+    def _finite(self):
+        return all(np.isfinite(field).all() for field in (
+            self.x_mean, self.y_mean, self.gram, self.linear, self.target_square))
 
     def merge(self, other):
         """The statistics of the rows of both (disjoint) pieces.
