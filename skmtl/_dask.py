@@ -35,6 +35,39 @@ def reject_dask(estimator, X, statistics=False):
         )
 
 
+#: Share of the workers' memory that chunks kept between passes may take.
+KEPT_SHARE = 0.25
+
+
+def fits_on_workers(n_bytes):
+    """Whether ``n_bytes`` of chunks may stay on the workers between passes: at most
+    :data:`KEPT_SHARE` of their memory (their memory limits, or this machine's memory
+    for workers without one).  Without a distributed client the chunks are computed in
+    this process, and kept."""
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return True
+    workers = client.scheduler_info()["workers"].values()
+    if not workers:
+        return True
+    import psutil
+
+    memory = sum(worker.get("memory_limit") or psutil.virtual_memory().total
+                 for worker in workers)
+    return n_bytes <= KEPT_SHARE * memory
+
+
+def keep_if_they_fit(parts, n_bytes):
+    """``parts`` persisted on the workers when they fit (:func:`fits_on_workers`); else
+    the lazy parts themselves, computed again from their source at every pass."""
+    import dask
+
+    return list(dask.persist(*parts)) if fits_on_workers(n_bytes) else list(parts)
+
+
 def _merge(first, second):
     return first.merge(second)
 

@@ -6,10 +6,11 @@ ask the loss for values, gradients, per-task Hessian blocks
 coefficients :math:`\Theta` each step.  Here every chunk holds the
 :class:`~skmtl.losses.logistic.LogisticLoss` of its own rows, built with the task
 masses and means of all rows so that the loss of all rows is the sum of the chunks'
-(and persisted on the workers); a *pass* maps one :math:`\Theta` to every chunk,
-which returns its value, gradient, Hessian blocks and the two classes' dual
-correlations there (O(T p²) numbers), and sums them in a tree.  The solver then
-takes its step locally on the sums, as it would in memory.  A line search costs one
+(kept on the workers when they fit in their memory, else computed again from the
+source every pass: :func:`skmtl._dask.keep_if_they_fit`); a *pass* maps one
+:math:`\Theta` to every chunk, which returns its value, gradient, Hessian blocks and
+the two classes' dual correlations there (O(T p²) numbers), and sums them in a tree.
+The solver then takes its step locally on the sums, as it would in memory.  A line search costs one
 pass per trial point, which also gives the next step's blocks; a duality gap costs
 one more pass (the dual's entropy at both scalings it tries).
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._array_api import batched_matvec, largest_eigenvalue
-from ._dask import tree_reduce
+from ._dask import keep_if_they_fit, tree_reduce
 from ._tasks import as_label_array
 from .losses.dual import Dual
 from .losses.logistic import balance, class_start, logistic_loss
@@ -35,6 +36,12 @@ from .statistics import _piece_weights
 #: Points whose pass results are kept (the solvers come back to the start, which the
 #: certificates are relative to, and to the last accepted point).
 _KEPT_POINTS = 4
+
+
+def kept_bytes(n_rows, width):
+    """About the memory of ``n_rows`` rows of a chunk's loss: features and a few values
+    per row."""
+    return 8 * n_rows * (width + 8)
 
 
 # ------------------------------------------------------------------- chunk rows
@@ -264,12 +271,13 @@ class DaskLogisticLoss:
     dense_blocks = True
 
     def __init__(self, chunks, starts, setup, fit_intercept, folds=None, with_blocks=True):
-        import dask
         from dask import delayed
 
         part = delayed(_chunk_loss, pure=True)
-        self.parts = dask.persist(*[part(chunk, start, folds, setup, fit_intercept)
-                                    for chunk, start in zip(chunks, starts, strict=True)])
+        self.parts = keep_if_they_fit(
+            [part(chunk, start, folds, setup, fit_intercept)
+             for chunk, start in zip(chunks, starts, strict=True)],
+            kept_bytes(setup.n_rows, setup.start.shape[1]))
         self.n_tasks = setup.labels.size
         self.width = setup.start.shape[1]
         self.fit_intercept = fit_intercept
@@ -363,8 +371,8 @@ class DaskClassification:
     X, y, tasks, sample_weight, task_column :
         As for ``fit`` (see :func:`skmtl._dask.dask_chunks`).
     n_splits : int, default=None
-        Hashed folds to total separately (the chunks are then kept on the workers,
-        for the fits of every fold).
+        Hashed folds to total separately (the chunks are then kept on the workers
+        for the fits of every fold, when they fit there).
     seed : int, default=0
 
     Attributes
@@ -385,7 +393,6 @@ class DaskClassification:
     """
 
     def __init__(self, X, y, tasks, sample_weight, task_column, n_splits=None, seed=0):
-        import dask
 
         from ._dask import dask_chunks
 
@@ -401,7 +408,7 @@ class DaskClassification:
                                                             task_column, lengths=True)
             self.n_passes += int(self.feature_names is not None)  # a DataFrame's lengths
             self.starts = np.cumsum([0, *sizes[:-1]]).tolist()
-            chunks = list(dask.persist(*chunks))
+            chunks = keep_if_they_fit(chunks, kept_bytes(int(np.sum(sizes)), X.shape[1]))
         self.chunks = chunks
         self.unlabelled = tasks is None and task_column is None
         self.fold_totals = fold_totals(chunks, self.starts, n_splits, seed)

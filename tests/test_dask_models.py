@@ -313,3 +313,33 @@ def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks):
         np.testing.assert_allclose(dual.loss_part(kappa), expected_dual.loss_part(kappa),
                                    rtol=1e-12)
     np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
+
+
+def test_chunks_larger_than_the_workers_memory_are_computed_again_each_pass(client,
+                                                                              monkeypatch):
+    """Chunks that would not fit on the workers are not kept between passes: every pass
+    computes them from their source, with the same fits."""
+    import dask
+
+    from skmtl import _dask
+
+    monkeypatch.setattr(_dask, "KEPT_SHARE", 0.0)
+    X, y, tasks, weights = classes(6)
+    computed = []
+
+    def counted(block):
+        computed.append(block.shape[0])
+        return block
+
+    lazy_X = chunked(X)[0].map_blocks(counted, dtype=X.dtype)
+    model = skmtl.JointFeatureClassifier(**TIGHT)
+    expected = type(model)(**TIGHT).fit(X, y, tasks=tasks, sample_weight=weights)
+    with dask.config.set(scheduler="synchronous"):
+        fitted = model.fit(lazy_X, chunked(y)[0], tasks=chunked(tasks)[0],
+                           sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    assert len(computed) >= len(ROW_CHUNKS) * fitted.n_passes_
+    search = skmtl.MeanRegularizedClassifierCV(alphas=2, cv=HashedKFold(2, seed=1), **TIGHT)
+    expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks)
+    assert_same_search(search.fit(*chunked(X, y), tasks=chunked(tasks)[0]), expected,
+                       atol=1e-7)
