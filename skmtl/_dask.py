@@ -4,13 +4,17 @@ Each chunk (a block of rows of a dask array, or a partition of a dask DataFrame)
 becomes :class:`~skmtl.statistics.TaskStatistics` on a worker; they are merged
 pairwise in a tree, and only the merged statistics (O(T·d²) numbers) reach the
 client.  Tasks need not be known in advance: each chunk reports its own, and a
-merge takes the union.  Dask is imported only when such input is given.
+merge takes the union.  The chunks of a dask array may be SciPy sparse matrices:
+each stays sparse, and its statistics are formed under the size rule of
+:func:`~skmtl._sparse.affordable_products`.  Dask is imported only when such input
+is given.
 """
 
 from functools import reduce
 
 import numpy as np
 
+from ._sparse import is_sparse, require_affordable
 from ._tasks import split_task_column
 from .statistics import TaskStatistics
 
@@ -70,6 +74,20 @@ def keep_if_they_fit(parts, n_bytes):
 
 def _merge(first, second):
     return first.merge(second)
+
+
+def _check_sparse_chunk(X, y, tasks):
+    """Refuse a sparse chunk whose per-task d×d statistics break the size rule."""
+    if is_sparse(X):
+        n_tasks = (np.unique(np.asarray(tasks)).size if tasks is not None
+                   else np.shape(y)[1] if np.ndim(y) == 2 else 1)
+        require_affordable(n_tasks, X.shape[1], X, "Gram matrices")
+
+
+def _chunk_statistics(X, y, tasks, sample_weight):
+    """:meth:`TaskStatistics.from_rows` of one chunk (a sparse one under the size rule)."""
+    _check_sparse_chunk(X, y, tasks)
+    return TaskStatistics.from_rows(X, y, tasks, sample_weight)
 
 
 #: Pieces combined by one task of a tree reduction: a shallow tree costs fewer rounds
@@ -212,7 +230,7 @@ def dask_statistics(X, y, tasks, sample_weight, task_column):
     from dask import delayed
 
     chunks, names = dask_chunks(X, y, tasks, sample_weight, task_column)
-    chunk = delayed(TaskStatistics.from_rows, pure=True)
+    chunk = delayed(_chunk_statistics, pure=True)
     statistics = tree_reduce([chunk(*values) for values in chunks], _merge).compute()
     labelled = task_column is not None or tasks is not None
     return statistics, names, None if labelled else np.ndim(y)
@@ -223,6 +241,7 @@ def _fold_pieces(X, y, tasks, sample_weight, start, n_splits, seed, unweighted):
     ``unweighted`` those of the same rows with unit weights (for the scores)."""
     from .model_selection._splitters import hashed_folds
 
+    _check_sparse_chunk(X, y, tasks)
     folds = (hashed_folds(start, start + X.shape[0], n_splits, seed) if n_splits
              else np.zeros(X.shape[0], dtype=np.intp))
     pieces = []
@@ -272,23 +291,56 @@ def dask_fold_statistics(X, y, tasks, sample_weight, task_column, n_splits=None,
     return [piece[0] for piece in pieces], [piece[-1] for piece in pieces], names
 
 
-def dask_predict(estimator, X, tasks):
-    """``estimator.predict`` applied lazily, block by block (partition by partition)."""
+def _output_columns(estimator, method, tasks):
+    """Columns of ``method``'s output on rows (None: one value per row)."""
+    shared = (estimator._shared_design_ndim == 2 and tasks is None
+              and getattr(estimator, "task_column", None) is None)
+    if shared:
+        return len(estimator.tasks_)
+    return 2 if method == "predict_proba" else None
+
+
+def dask_predict(estimator, X, tasks, method="predict"):
+    """``estimator.<method>`` applied lazily, block by block (partition by partition).
+
+    Each block, NumPy or SciPy sparse, goes to the in-memory method as it is.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+    X : dask Array or dask DataFrame
+    tasks : dask Array, array-like or None
+        For a dask array X (a DataFrame gives its tasks by ``task_column``).
+    method : {"predict", "decision_function", "predict_proba"}, default="predict"
+
+    Returns
+    -------
+    output : dask Array, or dask Series (DataFrame for two-column outputs)
+    """
     import dask.array as da
     import pandas as pd
 
+    function = getattr(estimator, method)
+    columns = _output_columns(estimator, method, tasks)
+    labels = method == "predict" and hasattr(estimator, "classes_")
+    dtype = np.asarray(estimator.classes_).dtype if labels else np.dtype(np.float64)
     if not isinstance(X, da.Array):
         if tasks is not None:
             raise ValueError("With a dask DataFrame X, give the tasks by task_column.")
+        if columns is None:
+            return X.map_partitions(
+                lambda part: pd.Series(function(part), index=part.index), meta=(None, dtype))
         return X.map_partitions(
-            lambda part: pd.Series(estimator.predict(part), index=part.index),
-            meta=(None, "f8"))
+            lambda part: pd.DataFrame(function(part), index=part.index),
+            meta=pd.DataFrame({j: pd.Series(dtype=dtype) for j in range(columns)}))
     X = X.rechunk({1: -1})
+    meta = np.empty((0,) if columns is None else (0, columns), dtype=dtype)
     if tasks is None:
-        shared = estimator._shared_design_ndim == 2
-        return X.map_blocks(estimator.predict, dtype=np.float64,
-                            **({"chunks": (X.chunks[0], (len(estimator.tasks_),))} if shared
-                               else {"drop_axis": 1}))
+        return X.map_blocks(function, dtype=dtype, meta=meta,
+                            **({"drop_axis": 1} if columns is None
+                               else {"chunks": (X.chunks[0], (columns,))}))
     tasks = _as_rows_like(tasks, X, "tasks")
-    return da.blockwise(lambda block, labels: estimator.predict(block, tasks=labels), "i",
-                        X, "ij", tasks, "i", concatenate=True, dtype=np.float64)
+    return da.blockwise(lambda block, labels: function(block, tasks=labels),
+                        "i" if columns is None else "ij", X, "ij", tasks, "i",
+                        concatenate=True, dtype=dtype, meta=meta,
+                        adjust_chunks=None if columns is None else {"j": (columns,)})

@@ -19,6 +19,11 @@ family's Newton fit takes about as many passes as Newton steps, and a norm
 family's proximal Newton fit about twice as many.  Blocks are d×d per task: with
 ``solver='fista'`` the passes leave them out (O(n p) each instead of O(n p²),
 many more of them), the choice for thousands of features.
+
+A chunk may be a SciPy sparse matrix: its loss is then the in-memory sparse
+:class:`~skmtl.losses.logistic.LogisticLoss` (rows kept sparse, centred implicitly),
+whose T per-task blocks must fit the size rule of
+:func:`~skmtl._sparse.affordable_products`.
 """
 
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ import numpy as np
 
 from ._array_api import batched_matvec, largest_eigenvalue
 from ._dask import keep_if_they_fit, tree_reduce
+from ._sparse import as_csr, is_sparse, require_affordable, row_dot, small_dense
 from ._tasks import as_label_array
 from .losses.dual import Dual
 from .losses.logistic import balance, class_start, logistic_loss
@@ -46,13 +52,15 @@ def kept_bytes(n_rows, width):
 
 # ------------------------------------------------------------------- chunk rows
 def select_rows(chunk, start, folds, held_out):
-    """The chunk's rows (X, y, tasks, weights) as NumPy, or those of one fold.
+    """The chunk's rows (X, y, tasks, weights) as NumPy (X as CSR if sparse), or those of
+    one fold.
 
     ``folds`` is None (every row) or ``(n_splits, seed, k)``: the rows of the hashed
     fold k (``held_out``) or all the others.
     """
     X, y, tasks, weights = chunk
-    X = np.asarray(X, dtype=np.float64)
+    sparse = is_sparse(X)
+    X = as_csr(X).astype(np.float64, copy=False) if sparse else np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     n_rows = X.shape[0]
     tasks = np.zeros(n_rows, dtype=np.int64) if tasks is None else as_label_array(tasks, n_rows)
@@ -61,7 +69,7 @@ def select_rows(chunk, start, folds, held_out):
         n_splits, seed, k = folds
         rows = (hashed_folds(start, start + n_rows, n_splits, seed) == k) == held_out
         X, y, tasks, weights = X[rows], y[rows], tasks[rows], weights[rows]
-    return np.ascontiguousarray(X), y, tasks, weights
+    return (X if sparse else np.ascontiguousarray(X)), y, tasks, weights
 
 
 @dataclass
@@ -87,7 +95,7 @@ class ClassTotals:
         rows = np.arange(X.shape[0])
         x_sum = csr_matrix((weights, (task_index, rows)), shape=(n_tasks, X.shape[0])) @ X
         return cls(labels, classes, np.bincount(task_index, minlength=n_tasks), mass,
-                   np.asarray(x_sum))
+                   small_dense(x_sum) if is_sparse(x_sum) else np.asarray(x_sum))
 
     def _on(self, labels, classes):
         rows, columns = np.searchsorted(labels, self.labels), np.searchsorted(classes, self.classes)
@@ -174,10 +182,12 @@ class LogisticSetup:
 
 
 def _chunk_loss(chunk, start, folds, setup, fit_intercept):
-    """The LogisticLoss of one chunk's (training) rows within all rows; None if empty."""
+    """The LogisticLoss of one chunk's (training) rows within all rows; None if empty.  A
+    sparse chunk forms its T per-task Hessian blocks only under the size rule."""
     X, y, tasks, weights = select_rows(chunk, start, folds, False)
     if X.shape[0] == 0:
         return None
+    require_affordable(setup.labels.size, setup.start.shape[1], X, "Hessian blocks")
     task_index = np.searchsorted(setup.labels, tasks)
     signs = np.where(y == setup.positive_class, 1.0, -1.0)
     return logistic_loss(X, signs, weights, task_index, setup.labels.size, setup.task_scale,
@@ -436,7 +446,9 @@ def _chunk_correct(chunk, start, n_splits, seed, models, classes):
         if X.shape[0] == 0:
             continue
         task = index_known_tasks(tasks, labels, X.shape[0])
-        decisions = np.einsum("nd,and->an", X, coefs[:, task]) + intercepts[:, task]
+        products = (np.stack([row_dot(X, coef, task) for coef in coefs]) if is_sparse(X)
+                    else np.einsum("nd,and->an", X, coefs[:, task]))
+        decisions = products + intercepts[:, task]
         predicted = np.where(decisions > 0, classes[1], classes[0])
         correct[k] = np.sum(predicted == y[None, :], axis=1)
         rows[k] = X.shape[0]

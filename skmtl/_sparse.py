@@ -45,6 +45,21 @@ def affordable_products(n_blocks, width, X):
     return size <= max(DENSE_PRODUCT_ELEMENTS, X.nnz)
 
 
+def require_affordable(n_blocks, width, X, products):
+    """Refuse a sparse chunk of a dask array whose ``n_blocks`` dense ``width``×``width``
+    ``products`` (the per-task statistics or Hessian blocks that dask input is fitted
+    from) break the size rule of :func:`affordable_products`."""
+    if is_sparse(X) and not affordable_products(n_blocks, width, X):
+        raise ValueError(
+            f"A sparse chunk of a dask array with {n_blocks} task(s) and {width} columns "
+            f"would form {n_blocks} dense {width}x{width} {products} "
+            f"({n_blocks * width**2} numbers), beyond the size rule for sparse X (at most "
+            f"{DENSE_PRODUCT_ELEMENTS} numbers, or the chunk's {X.nnz} non-zeros). Dask "
+            "input is fitted from such per-task products; for this many features, fit on "
+            "the scipy.sparse matrix in memory (X.compute()), whose row layout uses "
+            "products by X only.")
+
+
 def reject_dispatch(X):
     """Refuse a sparse X under ``array_api_dispatch``: SciPy sparse is NumPy only."""
     if is_sparse(X) and get_config().get("array_api_dispatch", False):

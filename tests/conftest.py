@@ -10,6 +10,7 @@ The registry of model families that ``test_families_common.py`` checks is
 import os
 
 import pytest
+import scipy.sparse as sp
 
 
 @pytest.fixture
@@ -18,3 +19,19 @@ def xps():
     if os.environ.get("SCIPY_ARRAY_API") != "1":
         pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported")
     return pytest.importorskip("array_api_strict")
+
+
+@pytest.fixture
+def no_densification(monkeypatch):
+    """Every SciPy sparse class's toarray and todense raise."""
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a sparse X was densified")
+
+    for name in dir(sp):
+        cls = getattr(sp, name)
+        if isinstance(cls, type):
+            for klass in cls.__mro__:
+                for method in ("toarray", "todense"):
+                    if method in vars(klass):
+                        monkeypatch.setattr(klass, method, refuse)

@@ -151,3 +151,65 @@ def test_estimators_without_statistics_refuse_dask_input(estimator):
     X, y, tasks, _ = rows(6)
     with pytest.raises(TypeError, match=f"{type(estimator).__name__} does not fit on dask"):
         estimator.fit(da.from_array(X, chunks=100), (y > 3).astype(int), tasks=tasks)
+
+
+# ------------------------------------------------------------------- sparse chunks
+def sparse_rows(seed=0):
+    """``rows`` with about 60 % of X zero (the non-zeros keep their offset of 2)."""
+    X, y, tasks, weights = rows(seed)
+    X[np.random.default_rng(seed + 100).random(X.shape) < 0.6] = 0.0
+    return X, y, tasks, weights
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_chunks_fit_and_predict_like_the_dense_rows(client, fit_intercept):
+    """Chunks of CSR rows (from a sparse array; or sparse blocks of a dense dask array
+    chunked in columns too) fit as the in-memory dense rows; lazy predictions and the
+    score equal the in-memory ones."""
+    import scipy.sparse as sp
+
+    X, y, tasks, weights = sparse_rows()
+    model = skmtl.JointFeatureRegressor(alpha=0.05, fit_intercept=fit_intercept, **TIGHT)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    if fit_intercept:
+        X_d = da.from_array(sp.csr_array(X), chunks=(ROW_CHUNKS, -1), asarray=False)
+    else:
+        X_d = da.from_array(X, chunks=(ROW_CHUNKS, 2)).map_blocks(sp.csr_matrix)
+    assert sp.issparse(X_d._meta)
+    tasks_d = da.from_array(tasks, chunks=(ROW_CHUNKS,))
+    fitted = model.fit(X_d, da.from_array(y, chunks=(ROW_CHUNKS,)), tasks=tasks_d,
+                       sample_weight=da.from_array(weights, chunks=(ROW_CHUNKS,)))
+    np.testing.assert_array_equal(fitted.tasks_, expected.tasks_)
+    np.testing.assert_allclose(fitted.coef_, expected.coef_, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(fitted.intercept_, expected.intercept_, rtol=0, atol=1e-7)
+    lazy = fitted.predict(X_d, tasks=tasks_d)
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_allclose(lazy.compute(), expected.predict(X, tasks=tasks), atol=1e-9)
+    np.testing.assert_allclose(fitted.score(X_d, y, tasks=tasks, sample_weight=weights),
+                               expected.score(X, y, tasks=tasks, sample_weight=weights),
+                               rtol=1e-9)
+
+
+def test_wide_sparse_chunks_are_never_densified(no_densification):
+    """20,000 features: predictions on the chunks stay sparse; a fit from per-task
+    statistics or Hessian blocks (3 of 20,000² numbers each) is refused, naming the
+    in-memory sparse route."""
+    import dask
+    import scipy.sparse as sp
+
+    n_samples, n_features = 300, 20_000
+    rng = np.random.default_rng(0)
+    X = sp.random_array((n_samples, n_features), density=1e-3, random_state=0, format="csr")
+    tasks = rng.integers(0, 3, n_samples)
+    y = X @ rng.standard_normal(n_features) + rng.standard_normal(n_samples)
+    model = skmtl.IndependentLassoRegressor(alpha=0.05).fit(X, y, tasks=tasks)
+    assert np.count_nonzero(model.coef_) > 0
+    X_d = da.from_array(X, chunks=((100, 120, 80), -1), asarray=False)
+    tasks_d = da.from_array(tasks, chunks=((100, 120, 80),))
+    with dask.config.set(scheduler="sync"):  # the patched methods live in this process
+        np.testing.assert_allclose(model.predict(X_d, tasks=tasks_d).compute(),
+                                   model.predict(X, tasks=tasks), rtol=1e-12, atol=1e-12)
+        with pytest.raises(ValueError, match=r"size rule.*X\.compute\(\)"):
+            skmtl.MeanRegularizedRegressor().fit(X_d, y, tasks=tasks_d)
+        with pytest.raises(ValueError, match="Hessian blocks.*size rule"):
+            skmtl.MeanRegularizedClassifier().fit(X_d, y > 0, tasks=tasks_d)

@@ -278,16 +278,20 @@ def test_classifier_cv_on_a_dask_dataframe(client):
         search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])
 
 
-@pytest.mark.parametrize("with_blocks", [True, False])
-def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks):
+@pytest.mark.parametrize(("with_blocks", "sparse"), [(True, False), (False, False),
+                                                      (True, True)])
+def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks, sparse):
     """Value, gradient, Hessian blocks and the dual of the chunks' losses, summed, are
     those of the rows in memory; without blocks in every pass (solver='fista', for many
-    features) the blocks take a pass of their own."""
+    features) the blocks take a pass of their own.  Sparse chunks hold the in-memory
+    sparse loss of their rows."""
     from skmtl._dask_logistic import DaskClassification
     from skmtl.losses import logistic_loss
 
     X, y, tasks, weights = classes(5)
-    data = DaskClassification(*chunked(X, y), chunked(tasks)[0], chunked(weights)[0], None)
+    X = with_zeros(X, 5) if sparse else X
+    X_d = sparse_chunks(X) if sparse else chunked(X)[0]
+    data = DaskClassification(X_d, *chunked(y, tasks, weights), None)
     setup = skmtl.MeanRegularizedClassifier()._dask_setup(data, data.totals)
     loss = data.loss(setup, True, solver="auto" if with_blocks else "fista")
     signs = np.where(y == setup.positive_class, 1.0, -1.0)
@@ -343,3 +347,54 @@ def test_chunks_larger_than_the_workers_memory_are_computed_again_each_pass(clie
     expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks)
     assert_same_search(search.fit(*chunked(X, y), tasks=chunked(tasks)[0]), expected,
                        atol=1e-7)
+
+
+# ------------------------------------------------------------------- sparse chunks
+def with_zeros(X, seed):
+    """X with about 60 % of its entries set to 0 (in place)."""
+    X[np.random.default_rng(seed + 100).random(X.shape) < 0.6] = 0.0
+    return X
+
+
+def sparse_chunks(X):
+    """X as a dask array of CSR chunks (the unequal ``ROW_CHUNKS``)."""
+    import scipy.sparse as sp
+
+    return da.from_array(sp.csr_matrix(X), chunks=(ROW_CHUNKS, -1), asarray=False)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_classifier_on_sparse_chunks_equals_the_dense_fit(client, fit_intercept):
+    """Proximal Newton on the chunks' sparse losses; lazy decisions, labels and
+    probabilities, and the score, equal the in-memory ones."""
+    X, y, tasks, weights = classes(6)
+    X = with_zeros(X, 6)
+    model = skmtl.JointFeatureClassifier(alpha=0.02, fit_intercept=fit_intercept, **TIGHT)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    X_d, (tasks_d,) = sparse_chunks(X), chunked(tasks)
+    fitted = model.fit(X_d, *chunked(y), tasks=tasks_d, sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    for method in ("decision_function", "predict", "predict_proba"):
+        lazy = getattr(fitted, method)(X_d, tasks=tasks_d)
+        assert isinstance(lazy, da.Array)
+        np.testing.assert_allclose(lazy.compute(), getattr(expected, method)(X, tasks=tasks),
+                                   rtol=0, atol=1e-9)
+    assert fitted.score(X_d, y, tasks=tasks) == expected.score(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize(("name", "fit_intercept"), [("MeanRegularizedRegressorCV", True),
+                                                     ("JointFeatureRegressorCV", False),
+                                                     ("MeanRegularizedClassifierCV", True)])
+def test_cv_on_sparse_chunks_equals_the_dense_search(client, name, fit_intercept):
+    """Fold statistics, fold fits and held-out accuracies from sparse chunks."""
+    classifier = name.endswith("ClassifierCV")
+    X, y, tasks, weights = classes(7) if classifier else rows(7)
+    X = with_zeros(X, 7)
+    search = getattr(skmtl, name)(alphas=3, cv=HashedKFold(3, seed=1),
+                                  fit_intercept=fit_intercept,
+                                  **(TIGHT if classifier else TIGHT_CV))
+    expected = type(search)(**search.get_params()).fit(X, y, tasks=tasks,
+                                                       sample_weight=weights)
+    fitted = search.fit(sparse_chunks(X), *chunked(y), tasks=chunked(tasks)[0],
+                        sample_weight=chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-7)

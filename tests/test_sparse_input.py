@@ -179,22 +179,6 @@ def test_array_api_dispatch_refuses_sparse():
             skmtl.MeanRegularizedRegressor().fit(X, y, tasks=tasks)
 
 
-@pytest.fixture
-def no_densification(monkeypatch):
-    """Every SciPy sparse class's toarray and todense raise."""
-
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("a sparse X was densified")
-
-    for name in dir(sp):
-        cls = getattr(sp, name)
-        if isinstance(cls, type):
-            for klass in cls.__mro__:
-                for method in ("toarray", "todense"):
-                    if method in vars(klass):
-                        monkeypatch.setattr(klass, method, refuse)
-
-
 @pytest.mark.parametrize("name,params", [
     ("IndependentLassoRegressor", {"alpha": 0.05}),
     ("JointFeatureRegressor", {"alpha": 0.05}),

@@ -17,7 +17,7 @@ from sklearn.utils._array_api import _is_numpy_namespace
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._array_api import device_of, get_namespace_and_device, to_numpy
-from .._dask import is_dask_collection
+from .._dask import dask_predict, is_dask_collection
 from .._dask_logistic import DaskClassification, LogisticSetup
 from .._scoring import accuracy_of_observed
 from ..losses import PenalizedLogistic, logistic_loss, sigmoid
@@ -269,7 +269,11 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         Returns
         -------
         decision : array of shape (n_samples,) or (n_samples, n_tasks)
+            For a dask array or DataFrame ``X``, a lazy dask collection computed block
+            by block.
         """
+        if is_dask_collection(X):
+            return dask_predict(self, X, tasks, "decision_function")
         return self._decision(X, tasks, "decision_function")
 
     def _population_output(self, decision):
@@ -302,8 +306,11 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         -------
         y_pred : array of shape (n_samples,) or (n_samples, n_tasks)
             Labels from ``classes_``; one column per task for a model fitted on a
-            shared design with 2-D ``y`` and called without task labels.
+            shared design with 2-D ``y`` and called without task labels.  For a dask
+            ``X``, a lazy dask collection.
         """
+        if is_dask_collection(X):
+            return dask_predict(self, X, tasks)
         return self._labels_of(self._decision(X, tasks, "predict"))
 
     def predict_proba(self, X, tasks=None):
@@ -318,8 +325,11 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         -------
         proba : array of shape (n_samples, 2) or (n_samples, n_tasks)
             Columns ``classes_`` order for one output per row; for the shared
-            design with 2-D ``y``, the probability of ``classes_[1]`` per task.
+            design with 2-D ``y``, the probability of ``classes_[1]`` per task.  For a
+            dask ``X``, a lazy dask collection.
         """
+        if is_dask_collection(X):
+            return dask_predict(self, X, tasks, "predict_proba")
         decision = self._decision(X, tasks, "predict_proba")
         xp = self._namespace_of(decision)
         probability = sigmoid(decision, xp)

@@ -522,7 +522,7 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
     positive_rows = to_numpy(labels, xp) > 0
     if is_sparse(X):
         return _sparse_logistic_loss(X, labels, weights, positive_rows, task_index, n_tasks,
-                                     task_scale, fit_intercept)
+                                     task_scale, fit_intercept, totals)
     if task_index is None:
         positive = weights @ positive_rows
         negative = weights @ ~positive_rows
@@ -562,7 +562,7 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
 
 
 def _sparse_logistic_loss(X, labels, weights, positive_rows, task_index, n_tasks, task_scale,
-                          fit_intercept):
+                          fit_intercept, totals=None):
     """:func:`logistic_loss` of a sparse X: the rows stay sparse and are centred implicitly,
     the intercept column is a column of the operator; sorted rows, never padded slabs."""
     if task_index is None:
@@ -577,12 +577,15 @@ def _sparse_logistic_loss(X, labels, weights, positive_rows, task_index, n_tasks
     order, bounds = task_bounds(task_index, n_tasks)
     task_index = task_index[order]
     X, labels, weights = X[order], labels[order], weights[order]
-    positive = np.bincount(task_index, weights * positive_rows[order], n_tasks)
-    negative = np.bincount(task_index, weights * ~positive_rows[order], n_tasks)
-    if fit_intercept:
-        means = np.stack([np.asarray(X[start:stop].T @ weights[start:stop])
-                          / np.sum(weights[start:stop]) for start, stop in bounds])
+    if totals is not None:
+        positive, negative, means = totals
     else:
+        positive = np.bincount(task_index, weights * positive_rows[order], n_tasks)
+        negative = np.bincount(task_index, weights * ~positive_rows[order], n_tasks)
+        means = (np.stack([np.asarray(X[start:stop].T @ weights[start:stop])
+                           / np.sum(weights[start:stop]) for start, stop in bounds])
+                 if fit_intercept else None)
+    if not fit_intercept:
         means = np.zeros((n_tasks, X.shape[1]), dtype=X.dtype)
     rows = SparseTaskRows(X, means, bounds, ones=fit_intercept)
     width = rows.shape[1]
