@@ -26,6 +26,7 @@ from ..losses import GramSquaredLoss
 from .certificates import relative_duality_gap
 from .newton import _STALL, backtrack
 from .norm_penalized import FISTA_BUDGET, solve_norm_penalized
+from .row_model import has_sparse_rows, row_model
 
 #: The subproblem's relative gap: this factor times the outer certificate (at most
 #: 0.1), and at least this floor times tol.
@@ -46,10 +47,32 @@ def _reduced_statistics(blocks, linear, n_features, fit_intercept, xp):
     return gram, reduced, (cross, curvature, safe, linear[:, n_features])
 
 
-def _intercepts(coef, recover, previous, xp):
-    cross, curvature, safe, linear = recover
-    solved = (linear - xp.sum(cross * coef, axis=1)) / safe
-    return xp.where(curvature > 0, solved, previous)
+def _block_model(loss, n_features, fit_intercept, xp):
+    """The second-order model at theta from the per-task Hessian blocks: a
+    :class:`~skmtl.losses.GramSquaredLoss` in W, and what completes its solution with
+    the intercepts minimized out."""
+
+    def model_at(theta, gradient):
+        blocks = loss.hessian_blocks(loss.curvature(theta))
+        linear = batched_matvec(blocks, theta, xp) - gradient
+        gram, reduced, recover = _reduced_statistics(
+            blocks, linear, n_features, fit_intercept, xp
+        )
+        target_square = xp.sum(reduced * batched_matvec(psd_inverse(gram, xp), reduced, xp),
+                               axis=1)
+        model = GramSquaredLoss(gram, reduced, target_square, xp.ones_like(target_square), xp)
+
+        def complete(coef, theta):
+            if not fit_intercept:
+                return coef
+            cross, curvature, safe, linear_b = recover
+            solved = (linear_b - xp.sum(cross * coef, axis=1)) / safe
+            intercept = xp.where(curvature > 0, solved, theta[:, n_features])
+            return xp.concat([coef, intercept[:, None]], axis=1)
+
+        return model, complete
+
+    return model_at
 
 
 def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certificate, tol,
@@ -88,17 +111,11 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
     objective = float(value) + nonsmooth(theta[:, :n_features])
     measured = certificate(theta)
     n_iter = 0
+    model_at = (row_model(loss, n_features, fit_intercept) if has_sparse_rows(loss)
+                else _block_model(loss, n_features, fit_intercept, xp))
     while measured > tol and n_iter < max_iter:
         n_iter += 1
-        blocks = loss.hessian_blocks(loss.curvature(theta))
-        linear = batched_matvec(blocks, theta, xp) - gradient
-        gram, reduced, recover = _reduced_statistics(
-            blocks, linear, n_features, fit_intercept, xp
-        )
-        target_square = xp.sum(reduced * batched_matvec(psd_inverse(gram, xp), reduced, xp), axis=1)
-        model = GramSquaredLoss(
-            gram, reduced, target_square, xp.ones_like(target_square), xp
-        )
+        model, complete = model_at(theta, gradient)
         coef = theta[:, :n_features]
         # Also a tenth of the model's own gap at the start: the two certificates have
         # different scales, and a subproblem deemed solved where it starts stalls the method.
@@ -109,11 +126,7 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False,
             head_start=FISTA_BUDGET,
         )
-        if fit_intercept:
-            intercept = _intercepts(coef, recover, theta[:, n_features], xp)
-            candidate = xp.concat([coef, intercept[:, None]], axis=1)
-        else:
-            candidate = coef
+        candidate = complete(coef, theta)
         direction = candidate - theta
         decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
                     - nonsmooth(theta[:, :n_features]))
