@@ -21,6 +21,8 @@ near the optimum unit steps are taken and convergence is superlinear, so a
 handful of outer steps each cost one pass over the rows.
 """
 
+import math
+
 from .._array_api import batched_matvec, psd_inverse
 from ..losses import GramSquaredLoss
 from .certificates import relative_duality_gap
@@ -29,7 +31,9 @@ from .norm_penalized import FISTA_BUDGET, solve_norm_penalized
 from .row_model import has_sparse_rows, row_model
 
 #: The subproblem's relative gap: this factor times the outer certificate (at most
-#: 0.1), and at least this floor times tol.
+#: 0.1), and at least this floor times tol.  On rows (:mod:`skmtl.solvers.row_model`):
+#: its gap at the start times the lesser of this factor and the square root of the
+#: outer certificate (a forcing sequence, for superlinear convergence), at least the floor.
 _INNER_FACTOR = 0.1
 _INNER_FLOOR = 0.01
 
@@ -111,7 +115,8 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
     objective = float(value) + nonsmooth(theta[:, :n_features])
     measured = certificate(theta)
     n_iter = 0
-    model_at = (row_model(loss, n_features, fit_intercept) if has_sparse_rows(loss)
+    on_rows = has_sparse_rows(loss)
+    model_at = (row_model(loss, n_features, fit_intercept) if on_rows
                 else _block_model(loss, n_features, fit_intercept, xp))
     while measured > tol and n_iter < max_iter:
         n_iter += 1
@@ -120,8 +125,14 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
         # Also a tenth of the model's own gap at the start: the two certificates have
         # different scales, and a subproblem deemed solved where it starts stalls the method.
         start_gap = relative_duality_gap(model, penalty, l2, coef, xp)
-        inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
-                        _INNER_FLOOR * tol)
+        if on_rows:
+            # the model's scale holds the constant sum of h z^2, unrelated to the
+            # certificate's: its gap is reduced by a forcing factor instead
+            reduction = min(_INNER_FACTOR, math.sqrt(measured))
+            inner_tol = max(reduction * start_gap, _INNER_FLOOR * tol)
+        else:
+            inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
+                            _INNER_FLOOR * tol)
         coef, _, _, _ = solve_norm_penalized(
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False,
             head_start=FISTA_BUDGET,

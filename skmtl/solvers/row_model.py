@@ -11,7 +11,14 @@ iteratively reweighted least squares).  With margins :math:`m_i`,
     h_i = \omega_i\,\sigma_i(1 - \sigma_i),\qquad z_i = m_i + \frac{y_i}{\sigma_i},
 
 the model is :math:`\tfrac12\sum_i h_i\,(\tilde x_i^\top\theta_{t(i)} - z_i)^2` up to a
-constant (its gradient and Hessian at :math:`\Theta_k` are the loss's).  Minimizing the
+constant (its gradient and Hessian at :math:`\Theta_k` are the loss's).  A row far on the
+wrong side of the decision has a vanishing curvature and a working response that grows as
+:math:`e^{|m_i|}`: the model would send its margin to infinity and carry a constant too
+large for the duality gap's rounding.  As in glmnet, :math:`\sigma_i(1 - \sigma_i)` is
+bounded below by :data:`CURVATURE_FLOOR` in :math:`h_i`, and :math:`z_i` is formed from
+that :math:`h_i` so that the model's gradient stays the loss's: a curvature bounded below
+keeps the method a (quasi-)proximal Newton method, whose line search and certificate are
+the loss's own.  Minimizing the
 unpenalized intercepts out centres each task's rows and working responses on their
 :math:`h`-weighted means :math:`\bar x^h_t, \bar z_t`, implicitly
 (:class:`~skmtl._sparse.SparseTaskRows`): a weighted squared loss held as sparse rows
@@ -33,6 +40,9 @@ from ..losses import SampleSquaredLoss
 from ..losses.logistic import SparseSharedRows, SparseSortedRows, sigmoid
 from ..penalties.blocks import ChainBlocks
 from .coordinate_descent import has_coordinate_blocks
+
+#: Least :math:`\sigma_i(1 - \sigma_i)` of the model (glmnet's bound on the probabilities).
+CURVATURE_FLOOR = 1e-5
 
 
 def has_sparse_rows(loss):
@@ -95,10 +105,10 @@ def row_model(loss, n_features, fit_intercept):
     def model_at(theta, gradient):
         margins = layout.flatten(loss.margins(theta))
         fit = sigmoid(labels * margins, np)
-        curvature = weight * fit * (1.0 - fit)
-        # sigma underflows only far on the wrong side, where the curvature is 0 too
-        target = np.where(curvature > 0, margins + labels / np.where(fit > 0, fit, 1.0),
-                          margins)
+        curvature = weight * np.maximum(fit * (1.0 - fit), CURVATURE_FLOOR)
+        # the gradient's row term, -omega y sigma(-y m), over the curvature
+        target = margins + np.where(curvature > 0, weight * labels * (1.0 - fit), 0.0) / (
+            np.where(curvature > 0, curvature, 1.0))
         total = per_task(curvature)
         safe = np.where(total > 0, total, 1.0)
         if fit_intercept:
