@@ -19,6 +19,9 @@ and to a tolerance that tightens with the outer certificate.  A backtracking
 line search on the true objective along the step gives global convergence;
 near the optimum unit steps are taken and convergence is superlinear, so a
 handful of outer steps each cost one pass over the rows.
+
+On a sparse X too wide for the blocks the model is kept as weighted rows instead
+(:mod:`skmtl.solvers.row_model`); the outer loop is the same.
 """
 
 import math

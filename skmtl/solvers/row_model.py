@@ -70,6 +70,8 @@ class _TaskRows(NamedTuple):
 
 
 def _task_rows(loss):
+    """The :class:`_TaskRows` of ``loss``: its own for routed rows, a shared design
+    stacked once per task (the rows of positive weight)."""
     rows = loss.rows
     if isinstance(rows, SparseSortedRows):
         task_rows = rows.X
