@@ -19,6 +19,8 @@ SciPy sparse matrices are NumPy arrays underneath: with scikit-learn's
 ``array_api_dispatch`` enabled a sparse X is refused (:func:`reject_dispatch`).
 """
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
@@ -185,6 +187,14 @@ class CentredSparse:
             return CentredSparse(self.columns[:, columns], self.mean[columns])
         return CentredSparse(self.X[key], self.mean, self.ones)
 
+    def recentred(self, mean, ones=False):
+        """The same X centred on ``mean`` instead, sharing X and its CSC copy (formed
+        here, once for all the copies)."""
+        _ = self.columns
+        other = copy.copy(self)
+        other.mean, other.ones = np.asarray(mean, dtype=self.X.dtype), ones
+        return other
+
     def weighted_squares(self, weights):
         r""":math:`\sum_i \omega_i A_{ij}^2` for every column j, shape (p,)."""
         X, mean = self.X, self.mean
@@ -265,6 +275,15 @@ class SparseTaskRows:
         return self.X.dtype
 
     device = "cpu"
+
+    def recentred(self, means, ones=False):
+        """The same rows, task t's block centred on ``means[t]`` instead (T, d), sharing
+        the blocks' X and their CSC copies."""
+        other = copy.copy(self)
+        other.means, other.ones = np.asarray(means, dtype=self.X.dtype), ones
+        other.blocks = {key: self.blocks[key].recentred(other.means[t], ones)
+                        for t, key in enumerate(self.bounds)}
+        return other
 
     def __getitem__(self, key):
         rows = key[0] if isinstance(key, tuple) else key

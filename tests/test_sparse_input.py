@@ -21,9 +21,9 @@ LINEAR = [name for name in skmtl.__all__ if name.endswith(("Regressor", "Classif
 PLAIN = [name for name in LINEAR if not name.endswith("CV")]
 CROSS_VALIDATED = [name for name in LINEAR if name.endswith("CV")]
 N_TASKS = 3
-#: The classifiers whose norm penalty takes FISTA when the Hessian blocks are not formed.
-FIRST_ORDER_CLASSIFIERS = ("IndependentLassoClassifier", "JointFeatureClassifier",
-                           "TraceNormClassifier", "DirtyClassifier")
+#: The classifiers whose norm penalty takes FISTA when the Hessian blocks are not formed
+#: (the lasso and L2,1 ones keep proximal Newton, its model on the rows).
+FIRST_ORDER_CLASSIFIERS = ("TraceNormClassifier", "DirtyClassifier")
 
 
 def _data(n_samples, n_features, density, classify, seed=0):

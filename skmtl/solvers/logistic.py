@@ -15,9 +15,12 @@ reads the penalty:
   squared-loss solvers minimize, or FISTA with backtracking; certified by the
   duality gap (:mod:`skmtl.solvers.certificates`).
 
-Proximal Newton needs the per-task Hessian blocks; on a sparse X too wide for them
-(:func:`~skmtl._sparse.affordable_products`) ``'auto'`` takes FISTA, and Newton's
-method is preconditioned by the Hessian's diagonal instead of its blocks.
+On a sparse X too wide for the per-task Hessian blocks
+(:func:`~skmtl._sparse.affordable_products`), proximal Newton keeps its model as
+weighted rows (:mod:`skmtl.solvers.row_model`), which coordinate descent minimizes
+with a penalty of uncoupled column blocks (the lasso, the L2,1 norm); ``'auto'``
+takes it for those and FISTA for the other norms, and Newton's method is
+preconditioned by the Hessian's diagonal instead of its blocks.
 """
 
 from typing import NamedTuple
@@ -30,6 +33,7 @@ from .conjugate_gradient import relative_residual
 from .fista import accelerated_proximal_gradient
 from .newton import newton
 from .proximal_newton import proximal_newton
+from .row_model import row_newton_applies
 from .squared import GAP, KKT
 
 
@@ -119,7 +123,8 @@ class _Norm(_Problem):
     def solve(self, theta, solver, tol, max_iter, first_part=None):
         if solver not in ("auto", "proximal_newton", "fista"):
             raise ValueError(f"solver={solver!r} does not apply to {type(self.penalty).__name__}.")
-        if solver == "proximal_newton" or (solver == "auto" and self.loss.dense_blocks):
+        if solver == "proximal_newton" or (solver == "auto" and (
+                self.loss.dense_blocks or row_newton_applies(self.penalty))):
             theta, n_iter, _ = proximal_newton(
                 self.loss, self.penalty, self.l2, theta, self.n_features, self.fit_intercept,
                 self.certificate, tol, max_iter, self.xp)

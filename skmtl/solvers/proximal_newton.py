@@ -19,16 +19,24 @@ and to a tolerance that tightens with the outer certificate.  A backtracking
 line search on the true objective along the step gives global convergence;
 near the optimum unit steps are taken and convergence is superlinear, so a
 handful of outer steps each cost one pass over the rows.
+
+On a sparse X too wide for the blocks the model is kept as weighted rows instead
+(:mod:`skmtl.solvers.row_model`); the outer loop is the same.
 """
+
+import math
 
 from .._array_api import batched_matvec, psd_inverse
 from ..losses import GramSquaredLoss
 from .certificates import relative_duality_gap
 from .newton import _STALL, backtrack
 from .norm_penalized import FISTA_BUDGET, solve_norm_penalized
+from .row_model import has_sparse_rows, row_model
 
 #: The subproblem's relative gap: this factor times the outer certificate (at most
-#: 0.1), and at least this floor times tol.
+#: 0.1), and at least this floor times tol.  On rows (:mod:`skmtl.solvers.row_model`):
+#: its gap at the start times the lesser of this factor and the square root of the
+#: outer certificate (a forcing sequence, for superlinear convergence), at least the floor.
 _INNER_FACTOR = 0.1
 _INNER_FLOOR = 0.01
 
@@ -46,10 +54,32 @@ def _reduced_statistics(blocks, linear, n_features, fit_intercept, xp):
     return gram, reduced, (cross, curvature, safe, linear[:, n_features])
 
 
-def _intercepts(coef, recover, previous, xp):
-    cross, curvature, safe, linear = recover
-    solved = (linear - xp.sum(cross * coef, axis=1)) / safe
-    return xp.where(curvature > 0, solved, previous)
+def _block_model(loss, n_features, fit_intercept, xp):
+    """The second-order model at theta from the per-task Hessian blocks: a
+    :class:`~skmtl.losses.GramSquaredLoss` in W, and what completes its solution with
+    the intercepts minimized out."""
+
+    def model_at(theta, gradient):
+        blocks = loss.hessian_blocks(loss.curvature(theta))
+        linear = batched_matvec(blocks, theta, xp) - gradient
+        gram, reduced, recover = _reduced_statistics(
+            blocks, linear, n_features, fit_intercept, xp
+        )
+        target_square = xp.sum(reduced * batched_matvec(psd_inverse(gram, xp), reduced, xp),
+                               axis=1)
+        model = GramSquaredLoss(gram, reduced, target_square, xp.ones_like(target_square), xp)
+
+        def complete(coef, theta):
+            if not fit_intercept:
+                return coef
+            cross, curvature, safe, linear_b = recover
+            solved = (linear_b - xp.sum(cross * coef, axis=1)) / safe
+            intercept = xp.where(curvature > 0, solved, theta[:, n_features])
+            return xp.concat([coef, intercept[:, None]], axis=1)
+
+        return model, complete
+
+    return model_at
 
 
 def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certificate, tol,
@@ -88,32 +118,29 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
     objective = float(value) + nonsmooth(theta[:, :n_features])
     measured = certificate(theta)
     n_iter = 0
+    on_rows = has_sparse_rows(loss)
+    model_at = (row_model(loss, n_features, fit_intercept) if on_rows
+                else _block_model(loss, n_features, fit_intercept, xp))
     while measured > tol and n_iter < max_iter:
         n_iter += 1
-        blocks = loss.hessian_blocks(loss.curvature(theta))
-        linear = batched_matvec(blocks, theta, xp) - gradient
-        gram, reduced, recover = _reduced_statistics(
-            blocks, linear, n_features, fit_intercept, xp
-        )
-        target_square = xp.sum(reduced * batched_matvec(psd_inverse(gram, xp), reduced, xp), axis=1)
-        model = GramSquaredLoss(
-            gram, reduced, target_square, xp.ones_like(target_square), xp
-        )
+        model, complete = model_at(theta, gradient)
         coef = theta[:, :n_features]
         # Also a tenth of the model's own gap at the start: the two certificates have
         # different scales, and a subproblem deemed solved where it starts stalls the method.
         start_gap = relative_duality_gap(model, penalty, l2, coef, xp)
-        inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
-                        _INNER_FLOOR * tol)
+        if on_rows:
+            # the model's scale holds the constant sum of h z^2, unrelated to the
+            # certificate's: its gap is reduced by a forcing factor instead
+            reduction = min(_INNER_FACTOR, math.sqrt(measured))
+            inner_tol = max(reduction * start_gap, _INNER_FLOOR * tol)
+        else:
+            inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
+                            _INNER_FLOOR * tol)
         coef, _, _, _ = solve_norm_penalized(
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False,
             head_start=FISTA_BUDGET,
         )
-        if fit_intercept:
-            intercept = _intercepts(coef, recover, theta[:, n_features], xp)
-            candidate = xp.concat([coef, intercept[:, None]], axis=1)
-        else:
-            candidate = coef
+        candidate = complete(coef, theta)
         direction = candidate - theta
         decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
                     - nonsmooth(theta[:, :n_features]))
