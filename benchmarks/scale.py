@@ -40,7 +40,8 @@ Measured in one run, after an untimed warm-up fit on a few chunks:
     School data, under joblib's dask backend on the cluster against joblib's
     default backend, both with ``n_jobs=-1``.
 
-Writes ``scale.md`` to ``--output-dir``; ``--quick`` (2·10⁵ rows, 20 features,
+Writes ``scale.md`` to ``--output-dir`` (``scale_1e7.md`` for ``--rows 10000000``,
+and so on for other row counts); ``--quick`` (2·10⁵ rows, 20 features,
 50 tasks, chunks of 2·10⁴) writes ``scale_quick.md`` instead, so that it never
 replaces the full report.
 """
@@ -127,6 +128,7 @@ CHECK_TOLERANCE = 1e-8
 #: so that their difference measures the statistics, not where two iterations stopped.
 CHECK_SOLVER = {"tol": 1e-12, "max_iter": 100000}
 THROUGHPUT_TARGET = 2.0
+DEFAULT_ROWS = 10**8
 GRID_ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 GRID_FOLDS = 3
 
@@ -535,7 +537,7 @@ def write_report(args, size, cluster_lines, generation, fits, classifiers, searc
                  checks, grid, notes, wall_time):
     cores = args.workers * args.threads_per_worker
     params = "quick" if args.quick else "full"
-    stem = "scale_quick" if args.quick else "scale"
+    stem = report_stem(args)
     lines = machine_header("Fitting from dask arrays on a local cluster", "scale.py",
                            extra_packages=("dask", "distributed"))
     generation_seconds, generation_memory = generation
@@ -626,6 +628,16 @@ def write_report(args, size, cluster_lines, generation, fits, classifiers, searc
     return path
 
 
+def report_stem(args):
+    """``scale`` at the default 10⁸ rows, ``scale_1e7`` etc. at other row counts, and
+    ``scale_quick`` for ``--quick``: a run at one size never replaces another's report."""
+    if args.quick:
+        return "scale_quick"
+    if args.rows == DEFAULT_ROWS:
+        return "scale"
+    return "scale_" + f"{args.rows:.0e}".replace("e+0", "e").replace("e+", "e")
+
+
 # ---------------------------------------------------------------- main
 def parse_args(argv):
     parser = make_parser(__doc__, "2·10⁵ rows, 20 features, 50 tasks, chunks of 2·10⁴ "
@@ -657,7 +669,7 @@ def parse_args(argv):
                              "best kept (default 3, 1 with --quick)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    defaults = (2 * 10**5, 20, 50, 2 * 10**4) if args.quick else (10**8, 50, 1000, 10**6)
+    defaults = (2 * 10**5, 20, 50, 2 * 10**4) if args.quick else (DEFAULT_ROWS, 50, 1000, 10**6)
     for name, default in zip(("rows", "features", "tasks", "chunk_rows"), defaults, strict=True):
         if getattr(args, name) is None:
             setattr(args, name, default)
