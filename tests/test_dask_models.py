@@ -312,4 +312,52 @@ def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks):
     for kappa in (0.7, 1.0):
         np.testing.assert_allclose(dual.loss_part(kappa), expected_dual.loss_part(kappa),
                                    rtol=1e-12)
-    np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
+    if with_blocks:
+        np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
+        return
+    # the gradient route: the largest trace of the blocks bounds the Lipschitz constant;
+    # the Hessian's diagonal and its products take a pass each
+    traces = np.trace(in_memory.hessian_blocks(in_memory.row_weight), axis1=1, axis2=2)
+    np.testing.assert_allclose(loss.lipschitz(), 0.25 * traces.max(), rtol=1e-10)
+    assert loss.lipschitz() >= in_memory.lipschitz()
+    curvature = in_memory.curvature(theta)
+    np.testing.assert_allclose(loss.hessian_diagonal(loss.curvature(theta)),
+                               np.diagonal(in_memory.hessian_blocks(curvature), axis1=1,
+                                           axis2=2), rtol=1e-10, atol=1e-13)
+    direction = np.random.default_rng(1).standard_normal(theta.shape)
+    np.testing.assert_allclose(loss.hessian_matvec(loss.curvature(theta), direction),
+                               in_memory.hessian_matvec(curvature, direction), rtol=1e-10,
+                               atol=1e-13)
+
+
+# ------------------------------------------------------- many features: no blocks
+def test_the_block_switch_rule():
+    """Blocks up to WIDEST_BLOCKS columns and BLOCK_BYTES of T p^2 float64 numbers."""
+    from skmtl._dask_logistic import BLOCK_BYTES, WIDEST_BLOCKS, blocks_pay
+
+    assert blocks_pay(10, WIDEST_BLOCKS) and not blocks_pay(1, WIDEST_BLOCKS + 1)
+    tasks = BLOCK_BYTES // (8 * 100**2)
+    assert blocks_pay(tasks, 100) and not blocks_pay(tasks + 1, 100)
+
+
+@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "GraphRegularizedClassifier",
+                                  "JointFeatureClassifier", "ClusteredClassifier"])
+def test_classifiers_past_the_block_switch_equal_the_in_memory_fit(client, name, monkeypatch):
+    """With the switch point below the width, solver='auto' never asks for a Hessian
+    block (L-BFGS for the smooth families, FISTA for the norms) and still gives the
+    in-memory fit (Newton on the blocks)."""
+    from skmtl import _dask_logistic
+
+    X, y, tasks, weights = classes(6)
+    model = getattr(skmtl, name)(**(TIGHT_ALTERNATING if name in ALTERNATING else TIGHT))
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    monkeypatch.setattr(_dask_logistic, "WIDEST_BLOCKS", N_FEATURES)  # p = d + 1
+
+    def no_blocks(*args):
+        raise AssertionError("a Hessian block was asked for past the switch point")
+
+    monkeypatch.setattr(_dask_logistic.DaskLogisticLoss, "hessian_blocks", no_blocks)
+    fitted = model.fit(*chunked(X, y), tasks=chunked(tasks)[0],
+                       sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    assert fitted.certificate_ <= model.tol
