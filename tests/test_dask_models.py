@@ -361,3 +361,36 @@ def test_classifiers_past_the_block_switch_equal_the_in_memory_fit(client, name,
                        sample_weight=chunked(weights)[0])
     assert_same_classifier(fitted, expected)
     assert fitted.certificate_ <= model.tol
+
+
+# ------------------------------------------------------ shared design (2-D y) CV
+def shared_rows(seed=0):
+    """A shared design of 3 tasks on the rows of ``rows``, a fifth of y missing (NaN)."""
+    X, _, _, weights = rows(seed)
+    rng = np.random.default_rng(seed + 100)
+    Y = X @ rng.standard_normal((N_FEATURES, 3)) + rng.standard_normal((X.shape[0], 3))
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    return X, Y, weights
+
+
+@pytest.mark.parametrize(("name", "scoring", "weighted", "fit_intercept"), [
+    ("MeanRegularizedRegressorCV", None, True, True),
+    ("TraceNormRegressorCV", None, False, False),
+    ("JointFeatureRegressorCV", "neg_mean_squared_error", True, True)])
+def test_regressor_cv_on_a_dask_shared_design_equals_the_in_memory_search(
+        client, name, scoring, weighted, fit_intercept):
+    """A 2-D y with NaN: the hashed folds hold whole rows, the scores are those of
+    ``score`` (the mean of every task's R²) or the mean of every task's MSE."""
+    X, Y, weights = shared_rows(7)
+    weights = weights if weighted else None
+    if scoring is not None:
+        Y = np.where(np.isnan(Y), 0.0, Y)  # scikit-learn's MSE takes no NaN
+    search = getattr(skmtl, name)(alphas=4, cv=HashedKFold(3, seed=1), scoring=scoring,
+                                  fit_intercept=fit_intercept, **TIGHT_CV)
+    expected = type(search)(**search.get_params()).fit(X, Y, sample_weight=weights)
+    X_d, Y_d = chunked(X, Y)
+    fitted = search.fit(X_d, Y_d, sample_weight=None if weights is None
+                        else chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-8)
+    assert fitted._shared_design_ndim == 2
+    np.testing.assert_allclose(fitted.predict(X), expected.predict(X), rtol=0, atol=1e-7)

@@ -201,13 +201,15 @@ class CrossValidatedFamily:
             held_out = splitter.test_tasks(total.labels, total.count)
             fitted = [total.restrict(labels) for labels in held_out]
             scored = [scored[0].restrict(labels) for labels in held_out]
+        shared = None if tasks is not None or self.task_column is not None else np.ndim(y)
         alphas = statistics_grid(base, total, self.alphas, self.eps)
         scores = statistics_path_scores(base, total, fitted, scored, alphas, self.scoring,
-                                        population=not hashed)
+                                        population=not hashed, shared_design_ndim=shared)
         self._store_results(alphas, scores)
         if self.refit:
-            parameter = path_parameter(base)
-            self._adopt(clone(base).set_params(**{parameter: self.alpha_}).fit_statistics(total))
+            model = clone(base).set_params(**{path_parameter(base): self.alpha_})
+            model.n_features_in_ = total.n_features
+            self._adopt(model._fit_statistics(total, shared))
             if names is not None:
                 self.feature_names_in_ = names
         return self

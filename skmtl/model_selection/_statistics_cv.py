@@ -46,11 +46,14 @@ def held_out_errors(coef, intercept, statistics):
             - 2.0 * np.sum(linear * coef, axis=1) + quadratic)
 
 
-def held_out_score(model, statistics, scoring, population=False):
+def held_out_score(model, statistics, scoring, population=False, per_task=False):
     """The score of ``model`` on the held-out rows whose unit-weight statistics are given.
 
     Each task is predicted by its own model, or with ``population`` by the
     model's population coefficients and mean finite intercept (held-out tasks).
+    With ``per_task`` (the shared design, as ``score`` on a 2-D y) the score is the
+    mean over the tasks of each task's own: :math:`1 - e_t / q_t` (R², the task's
+    rows around their mean) or :math:`-e_t / n_t`.
     """
     if population:
         intercept = np.asarray(model.intercept_)
@@ -62,8 +65,13 @@ def held_out_score(model, statistics, scoring, population=False):
         position = index_known_tasks(statistics.labels, model._task_labels,
                                      statistics.n_tasks)
         coef, intercept = model.coef_[position], model.intercept_[position]
-    error = float(np.sum(held_out_errors(coef, intercept, statistics)))
+    errors = held_out_errors(coef, intercept, statistics)
     rows = statistics.count
+    if per_task:
+        if scoring == "neg_mean_squared_error":
+            return -float(np.mean(errors / rows))
+        return float(np.mean(1.0 - errors / statistics.target_square))
+    error = float(np.sum(errors))
     if scoring == "neg_mean_squared_error":
         return -error / float(np.sum(rows))
     mean = np.sum(rows * statistics.y_mean) / np.sum(rows)
@@ -83,7 +91,8 @@ def statistics_grid(base, statistics, alphas, eps):
     return _grid(probe, gradient, float(loss.lipschitz()), alphas, eps)
 
 
-def statistics_path_scores(base, total, held_out, scored, alphas, scoring, population=False):
+def statistics_path_scores(base, total, held_out, scored, alphas, scoring, population=False,
+                           shared_design_ndim=None):
     """Held-out score of each alpha on each fold from statistics, shape (n_alphas, n_folds).
 
     Parameters
@@ -100,15 +109,18 @@ def statistics_path_scores(base, total, held_out, scored, alphas, scoring, popul
     scoring : None, 'r2' or 'neg_mean_squared_error'
     population : bool
         Score with the population model (folds of whole tasks).
+    shared_design_ndim : int or None
+        ``y.ndim`` of a shared design (scored task by task when 2), else None.
     """
     parameter = path_parameter(base)
     scores = np.empty((len(alphas), len(held_out)))
     for k, (fold, fold_scored) in enumerate(zip(held_out, scored, strict=True)):
         model = clone(base).set_params(warm_start=True)
         model._validate_params()
-        prepared = model._prepare_statistics(total.subtract(fold), None)
+        prepared = model._prepare_statistics(total.subtract(fold), shared_design_ndim)
         for a, alpha in enumerate(alphas):
             model.set_params(**{parameter: float(alpha)})
             model._fit_prepared(prepared)
-            scores[a, k] = held_out_score(model, fold_scored, scoring, population)
+            scores[a, k] = held_out_score(model, fold_scored, scoring, population,
+                                          per_task=shared_design_ndim == 2)
     return scores
