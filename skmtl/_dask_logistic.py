@@ -57,11 +57,19 @@ _KEPT_POINTS = 4
 
 
 # ------------------------------------------------------------------- chunk rows
-def select_rows(chunk, start, folds, held_out):
+def observed(y):
+    """Where a shared-design y holds a label (not NaN)."""
+    return ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, dtype=bool)
+
+
+def select_rows(chunk, start, folds, held_out, entries=True):
     """The chunk's rows (X, y, tasks, weights) as NumPy, or those of one fold.
 
     ``folds`` is None (every row) or ``(n_splits, seed, k)``: the rows of the hashed
-    fold k (``held_out``) or all the others.
+    fold k (``held_out``) or all the others.  A 2-D y (the shared design) becomes,
+    with ``entries``, labelled rows: row i once for each task t (labelled t) whose
+    label ``y[i, t]`` is observed, with the row's weight, which leaves the loss
+    unchanged.
     """
     X, y, tasks, weights = chunk
     X = np.asarray(X, dtype=np.float64)
@@ -73,6 +81,9 @@ def select_rows(chunk, start, folds, held_out):
         n_splits, seed, k = folds
         rows = (hashed_folds(start, start + n_rows, n_splits, seed) == k) == held_out
         X, y, tasks, weights = X[rows], y[rows], tasks[rows], weights[rows]
+    if y.ndim == 2 and entries:
+        rows, tasks = np.nonzero(observed(y))
+        X, y, weights = X[rows], y[rows, tasks], weights[rows]
     return np.ascontiguousarray(X), y, tasks, weights
 
 
@@ -447,7 +458,9 @@ class DaskClassification:
         The labels of y.
     feature_names : ndarray or None
     unlabelled : bool
-        No task labels: one task.
+        No task labels: one task, or with a 2-D y the shared design.
+    shared_design : bool
+        A 2-D y without task labels: column t is task t, labelled t.
     n_passes : int
         Passes over the data so far.
     """
@@ -457,9 +470,6 @@ class DaskClassification:
 
         from ._dask import dask_chunks
 
-        if np.ndim(y) == 2:
-            raise ValueError("On dask input a classifier needs a 1-D y (labelled rows), not "
-                             "a shared-design y.")
         self.n_passes = 0
         if n_splits is None:
             chunks, self.feature_names = dask_chunks(X, y, tasks, sample_weight, task_column)
@@ -472,6 +482,7 @@ class DaskClassification:
             chunks = list(dask.persist(*chunks))
         self.chunks = chunks
         self.unlabelled = tasks is None and task_column is None
+        self.shared_design = self.unlabelled and np.ndim(y) == 2
         self.fold_totals = fold_totals(chunks, self.starts, n_splits, seed)
         self.n_passes += 1
         self.totals = self.fold_totals[0]
@@ -490,14 +501,28 @@ class DaskClassification:
 
 
 def _chunk_correct(chunk, start, n_splits, seed, models, classes):
-    """Per fold and alpha: correct predictions on the chunk's held-out rows, and rows."""
+    """Per fold and alpha: correct predictions on the chunk's held-out rows, and rows.
+
+    On a shared design (2-D y) a row is correct when every observed label of it is
+    (``score``'s subset accuracy), and rows without one are not counted.
+    """
     from ._tasks import index_known_tasks
 
     correct = np.zeros((n_splits, models[0][1].shape[0]))
     rows = np.zeros(n_splits)
     for k, (labels, coefs, intercepts) in enumerate(models):
-        X, y, tasks, _ = select_rows(chunk, start, (n_splits, seed, k), True)
+        X, y, tasks, _ = select_rows(chunk, start, (n_splits, seed, k), True, entries=False)
         if X.shape[0] == 0:
+            continue
+        if y.ndim == 2:
+            task = index_known_tasks(np.arange(y.shape[1]), labels, y.shape[1])
+            decisions = (np.einsum("nd,atd->ant", X, coefs[:, task])
+                         + intercepts[:, None, task])
+            labelled = observed(y)
+            predicted = np.where(decisions > 0, classes[1], classes[0])
+            right = np.all((predicted == y[None]) | ~labelled[None], axis=2)
+            counted = labelled.any(axis=1)
+            correct[k], rows[k] = np.sum(right[:, counted], axis=1), np.sum(counted)
             continue
         task = index_known_tasks(tasks, labels, X.shape[0])
         decisions = np.einsum("nd,and->an", X, coefs[:, task]) + intercepts[:, task]

@@ -394,3 +394,36 @@ def test_regressor_cv_on_a_dask_shared_design_equals_the_in_memory_search(
     assert_same_search(fitted, expected, atol=1e-8)
     assert fitted._shared_design_ndim == 2
     np.testing.assert_allclose(fitted.predict(X), expected.predict(X), rtol=0, atol=1e-7)
+
+
+def shared_labels(seed=0):
+    """Binary labels of ``shared_rows`` (float, NaN where missing)."""
+    X, Y, weights = shared_rows(seed)
+    noise = np.random.default_rng(seed).logistic(size=Y.shape)
+    return X, np.where(np.isnan(Y), np.nan, (Y + noise > 0).astype(float)), weights
+
+
+def test_classifier_on_a_dask_shared_design_equals_the_in_memory_fit(client):
+    X, Y, weights = shared_labels(8)
+    model = skmtl.JointFeatureClassifier(**TIGHT)
+    expected = type(model)(**model.get_params()).fit(X, Y, sample_weight=weights)
+    fitted = model.fit(*chunked(X, Y), sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+
+
+@pytest.mark.parametrize(("name", "weighted", "fit_intercept"), [
+    ("MeanRegularizedClassifierCV", True, True), ("TraceNormClassifierCV", False, False)])
+def test_classifier_cv_on_a_dask_shared_design_equals_the_in_memory_search(
+        client, name, weighted, fit_intercept):
+    """The held-out rows are scored as ``score`` on a 2-D y: a row is right when every
+    observed label of it is."""
+    X, Y, weights = shared_labels(9)
+    weights = weights if weighted else None
+    search = getattr(skmtl, name)(alphas=3, cv=HashedKFold(3, seed=4),
+                                  fit_intercept=fit_intercept, **TIGHT)
+    expected = type(search)(**search.get_params()).fit(X, Y, sample_weight=weights)
+    fitted = search.fit(*chunked(X, Y), sample_weight=None if weights is None
+                        else chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-7)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
