@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.metrics import r2_score
 
 import skmtl
@@ -427,3 +428,42 @@ def test_classifier_cv_on_a_dask_shared_design_equals_the_in_memory_search(
                         else chunked(weights)[0])
     assert_same_search(fitted, expected, atol=1e-7)
     np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+
+
+# ------------------------------------------- NumPy rows: CV from fold statistics
+@pytest.mark.parametrize(("cv", "shared", "weighted"), [
+    (3, False, True), (HashedKFold(4, seed=2), False, False), (HashedKFold(3), True, True)])
+def test_numpy_regressor_cv_from_fold_statistics_equals_the_fits_on_rows(
+        monkeypatch, cv, shared, weighted):
+    """Past the size rule NumPy rows are cross-validated from the statistics of each
+    fold (one pass); the search is the one that fits every fold on its rows."""
+    from skmtl.model_selection import _statistics_cv
+
+    if shared:
+        X, y, weights = shared_rows(10)
+        tasks = None
+    else:
+        X, y, tasks, weights = rows(10)
+    weights = weights if weighted else None
+    search = skmtl.MeanRegularizedRegressorCV(alphas=5, cv=cv, **TIGHT_CV)
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", np.inf)
+    expected = clone(search).fit(X, y, tasks=tasks, sample_weight=weights)
+    assert not hasattr(expected, "statistics_")  # fitted on rows
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", 0)
+    fitted = search.fit(X, y, tasks=tasks, sample_weight=weights)
+    assert hasattr(fitted, "statistics_")  # the refit from the total statistics
+    assert_same_search(fitted, expected, atol=1e-8)
+    np.testing.assert_allclose(fitted.predict(X, tasks=tasks),
+                               expected.predict(X, tasks=tasks), rtol=0, atol=1e-7)
+
+
+def test_numpy_regressor_cv_keeps_the_rows_where_statistics_do_not_apply(monkeypatch):
+    """Held-out tasks (LeaveTasksOut), a custom scorer: the fits on rows."""
+    from skmtl.model_selection import _statistics_cv
+
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", 0)
+    X, y, tasks, _ = rows(11)
+    for search in (skmtl.MeanRegularizedRegressorCV(
+            alphas=3, cv=LeaveTasksOut(3), unseen_tasks="population"),
+            skmtl.MeanRegularizedRegressorCV(alphas=3, scoring="explained_variance")):
+        assert not hasattr(search.fit(X, y, tasks=tasks), "statistics_")

@@ -21,10 +21,52 @@ import numpy as np
 from sklearn.base import clone
 
 from .._tasks import index_known_tasks
+from ..statistics import TaskStatistics
 from ._path import _check_grid_size, _grid, explicit_alphas, is_grid_size, path_parameter
 
 #: The scorings computed from statistics: R² (``score``'s) and the mean squared error.
 STATISTICS_SCORINGS = (None, "r2", "neg_mean_squared_error")
+#: Rows times squared features from which NumPy input is cross-validated from per-fold
+#: statistics (one pass) rather than by a fit on the rows of every fold
+#: (``benchmarks/cv_statistics.py``; docs: model_selection.rst).
+FOLD_STATISTICS_WORK = 10**8
+
+
+def fold_statistics_pay(n_rows, n_features):
+    """Whether a ``*RegressorCV`` on NumPy rows takes the per-fold statistics: from
+    :data:`FOLD_STATISTICS_WORK` rows × features² on (below, fitting every fold from
+    its rows costs no more)."""
+    return n_rows * n_features**2 >= FOLD_STATISTICS_WORK
+
+
+def rows_fold_statistics(X, y, tasks, sample_weight, folds):
+    """Per fold the statistics of its held-out rows (weighted), and the same with unit
+    weights, from in-memory rows: one pass, as the test sets partition the rows.
+
+    Returns None unless every fold trains on exactly the rows it does not test (the
+    training statistics are then the total minus the fold's) and on every task it
+    tests (the scores need each task's own model).
+    """
+    n_rows = X.shape[0]
+    tasks = None if tasks is None else np.asarray(tasks)
+    seen = np.zeros(n_rows, dtype=np.int64)
+    for train, test in folds:
+        seen[test] += 1
+        if len(train) + len(test) != n_rows or (tasks is not None and not np.all(
+                np.isin(np.unique(tasks[test]), np.unique(tasks[train])))):
+            return None
+    if not np.all(seen == 1):
+        return None
+    y = np.asarray(y)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    fitted, scored = [], []
+    for _, test in folds:
+        labels = None if tasks is None else tasks[test]
+        fitted.append(TaskStatistics.from_rows(X[test], y[test], labels,
+                                               None if weights is None else weights[test]))
+        scored.append(fitted[-1] if weights is None
+                      else TaskStatistics.from_rows(X[test], y[test], labels))
+    return fitted, scored
 
 
 def check_statistics_scoring(scoring):
