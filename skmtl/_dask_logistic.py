@@ -36,9 +36,9 @@ from .statistics import _piece_weights
 
 #: The widest rows of coefficients (p = d + 1 with intercepts) whose Hessian blocks the
 #: passes return under ``solver='auto'``: a pass with blocks costs O(n p²) against the
-#: gradient route's O(n p), which takes several times more passes
-#: (``benchmarks/dask_wide.py`` measures both; docs: "Classifiers on dask").
-WIDEST_BLOCKS = 1000
+#: gradient route's O(n p), which takes 3 to 6 times more passes; the two broke even
+#: between d = 100 and 300 (``benchmarks/dask_wide.py``; docs: "Classifiers on dask").
+WIDEST_BLOCKS = 150
 #: The largest pass result of blocks, T p² float64 numbers (each tree-reduce step
 #: holds a few of them).
 BLOCK_BYTES = 2**30
