@@ -156,8 +156,10 @@ class CrossValidatedFamily:
             folds = splits(self.cv, X, y, tasks, self.task_column)
             pieces = rows_fold_statistics(X, y, tasks, sample_weight, folds)
             if pieces is not None:
+                # the grid of the rows (their loss's Lipschitz bound may be an estimate)
+                alphas = self._grid(base, X, y, tasks, sample_weight)
                 shared = None if tasks is not None else np.ndim(y)
-                return self._fit_fold_statistics(base, *pieces, None, shared)
+                return self._fit_fold_statistics(base, *pieces, None, shared, alphas=alphas)
         alphas = self._grid(base, X, y, tasks, sample_weight)
         if self.cv is None:
             if not self._leave_one_out:
@@ -228,13 +230,15 @@ class CrossValidatedFamily:
             population=True, total=total)
 
     def _fit_fold_statistics(self, base, fitted, scored, names, shared, population=False,
-                             total=None):
+                             total=None, alphas=None):
         """The search from the statistics of every fold's held-out rows (``fitted``,
         weighted; ``scored``, unit weights), which partition the rows unless ``total``
-        is given; the refit from the total."""
+        is given; the refit from the total.  The grid comes from the total statistics
+        unless ``alphas`` are given."""
         if total is None:
             total = reduce(TaskStatistics.merge, fitted)
-        alphas = statistics_grid(base, total, self.alphas, self.eps)
+        if alphas is None:
+            alphas = statistics_grid(base, total, self.alphas, self.eps)
         scores = statistics_path_scores(base, total, fitted, scored, alphas, self.scoring,
                                         population=population, shared_design_ndim=shared)
         self._store_results(alphas, scores)
