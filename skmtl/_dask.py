@@ -266,7 +266,9 @@ def dask_fold_statistics(X, y, tasks, sample_weight, task_column, n_splits=None,
 
     The fold of a row is :func:`~skmtl.model_selection._splitters.hashed_folds` of
     its position (the folds of :class:`~skmtl.model_selection.HashedKFold`); with
-    ``n_splits=None`` all rows form one fold.
+    ``n_splits=None`` all rows form one fold.  A 2-D ``y`` without task labels is
+    the shared design: a fold holds whole rows, each task the rows where it is
+    observed.
 
     Returns
     -------
@@ -278,9 +280,6 @@ def dask_fold_statistics(X, y, tasks, sample_weight, task_column, n_splits=None,
     """
     from dask import delayed
 
-    if tasks is None and task_column is None and np.ndim(y) == 2:
-        raise ValueError("Cross-validation on dask input needs task labels (tasks= or "
-                         "task_column), not a shared-design y.")
     chunks, names, sizes = dask_chunks(X, y, tasks, sample_weight, task_column, lengths=True)
     starts = np.cumsum([0, *sizes[:-1]]).tolist()
     unweighted = sample_weight is not None

@@ -16,9 +16,11 @@ one more pass (the dual's entropy at both scalings it tries).
 
 Everything the solvers ask at one point comes from one pass, so a quadratic
 family's Newton fit takes about as many passes as Newton steps, and a norm
-family's proximal Newton fit about twice as many.  Blocks are d×d per task: with
-``solver='fista'`` the passes leave them out (O(n p) each instead of O(n p²),
-many more of them), the choice for thousands of features.
+family's proximal Newton fit about twice as many.  Blocks are p×p per task: past
+:func:`blocks_pay` (and with ``solver='fista'``) the passes leave them out, O(n p)
+each instead of O(n p²) and T p numbers instead of T p², and ``solver='auto'``
+takes the gradient route: L-BFGS for the smooth families, FISTA for the norms,
+many more passes.
 
 A chunk may be a SciPy sparse matrix: its loss is then the in-memory sparse
 :class:`~skmtl.losses.logistic.LogisticLoss` (rows kept sparse, centred implicitly),
@@ -39,6 +41,23 @@ from .losses.logistic import balance, class_start, logistic_loss
 from .model_selection._splitters import hashed_folds
 from .statistics import _piece_weights
 
+#: The widest rows of coefficients (p = d + 1 with intercepts) whose Hessian blocks the
+#: passes return under ``solver='auto'``: a pass with blocks costs O(n p²) against the
+#: gradient route's O(n p), which takes 3 to 6 times more passes; the two broke even
+#: between d = 100 and 300 (``benchmarks/dask_wide.py``; docs: "Classifiers on dask").
+WIDEST_BLOCKS = 150
+#: The largest pass result of blocks, T p² float64 numbers (each tree-reduce step
+#: holds a few of them).
+BLOCK_BYTES = 2**30
+
+
+def blocks_pay(n_tasks, width):
+    """Whether ``solver='auto'`` fits a classifier on dask by passes with the per-task
+    Hessian blocks (Newton, proximal Newton) rather than by gradient passes (L-BFGS,
+    FISTA): at most :data:`WIDEST_BLOCKS` columns and :data:`BLOCK_BYTES` of blocks."""
+    return width <= WIDEST_BLOCKS and 8 * n_tasks * width**2 <= BLOCK_BYTES
+
+
 #: Points whose pass results are kept (the solvers come back to the start, which the
 #: certificates are relative to, and to the last accepted point).
 _KEPT_POINTS = 4
@@ -51,12 +70,20 @@ def kept_bytes(n_rows, width):
 
 
 # ------------------------------------------------------------------- chunk rows
-def select_rows(chunk, start, folds, held_out):
+def observed(y):
+    """Where a shared-design y holds a label (not NaN)."""
+    return ~np.isnan(y) if y.dtype.kind == "f" else np.ones(y.shape, dtype=bool)
+
+
+def select_rows(chunk, start, folds, held_out, entries=True):
     """The chunk's rows (X, y, tasks, weights) as NumPy (X as CSR if sparse), or those of
     one fold.
 
     ``folds`` is None (every row) or ``(n_splits, seed, k)``: the rows of the hashed
-    fold k (``held_out``) or all the others.
+    fold k (``held_out``) or all the others.  A 2-D y (the shared design) becomes,
+    with ``entries``, labelled rows: row i once for each task t (labelled t) whose
+    label ``y[i, t]`` is observed, with the row's weight, which leaves the loss
+    unchanged.
     """
     X, y, tasks, weights = chunk
     sparse = is_sparse(X)
@@ -69,6 +96,9 @@ def select_rows(chunk, start, folds, held_out):
         n_splits, seed, k = folds
         rows = (hashed_folds(start, start + n_rows, n_splits, seed) == k) == held_out
         X, y, tasks, weights = X[rows], y[rows], tasks[rows], weights[rows]
+    if y.ndim == 2 and entries:
+        rows, tasks = np.nonzero(observed(y))
+        X, y, weights = X[rows], y[rows, tasks], weights[rows]
     return (X if sparse else np.ascontiguousarray(X)), y, tasks, weights
 
 
@@ -200,6 +230,7 @@ class _Moments:
     value: float
     gradient: np.ndarray
     blocks: np.ndarray
+    diagonal: np.ndarray
     positive: np.ndarray
     negative: np.ndarray
     separated: np.ndarray
@@ -207,7 +238,7 @@ class _Moments:
     def __add__(self, other):
         blocks = None if self.blocks is None else self.blocks + other.blocks
         return _Moments(self.value + other.value, self.gradient + other.gradient,
-                        blocks, self.positive + other.positive,
+                        blocks, None, self.positive + other.positive,
                         self.negative + other.negative, self.separated & other.separated)
 
 
@@ -223,7 +254,7 @@ def _chunk_moments(loss, theta, with_blocks):
     value, gradient = loss.value_and_gradient(theta)
     blocks = loss.hessian_blocks(loss.curvature(theta)) if with_blocks else None
     positive, negative = loss.class_correlations(loss.slopes(theta))
-    return _Moments(float(value), gradient, blocks, positive, negative,
+    return _Moments(float(value), gradient, blocks, None, positive, negative,
                     loss.separated_tasks(theta))
 
 
@@ -240,6 +271,30 @@ def _chunk_lipschitz_blocks(loss):
 
 def _chunk_blocks(loss, theta):
     return None if loss is None else loss.hessian_blocks(loss.curvature(theta))
+
+
+def _squared_rows_times(loss, values):
+    r"""Per task :math:`\sum_{i \in t} v_i \tilde x_i^2` (squared entries), (T, p): the
+    diagonals of the blocks without forming them (the chunk's rows are dense)."""
+    from copy import copy
+
+    squared = copy(loss.rows)
+    squared.X = loss.rows.X * loss.rows.X
+    return squared.rows_times(values)
+
+
+def _chunk_diagonal(loss, theta):
+    return None if loss is None else _squared_rows_times(loss, loss.curvature(theta))
+
+
+def _chunk_traces(loss):
+    """Per task the trace of the block of the row weights, an upper bound of its
+    largest eigenvalue."""
+    return None if loss is None else _squared_rows_times(loss, loss.row_weight).sum(axis=1)
+
+
+def _chunk_hessian_matvec(loss, theta, direction):
+    return None if loss is None else loss.hessian_matvec(loss.curvature(theta), direction)
 
 
 class _Point:
@@ -264,8 +319,10 @@ class DaskLogisticLoss:
         ``(n_splits, seed, k)``: the loss of the rows outside the hashed fold k.
     with_blocks : bool, default=True
         Whether every pass also returns the Hessian blocks (the Newton solvers use
-        them at every point); else a pass costs O(n p) and the blocks take a pass
-        of their own where asked (FISTA asks only at the start).
+        them at every point); else (the gradient route) a pass costs O(n p), the
+        Lipschitz bound is the largest trace of the blocks, a Hessian product or
+        diagonal takes a pass of its own, and the solvers' ``'auto'`` takes L-BFGS
+        or FISTA (``dense_blocks`` and ``gradient_only``).
 
     Attributes
     ----------
@@ -276,9 +333,6 @@ class DaskLogisticLoss:
     xp = np
     dtype = np.float64
     device = "cpu"
-
-    #: Per-task Hessian blocks are formed on the workers (d x d each): proximal Newton.
-    dense_blocks = True
 
     def __init__(self, chunks, starts, setup, fit_intercept, folds=None, with_blocks=True):
         from dask import delayed
@@ -296,6 +350,16 @@ class DaskLogisticLoss:
         self.n_passes = 0
         self.with_blocks = with_blocks
         self._moments, self._entropy, self._lipschitz = {}, {}, None
+
+    @property
+    def dense_blocks(self):
+        """Whether the passes return the per-task Hessian blocks (proximal Newton)."""
+        return self.with_blocks
+
+    @property
+    def gradient_only(self):
+        """Whether a Hessian product costs a pass (no blocks): L-BFGS, not Newton-CG."""
+        return not self.with_blocks
 
     @property
     def n_features(self):
@@ -339,12 +403,27 @@ class DaskLogisticLoss:
         return moments.blocks
 
     def hessian_matvec(self, curvature, direction):
+        if not self.with_blocks:
+            return self._pass(_chunk_hessian_matvec, np.ascontiguousarray(curvature.theta),
+                              np.ascontiguousarray(direction))
         return batched_matvec(self.hessian_blocks(curvature), direction, np)
 
+    def hessian_diagonal(self, curvature):
+        moments = self._at(curvature.theta)
+        if moments.diagonal is None:
+            moments.diagonal = self._pass(_chunk_diagonal, np.ascontiguousarray(curvature.theta))
+        return moments.diagonal
+
     def lipschitz(self):
+        r""":math:`\max_t \lambda_{max}(B_t)/4` of the row weights' blocks, or with no
+        blocks the bound :math:`\max_t \operatorname{tr}(B_t)/4` (FISTA's longest
+        step; its backtracking finds the steps that hold)."""
         if self._lipschitz is None:
-            blocks = self._pass(_chunk_lipschitz_blocks)
-            self._lipschitz = 0.25 * float(np.max(largest_eigenvalue(blocks, np)))
+            if self.with_blocks:
+                top = largest_eigenvalue(self._pass(_chunk_lipschitz_blocks), np)
+            else:
+                top = self._pass(_chunk_traces)
+            self._lipschitz = 0.25 * float(np.max(top))
         return self._lipschitz
 
     def separated_tasks(self, theta):
@@ -397,7 +476,9 @@ class DaskClassification:
         The labels of y.
     feature_names : ndarray or None
     unlabelled : bool
-        No task labels: one task.
+        No task labels: one task, or with a 2-D y the shared design.
+    shared_design : bool
+        A 2-D y without task labels: column t is task t, labelled t.
     n_passes : int
         Passes over the data so far.
     """
@@ -406,9 +487,6 @@ class DaskClassification:
 
         from ._dask import dask_chunks
 
-        if np.ndim(y) == 2:
-            raise ValueError("On dask input a classifier needs a 1-D y (labelled rows), not "
-                             "a shared-design y.")
         self.n_passes = 0
         if n_splits is None:
             chunks, self.feature_names = dask_chunks(X, y, tasks, sample_weight, task_column)
@@ -421,6 +499,7 @@ class DaskClassification:
             chunks = keep_if_they_fit(chunks, kept_bytes(int(np.sum(sizes)), X.shape[1]))
         self.chunks = chunks
         self.unlabelled = tasks is None and task_column is None
+        self.shared_design = self.unlabelled and np.ndim(y) == 2
         self.fold_totals = fold_totals(chunks, self.starts, n_splits, seed)
         self.n_passes += 1
         self.totals = self.fold_totals[0]
@@ -429,21 +508,38 @@ class DaskClassification:
         self.classes = self.totals.classes
 
     def loss(self, setup, fit_intercept, folds=None, solver="auto"):
-        """The DaskLogisticLoss of the rows (outside hashed fold ``folds[2]``); FISTA's
-        passes leave the Hessian blocks out."""
+        """The DaskLogisticLoss of the rows (outside hashed fold ``folds[2]``); the passes
+        leave the Hessian blocks out for FISTA, and for ``'auto'`` past
+        :func:`blocks_pay`."""
+        with_blocks = solver != "fista" and (
+            solver != "auto" or blocks_pay(setup.labels.size, setup.start.shape[1]))
         return DaskLogisticLoss(self.chunks, self.starts, setup, fit_intercept, folds,
-                                with_blocks=solver != "fista")
+                                with_blocks=with_blocks)
 
 
 def _chunk_correct(chunk, start, n_splits, seed, models, classes):
-    """Per fold and alpha: correct predictions on the chunk's held-out rows, and rows."""
+    """Per fold and alpha: correct predictions on the chunk's held-out rows, and rows.
+
+    On a shared design (2-D y) a row is correct when every observed label of it is
+    (``score``'s subset accuracy), and rows without one are not counted.
+    """
     from ._tasks import index_known_tasks
 
     correct = np.zeros((n_splits, models[0][1].shape[0]))
     rows = np.zeros(n_splits)
     for k, (labels, coefs, intercepts) in enumerate(models):
-        X, y, tasks, _ = select_rows(chunk, start, (n_splits, seed, k), True)
+        X, y, tasks, _ = select_rows(chunk, start, (n_splits, seed, k), True, entries=False)
         if X.shape[0] == 0:
+            continue
+        if y.ndim == 2:
+            task = index_known_tasks(np.arange(y.shape[1]), labels, y.shape[1])
+            decisions = (np.stack([np.asarray(X @ coef.T) for coef in coefs[:, task]])
+                         + intercepts[:, None, task])
+            labelled = observed(y)
+            predicted = np.where(decisions > 0, classes[1], classes[0])
+            right = np.all((predicted == y[None]) | ~labelled[None], axis=2)
+            counted = labelled.any(axis=1)
+            correct[k], rows[k] = np.sum(right[:, counted], axis=1), np.sum(counted)
             continue
         task = index_known_tasks(tasks, labels, X.shape[0])
         products = (np.stack([row_dot(X, coef, task) for coef in coefs]) if is_sparse(X)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.metrics import r2_score
 
 import skmtl
@@ -398,3 +399,158 @@ def test_cv_on_sparse_chunks_equals_the_dense_search(client, name, fit_intercept
     fitted = search.fit(sparse_chunks(X), *chunked(y), tasks=chunked(tasks)[0],
                         sample_weight=chunked(weights)[0])
     assert_same_search(fitted, expected, atol=1e-7)
+    if with_blocks:
+        np.testing.assert_allclose(loss.lipschitz(), in_memory.lipschitz(), rtol=1e-10)
+        return
+    # the gradient route: the largest trace of the blocks bounds the Lipschitz constant;
+    # the Hessian's diagonal and its products take a pass each
+    traces = np.trace(in_memory.hessian_blocks(in_memory.row_weight), axis1=1, axis2=2)
+    np.testing.assert_allclose(loss.lipschitz(), 0.25 * traces.max(), rtol=1e-10)
+    assert loss.lipschitz() >= in_memory.lipschitz()
+    curvature = in_memory.curvature(theta)
+    np.testing.assert_allclose(loss.hessian_diagonal(loss.curvature(theta)),
+                               np.diagonal(in_memory.hessian_blocks(curvature), axis1=1,
+                                           axis2=2), rtol=1e-10, atol=1e-13)
+    direction = np.random.default_rng(1).standard_normal(theta.shape)
+    np.testing.assert_allclose(loss.hessian_matvec(loss.curvature(theta), direction),
+                               in_memory.hessian_matvec(curvature, direction), rtol=1e-10,
+                               atol=1e-13)
+
+
+# ------------------------------------------------------- many features: no blocks
+def test_the_block_switch_rule():
+    """Blocks up to WIDEST_BLOCKS columns and BLOCK_BYTES of T p^2 float64 numbers."""
+    from skmtl._dask_logistic import BLOCK_BYTES, WIDEST_BLOCKS, blocks_pay
+
+    assert blocks_pay(10, WIDEST_BLOCKS) and not blocks_pay(1, WIDEST_BLOCKS + 1)
+    tasks = BLOCK_BYTES // (8 * 100**2)
+    assert blocks_pay(tasks, 100) and not blocks_pay(tasks + 1, 100)
+
+
+@pytest.mark.parametrize("name", ["MeanRegularizedClassifier", "JointFeatureClassifier"])
+def test_classifiers_past_the_block_switch_equal_the_in_memory_fit(client, name, monkeypatch):
+    """With the switch point below the width, solver='auto' never asks for a Hessian
+    block (L-BFGS for the smooth families, FISTA for the norms) and still gives the
+    in-memory fit (Newton on the blocks)."""
+    from skmtl import _dask_logistic
+
+    X, y, tasks, weights = classes(6)
+    model = getattr(skmtl, name)(**TIGHT)
+    expected = type(model)(**model.get_params()).fit(X, y, tasks=tasks, sample_weight=weights)
+    monkeypatch.setattr(_dask_logistic, "WIDEST_BLOCKS", N_FEATURES)  # p = d + 1
+
+    def no_blocks(*args):
+        raise AssertionError("a Hessian block was asked for past the switch point")
+
+    monkeypatch.setattr(_dask_logistic.DaskLogisticLoss, "hessian_blocks", no_blocks)
+    # two chunks: FISTA takes some hundred passes
+    X_d, y_d, tasks_d, weights_d = (da.from_array(a, chunks=250)
+                                    for a in (X, y, tasks, weights))
+    fitted = model.fit(X_d, y_d, tasks=tasks_d, sample_weight=weights_d)
+    assert_same_classifier(fitted, expected)
+    assert fitted.certificate_ <= model.tol
+
+
+# ------------------------------------------------------ shared design (2-D y) CV
+def shared_rows(seed=0):
+    """A shared design of 3 tasks on the rows of ``rows``, a fifth of y missing (NaN)."""
+    X, _, _, weights = rows(seed)
+    rng = np.random.default_rng(seed + 100)
+    Y = X @ rng.standard_normal((N_FEATURES, 3)) + rng.standard_normal((X.shape[0], 3))
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    return X, Y, weights
+
+
+@pytest.mark.parametrize(("name", "scoring", "weighted", "fit_intercept"), [
+    ("MeanRegularizedRegressorCV", None, True, True),
+    ("TraceNormRegressorCV", None, False, False),
+    ("JointFeatureRegressorCV", "neg_mean_squared_error", True, True)])
+def test_regressor_cv_on_a_dask_shared_design_equals_the_in_memory_search(
+        client, name, scoring, weighted, fit_intercept):
+    """A 2-D y with NaN: the hashed folds hold whole rows, the scores are those of
+    ``score`` (the mean of every task's R²) or the mean of every task's MSE."""
+    X, Y, weights = shared_rows(7)
+    weights = weights if weighted else None
+    if scoring is not None:
+        Y = np.where(np.isnan(Y), 0.0, Y)  # scikit-learn's MSE takes no NaN
+    search = getattr(skmtl, name)(alphas=4, cv=HashedKFold(3, seed=1), scoring=scoring,
+                                  fit_intercept=fit_intercept, **TIGHT_CV)
+    expected = type(search)(**search.get_params()).fit(X, Y, sample_weight=weights)
+    X_d, Y_d = chunked(X, Y)
+    fitted = search.fit(X_d, Y_d, sample_weight=None if weights is None
+                        else chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-8)
+    assert fitted._shared_design_ndim == 2
+    np.testing.assert_allclose(fitted.predict(X), expected.predict(X), rtol=0, atol=1e-7)
+
+
+def shared_labels(seed=0):
+    """Binary labels of ``shared_rows`` (float, NaN where missing)."""
+    X, Y, weights = shared_rows(seed)
+    noise = np.random.default_rng(seed).logistic(size=Y.shape)
+    return X, np.where(np.isnan(Y), np.nan, (Y + noise > 0).astype(float)), weights
+
+
+def test_classifier_on_a_dask_shared_design_equals_the_in_memory_fit(client):
+    X, Y, weights = shared_labels(8)
+    model = skmtl.JointFeatureClassifier(**TIGHT)
+    expected = type(model)(**model.get_params()).fit(X, Y, sample_weight=weights)
+    fitted = model.fit(*chunked(X, Y), sample_weight=chunked(weights)[0])
+    assert_same_classifier(fitted, expected)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+
+
+@pytest.mark.parametrize(("name", "weighted", "fit_intercept"), [
+    ("MeanRegularizedClassifierCV", True, True), ("TraceNormClassifierCV", False, False)])
+def test_classifier_cv_on_a_dask_shared_design_equals_the_in_memory_search(
+        client, name, weighted, fit_intercept):
+    """The held-out rows are scored as ``score`` on a 2-D y: a row is right when every
+    observed label of it is."""
+    X, Y, weights = shared_labels(9)
+    weights = weights if weighted else None
+    search = getattr(skmtl, name)(alphas=3, cv=HashedKFold(3, seed=4),
+                                  fit_intercept=fit_intercept, **TIGHT)
+    expected = type(search)(**search.get_params()).fit(X, Y, sample_weight=weights)
+    fitted = search.fit(*chunked(X, Y), sample_weight=None if weights is None
+                        else chunked(weights)[0])
+    assert_same_search(fitted, expected, atol=1e-7)
+    np.testing.assert_array_equal(fitted.predict(X), expected.predict(X))
+
+
+# ------------------------------------------- NumPy rows: CV from fold statistics
+@pytest.mark.parametrize(("cv", "shared", "weighted"), [
+    (3, False, True), (HashedKFold(4, seed=2), False, False), (HashedKFold(3), True, True)])
+def test_numpy_regressor_cv_from_fold_statistics_equals_the_fits_on_rows(
+        monkeypatch, cv, shared, weighted):
+    """Past the size rule NumPy rows are cross-validated from the statistics of each
+    fold (one pass); the search is the one that fits every fold on its rows."""
+    from skmtl.model_selection import _statistics_cv
+
+    if shared:
+        X, y, weights = shared_rows(10)
+        tasks = None
+    else:
+        X, y, tasks, weights = rows(10)
+    weights = weights if weighted else None
+    search = skmtl.MeanRegularizedRegressorCV(alphas=5, cv=cv, **TIGHT_CV)
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", np.inf)
+    expected = clone(search).fit(X, y, tasks=tasks, sample_weight=weights)
+    assert not hasattr(expected, "statistics_")  # fitted on rows
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", 0)
+    fitted = search.fit(X, y, tasks=tasks, sample_weight=weights)
+    assert hasattr(fitted, "statistics_")  # the refit from the total statistics
+    assert_same_search(fitted, expected, atol=1e-8)
+    np.testing.assert_allclose(fitted.predict(X, tasks=tasks),
+                               expected.predict(X, tasks=tasks), rtol=0, atol=1e-7)
+
+
+def test_numpy_regressor_cv_keeps_the_rows_where_statistics_do_not_apply(monkeypatch):
+    """Held-out tasks (LeaveTasksOut), a custom scorer: the fits on rows."""
+    from skmtl.model_selection import _statistics_cv
+
+    monkeypatch.setattr(_statistics_cv, "FOLD_STATISTICS_WORK", 0)
+    X, y, tasks, _ = rows(11)
+    for search in (skmtl.MeanRegularizedRegressorCV(
+            alphas=3, cv=LeaveTasksOut(3), unseen_tasks="population"),
+            skmtl.MeanRegularizedRegressorCV(alphas=3, scoring="explained_variance")):
+        assert not hasattr(search.fit(X, y, tasks=tasks), "statistics_")

@@ -127,7 +127,7 @@ class MultiTaskLinearClassifier(ClassifierMixin, MultiTaskLinearModel):
         n_features = totals.x_sum.shape[1]
         self._encode_labels(data.classes, np.empty(0), np)
         self._task_label_list = totals.labels.tolist()
-        self._shared_design_ndim = 1 if data.unlabelled else None
+        self._shared_design_ndim = (2 if data.shared_design else 1) if data.unlabelled else None
         self.n_features_in_ = n_features
         self.__dict__.pop("feature_names_in_", None)
         if data.feature_names is not None:

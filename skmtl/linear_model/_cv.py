@@ -39,7 +39,10 @@ from ..model_selection._path import (
 )
 from ..model_selection._splitters import HashedKFold, LeaveTasksOut
 from ..model_selection._statistics_cv import (
+    STATISTICS_SCORINGS,
     check_statistics_scoring,
+    fold_statistics_pay,
+    rows_fold_statistics,
     statistics_grid,
     statistics_path_scores,
 )
@@ -149,6 +152,14 @@ class CrossValidatedFamily:
             xp, _, device = get_namespace_and_device(X)
             y, sample_weight = follow(y, xp, device), follow(sample_weight, xp, device)
         X, y, tasks, sample_weight = indexable(X, y, tasks, sample_weight)
+        if self.cv is not None and self._takes_fold_statistics(base, X):
+            folds = splits(self.cv, X, y, tasks, self.task_column)
+            pieces = rows_fold_statistics(X, y, tasks, sample_weight, folds)
+            if pieces is not None:
+                # the grid of the rows (their loss's Lipschitz bound may be an estimate)
+                alphas = self._grid(base, X, y, tasks, sample_weight)
+                shared = None if tasks is not None else np.ndim(y)
+                return self._fit_fold_statistics(base, *pieces, None, shared, alphas=alphas)
         alphas = self._grid(base, X, y, tasks, sample_weight)
         if self.cv is None:
             if not self._leave_one_out:
@@ -170,6 +181,18 @@ class CrossValidatedFamily:
             xp, _, device = get_namespace_and_device(self.coef_)
             self.alphas_ = xp.asarray(alphas, dtype=self.coef_.dtype, device=device)
         return self
+
+    def _takes_fold_statistics(self, base, X):
+        """Whether NumPy rows are cross-validated from per-fold statistics
+        (:func:`~skmtl.model_selection._statistics_cv.fold_statistics_pay`): a
+        squared-loss regressor, a dense float64 NumPy X without a task column, a scoring
+        computed from statistics, and enough rows × features²."""
+        return (not is_classifier(self) and isinstance(X, np.ndarray) and X.ndim == 2
+                and X.dtype == np.float64
+                and self.task_column is None and base.solver != "cvxpy"
+                and (self.scoring is None or (isinstance(self.scoring, str)
+                                              and self.scoring in STATISTICS_SCORINGS))
+                and fold_statistics_pay(*X.shape))
 
     def _dask_splitter(self):
         """The folds on dask input: an int gives :class:`HashedKFold`."""
@@ -196,18 +219,33 @@ class CrossValidatedFamily:
         fitted, scored, names = dask_fold_statistics(
             X, y, tasks, sample_weight, self.task_column,
             splitter.n_splits if hashed else None, getattr(splitter, "seed", 0))
+        shared = None if tasks is not None or self.task_column is not None else np.ndim(y)
+        if hashed:
+            return self._fit_fold_statistics(base, fitted, scored, names, shared)
         total = reduce(TaskStatistics.merge, fitted)
-        if not hashed:
-            held_out = splitter.test_tasks(total.labels, total.count)
-            fitted = [total.restrict(labels) for labels in held_out]
-            scored = [scored[0].restrict(labels) for labels in held_out]
-        alphas = statistics_grid(base, total, self.alphas, self.eps)
+        held_out = splitter.test_tasks(total.labels, total.count)
+        return self._fit_fold_statistics(
+            base, [total.restrict(labels) for labels in held_out],
+            [scored[0].restrict(labels) for labels in held_out], names, shared,
+            population=True, total=total)
+
+    def _fit_fold_statistics(self, base, fitted, scored, names, shared, population=False,
+                             total=None, alphas=None):
+        """The search from the statistics of every fold's held-out rows (``fitted``,
+        weighted; ``scored``, unit weights), which partition the rows unless ``total``
+        is given; the refit from the total.  The grid comes from the total statistics
+        unless ``alphas`` are given."""
+        if total is None:
+            total = reduce(TaskStatistics.merge, fitted)
+        if alphas is None:
+            alphas = statistics_grid(base, total, self.alphas, self.eps)
         scores = statistics_path_scores(base, total, fitted, scored, alphas, self.scoring,
-                                        population=not hashed)
+                                        population=population, shared_design_ndim=shared)
         self._store_results(alphas, scores)
         if self.refit:
-            parameter = path_parameter(base)
-            self._adopt(clone(base).set_params(**{parameter: self.alpha_}).fit_statistics(total))
+            model = clone(base).set_params(**{path_parameter(base): self.alpha_})
+            model.n_features_in_ = total.n_features
+            self._adopt(model._fit_statistics(total, shared))
             if names is not None:
                 self.feature_names_in_ = names
         return self

@@ -15,12 +15,22 @@ reads the penalty:
   squared-loss solvers minimize, or FISTA with backtracking; certified by the
   duality gap (:mod:`skmtl.solvers.certificates`).
 
+<<<<<<< HEAD
 On a sparse X too wide for the per-task Hessian blocks
 (:func:`~skmtl._sparse.affordable_products`), proximal Newton keeps its model as
 weighted rows (:mod:`skmtl.solvers.row_model`), which coordinate descent minimizes
 with a penalty of uncoupled column blocks (the lasso, the L2,1 norm); ``'auto'``
 takes it for those and FISTA for the other norms, and Newton's method is
 preconditioned by the Hessian's diagonal instead of its blocks.
+=======
+Proximal Newton needs the per-task Hessian blocks; on a sparse X too wide for them
+(:func:`~skmtl._sparse.affordable_products`) ``'auto'`` takes FISTA, and Newton's
+method is preconditioned by the Hessian's diagonal instead of its blocks.  A loss
+whose Hessian products cost a pass over the rows each (dask chunks too wide for the
+blocks, :func:`~skmtl._dask_logistic.blocks_pay`) says so by ``gradient_only``:
+``'auto'`` then minimizes the smooth objectives by L-BFGS
+(:mod:`~skmtl.solvers.lbfgs`), one pass per trial point.
+>>>>>>> dasklarge
 """
 
 from typing import NamedTuple
@@ -31,10 +41,19 @@ from .alternating import INNER_MAX_ITER, alternate, rounding_level
 from .certificates import duality_gap
 from .conjugate_gradient import relative_residual
 from .fista import accelerated_proximal_gradient
+from .lbfgs import limited_memory_bfgs
 from .newton import newton
 from .proximal_newton import proximal_newton
 from .row_model import row_newton_applies
 from .squared import GAP, KKT
+
+
+def smooth_minimizer(loss, solver):
+    """Newton's method, or L-BFGS where ``'auto'`` meets a ``gradient_only`` loss; both
+    called as ``(objective, start, certificate, tol, max_iter, xp)``."""
+    if solver == "auto" and getattr(loss, "gradient_only", False):
+        return limited_memory_bfgs
+    return newton
 
 
 class LogisticFit(NamedTuple):
@@ -98,8 +117,9 @@ class _Quadratic(_Problem):
 
     def solve(self, theta, solver, tol, max_iter, first_part=None):
         if solver in ("auto", "newton", "proximal_newton"):
-            theta, n_iter, _ = newton(self.objective, theta, self.kkt_of_gradient, tol,
-                                      max_iter, self.xp)
+            minimize = smooth_minimizer(self.loss, solver)
+            theta, n_iter, _ = minimize(self.objective, theta, self.kkt_of_gradient, tol,
+                                        max_iter, self.xp)
             return self._fit(theta, n_iter)
         if solver != "fista":
             raise ValueError(f"solver={solver!r} does not apply to a quadratic penalty.")
@@ -210,10 +230,12 @@ class _Alternating(_Problem):
         return self.measure(theta)[0]
 
     def solve(self, theta, solver, tol, max_iter, first_part=None):
+        minimize = smooth_minimizer(self.loss, solver)
+
         def step(values, fixed, inner_tol):
             fixed_objective, kkt_of_gradient = fixed
-            return newton(fixed_objective, values, kkt_of_gradient, inner_tol,
-                          INNER_MAX_ITER, self.xp)[0]
+            return minimize(fixed_objective, values, kkt_of_gradient, inner_tol,
+                            INNER_MAX_ITER, self.xp)[0]
 
         theta, n_iter, _ = alternate(self.measure, step, theta, tol, max_iter,
                                      rounding_level(theta, self.xp))
