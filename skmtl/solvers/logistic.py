@@ -15,22 +15,17 @@ reads the penalty:
   squared-loss solvers minimize, or FISTA with backtracking; certified by the
   duality gap (:mod:`skmtl.solvers.certificates`).
 
-<<<<<<< HEAD
 On a sparse X too wide for the per-task Hessian blocks
 (:func:`~skmtl._sparse.affordable_products`), proximal Newton keeps its model as
 weighted rows (:mod:`skmtl.solvers.row_model`), which coordinate descent minimizes
 with a penalty of uncoupled column blocks (the lasso, the L2,1 norm); ``'auto'``
 takes it for those and FISTA for the other norms, and Newton's method is
 preconditioned by the Hessian's diagonal instead of its blocks.
-=======
-Proximal Newton needs the per-task Hessian blocks; on a sparse X too wide for them
-(:func:`~skmtl._sparse.affordable_products`) ``'auto'`` takes FISTA, and Newton's
-method is preconditioned by the Hessian's diagonal instead of its blocks.  A loss
-whose Hessian products cost a pass over the rows each (dask chunks too wide for the
-blocks, :func:`~skmtl._dask_logistic.blocks_pay`) says so by ``gradient_only``:
-``'auto'`` then minimizes the smooth objectives by L-BFGS
-(:mod:`~skmtl.solvers.lbfgs`), one pass per trial point.
->>>>>>> dasklarge
+
+A loss whose Hessian products cost a pass over the rows each (dask chunks too wide
+for the blocks, :func:`~skmtl._dask_logistic.blocks_pay`) says so by
+``gradient_only``: ``'auto'`` then minimizes the smooth objectives by L-BFGS
+(:mod:`~skmtl.solvers.lbfgs`), one pass per trial point, and the norms by FISTA.
 """
 
 from typing import NamedTuple
@@ -44,7 +39,7 @@ from .fista import accelerated_proximal_gradient
 from .lbfgs import limited_memory_bfgs
 from .newton import newton
 from .proximal_newton import proximal_newton
-from .row_model import row_newton_applies
+from .row_model import has_sparse_rows, row_newton_applies
 from .squared import GAP, KKT
 
 
@@ -144,7 +139,8 @@ class _Norm(_Problem):
         if solver not in ("auto", "proximal_newton", "fista"):
             raise ValueError(f"solver={solver!r} does not apply to {type(self.penalty).__name__}.")
         if solver == "proximal_newton" or (solver == "auto" and (
-                self.loss.dense_blocks or row_newton_applies(self.penalty))):
+                self.loss.dense_blocks
+                or (has_sparse_rows(self.loss) and row_newton_applies(self.penalty)))):
             theta, n_iter, _ = proximal_newton(
                 self.loss, self.penalty, self.l2, theta, self.n_features, self.fit_intercept,
                 self.certificate, tol, max_iter, self.xp)
