@@ -581,10 +581,10 @@ def write_report(args, size, cluster_lines, generation, fits, classifiers, searc
         "",
         "`fit(X, y > 0, tasks=tasks)`, one run each: a pass that totals the tasks and "
         "classes, then every solver step a pass over the chunks (value, gradient and "
-        "per-task Hessian blocks at one point, summed in a tree; a duality gap one more) "
-        "and the step solved locally. Each chunk's loss stays on its worker between passes "
-        "when all of them fit in a quarter of the workers' memory; otherwise every pass "
-        "generates each chunk again.",
+        "per-task Hessian blocks at one point, summed in a tree; the duality gap of the "
+        "current point in the pass of the next trial point) and the step solved locally. "
+        "Each chunk's loss stays on its worker between passes when all of them fit in a "
+        "quarter of the workers' memory; otherwise every pass generates each chunk again.",
         "",
         *classifier_rows(size, classifiers, cores),
         "",

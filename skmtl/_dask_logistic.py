@@ -11,12 +11,13 @@ source every pass: :func:`skmtl._dask.keep_if_they_fit`); a *pass* maps one
 :math:`\Theta` to every chunk, which returns its value, gradient, Hessian blocks and
 the two classes' dual correlations there (O(T p²) numbers), and sums them in a tree.
 The solver then takes its step locally on the sums, as it would in memory.  A line search costs one
-pass per trial point, which also gives the next step's blocks; a duality gap costs
-one more pass (the dual's entropy at both scalings it tries).
+pass per trial point, which also gives the next step's blocks.  A duality gap needs
+the dual's entropy at the scalings it tries, which depend on the sums at its point:
+proximal Newton asks for it with the pass of its next trial point
+(:meth:`DaskLogisticLoss.measure_ahead`), so it costs no pass of its own.
 
-Everything the solvers ask at one point comes from one pass, so a quadratic
-family's Newton fit takes about as many passes as Newton steps, and a norm
-family's proximal Newton fit about twice as many.  Blocks are p×p per task: past
+Everything the solvers ask at one point comes from one pass, so a Newton or
+proximal Newton fit takes about as many passes as steps.  Blocks are p×p per task: past
 :func:`blocks_pay` (and with ``solver='fista'``) the passes leave them out, O(n p)
 each instead of O(n p²) and T p numbers instead of T p², and ``solver='auto'``
 takes the gradient route: L-BFGS for the smooth families, FISTA for the norms,
@@ -265,6 +266,19 @@ def _chunk_entropy(loss, theta, keep, kappas):
     return np.array([float(loss.dual_value(kappa * variables)) for kappa in kappas])
 
 
+def _chunk_moments_and_entropy(loss, theta, with_blocks, dual_theta, keep, kappas):
+    if loss is None:
+        return None
+    return (_chunk_moments(loss, theta, with_blocks),
+            _chunk_entropy(loss, dual_theta, keep, kappas))
+
+
+def _add_pairs(first, second):
+    if first is None or second is None:
+        return second if first is None else first
+    return first[0] + second[0], first[1] + second[1]
+
+
 def _chunk_lipschitz_blocks(loss):
     return None if loss is None else loss.hessian_blocks(loss.row_weight)
 
@@ -350,6 +364,7 @@ class DaskLogisticLoss:
         self.n_passes = 0
         self.with_blocks = with_blocks
         self._moments, self._entropy, self._lipschitz = {}, {}, None
+        self._asked = None
 
     @property
     def dense_blocks(self):
@@ -365,22 +380,49 @@ class DaskLogisticLoss:
     def n_features(self):
         return self.width - int(self.fit_intercept)
 
-    def _pass(self, function, *arguments):
+    def _pass(self, function, *arguments, combine=_add):
         from dask import delayed
 
         self.n_passes += 1
         shared = [delayed(argument) for argument in arguments]
         call = delayed(function, pure=True)
-        return tree_reduce([call(part, *shared) for part in self.parts], _add).compute()
+        return tree_reduce([call(part, *shared) for part in self.parts], combine).compute()
+
+    def _remember(self, key, moments):
+        if len(self._moments) >= _KEPT_POINTS:  # the first point, the start, stays
+            self._moments.pop(list(self._moments)[1])
+        self._moments[key] = moments
 
     def _at(self, theta):
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         key = theta.tobytes()
         if key not in self._moments:
-            if len(self._moments) >= _KEPT_POINTS:  # the first point, the start, stays
-                self._moments.pop(list(self._moments)[1])
-            self._moments[key] = self._pass(_chunk_moments, theta, self.with_blocks)
+            self._remember(key, self._pass(_chunk_moments, theta, self.with_blocks))
         return self._moments[key]
+
+    def measure_ahead(self, point, measure):
+        """One pass for two questions: the loss at ``point`` (the solver's next trial)
+        and the dual entropies that ``measure()`` (a certificate at the current point,
+        whose moments are known) asks for; ``measure()`` is then answered without a pass.
+
+        A dry run of ``measure()`` names the dual points it asks for (which depend only
+        on the moments), so proximal Newton's steps cost one pass each, not two.
+        """
+        self._asked = {}
+        try:
+            measure()
+        finally:
+            asked, self._asked = self._asked, None
+        point = np.ascontiguousarray(point, dtype=np.float64)
+        if len(asked) != 1:  # nothing or more than one point asked: no pass to share
+            self._at(point)
+            return
+        [(key, (theta, keep, kappas))] = asked.items()
+        kappas = sorted(kappas)
+        moments, values = self._pass(_chunk_moments_and_entropy, point, self.with_blocks,
+                                     theta, keep, kappas, combine=_add_pairs)
+        self._remember(point.tobytes(), moments)
+        self._entropy = {(key, k): float(v) for k, v in zip(kappas, values, strict=True)}
 
     # ------------------------------------------------------------- the loss
     def value(self, theta):
@@ -440,6 +482,9 @@ class DaskLogisticLoss:
         key = theta.tobytes()
 
         def loss_part(kappa):
+            if self._asked is not None and (key, kappa) not in self._entropy:
+                self._asked.setdefault(key, (theta, keep, {1.0}))[2].add(float(kappa))
+                return 0.0
             if (key, kappa) not in self._entropy:
                 kappas = sorted({float(kappa), 1.0})
                 values = self._pass(_chunk_entropy, theta, keep, kappas)

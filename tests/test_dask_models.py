@@ -209,7 +209,9 @@ ALTERNATING = ("ClusteredClassifier", "SharedSubspaceClassifier")
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_classifiers_on_dask_arrays_equal_the_in_memory_fit(client, name):
     """Every classifier family; the passes stay near the solver's steps (one per Newton
-    step, two for a duality gap; alternating steps make a few Newton steps each)."""
+    or proximal Newton step, the duality gap in the next trial's pass; alternating
+    steps make a few Newton steps each).  Proximal Newton on passes sets a step's inner
+    tolerance from the previous point's certificate, so it may take one more step."""
     X, y, tasks, weights = classes()
     alternating = name in ALTERNATING
     params = TIGHT_ALTERNATING if alternating else TIGHT
@@ -219,8 +221,8 @@ def test_classifiers_on_dask_arrays_equal_the_in_memory_fit(client, name):
                        sample_weight=chunked(weights)[0])
     assert_same_classifier(fitted, expected)
     assert np.isinf(fitted.intercept_[list(fitted.tasks_).index(3)])
-    assert alternating or fitted.n_iter_ == expected.n_iter_  # the same Newton steps
-    per_step = 3 if alternating else 2
+    assert alternating or abs(fitted.n_iter_ - expected.n_iter_) <= 1
+    per_step = 3 if alternating else 1
     assert fitted.n_iter_ <= fitted.n_passes_ <= per_step * fitted.n_iter_ + 3
     assert not hasattr(expected, "n_passes_")
 
@@ -279,13 +281,8 @@ def test_classifier_cv_on_a_dask_dataframe(client):
         search.set_params(cv=LeaveTasksOut()).fit(parts.drop(columns=["y"]), parts["y"])
 
 
-@pytest.mark.parametrize(("with_blocks", "sparse"), [(True, False), (False, False),
-                                                      (True, True)])
-def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks, sparse):
-    """Value, gradient, Hessian blocks and the dual of the chunks' losses, summed, are
-    those of the rows in memory; without blocks in every pass (solver='fista', for many
-    features) the blocks take a pass of their own.  Sparse chunks hold the in-memory
-    sparse loss of their rows."""
+def dask_and_in_memory_losses(with_blocks=True, sparse=False):
+    """The logistic loss of ``classes(5)`` on dask chunks and in memory, and a point."""
     from skmtl._dask_logistic import DaskClassification
     from skmtl.losses import logistic_loss
 
@@ -302,6 +299,17 @@ def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks, sparse):
     np.testing.assert_array_equal(single_class, setup.single_class)
     np.testing.assert_allclose(start, setup.start, rtol=1e-12)
     theta = start + np.random.default_rng(0).standard_normal(start.shape) * 0.3
+    return loss, in_memory, theta
+
+
+@pytest.mark.parametrize(("with_blocks", "sparse"), [(True, False), (False, False),
+                                                      (True, True)])
+def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks, sparse):
+    """Value, gradient, Hessian blocks and the dual of the chunks' losses, summed, are
+    those of the rows in memory; without blocks in every pass (solver='fista', for many
+    features) the blocks take a pass of their own.  Sparse chunks hold the in-memory
+    sparse loss of their rows."""
+    loss, in_memory, theta = dask_and_in_memory_losses(with_blocks, sparse)
     value, gradient = loss.value_and_gradient(theta)
     expected_value, expected_gradient = in_memory.value_and_gradient(theta)
     np.testing.assert_allclose(value, expected_value, rtol=1e-12)
@@ -333,6 +341,31 @@ def test_the_dask_loss_sums_to_the_in_memory_loss(client, with_blocks, sparse):
     np.testing.assert_allclose(loss.hessian_matvec(loss.curvature(theta), direction),
                                in_memory.hessian_matvec(curvature, direction), rtol=1e-10,
                                atol=1e-13)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_a_duality_gap_shares_the_pass_of_the_next_point(client, l2):
+    """``measure_ahead``: one pass gives the loss at the next point and the dual entropies
+    the certificate of the current point asks for (one scaling at l2 = 0, two with l2);
+    the gap then needs no pass and is the in-memory one."""
+    from skmtl.penalties import JointFeatureNorm
+    from skmtl.solvers.certificates import duality_gap
+
+    loss, in_memory, theta = dask_and_in_memory_losses()
+    penalty = JointFeatureNorm(0.02)
+    following = theta + np.random.default_rng(2).standard_normal(theta.shape) * 0.1
+    loss.value(theta)
+    passes = loss.n_passes
+    loss.measure_ahead(following, lambda: duality_gap(loss, penalty, l2, theta, np))
+    gap = duality_gap(loss, penalty, l2, theta, np)
+    value, gradient = loss.value_and_gradient(following)
+    assert loss.n_passes == passes + 1
+    np.testing.assert_allclose(gap, duality_gap(in_memory, penalty, l2, theta, np),
+                               rtol=1e-10)
+    assert gap > 1e-3  # a point away from the optimum: the scaled dual point matters
+    expected_value, expected_gradient = in_memory.value_and_gradient(following)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-13)
 
 
 def test_chunks_larger_than_the_workers_memory_are_computed_again_each_pass(client,

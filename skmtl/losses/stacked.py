@@ -42,12 +42,16 @@ class StackedLoss:
         return coef
 
     def stack(self, first, theta):
-        r""":math:`[W_1 \mid W - W_1 \mid b]` from :math:`\Theta = [W \mid b]` and :math:`W_1`."""
+        r""":math:`[W_1 \mid W - W_1 \mid b]` from :math:`\Theta = [W \mid b]` and :math:`W_1`
+        (it collapses to this very :math:`\Theta`, not to the rounded
+        :math:`W_1 + (W - W_1)`: a loss of passes knows that point)."""
         d = self.n_features
         parts = [first, theta[:, :d] - first]
         if theta.shape[1] > d:
             parts.append(theta[:, d:])
-        return self.xp.concat(parts, axis=1)
+        stacked = self.xp.concat(parts, axis=1)
+        self._last = (stacked, theta)
+        return stacked
 
     def column_features(self):
         r"""The feature of W that each column of :math:`[W_1 \mid W_2]` enters."""
@@ -71,6 +75,14 @@ class StackedLoss:
 
     def lipschitz(self):
         return 2.0 * self.loss.lipschitz()
+
+    @property
+    def measure_ahead(self):
+        """The wrapped loss's ``measure_ahead`` at the collapsed point (None without one)."""
+        ahead = getattr(self.loss, "measure_ahead", None)
+        if ahead is None:
+            return None
+        return lambda point, measure: ahead(self.collapse(point), measure)
 
     # The statistics of a wrapped GramSquaredLoss, for ADMM (None for other losses).
     @property

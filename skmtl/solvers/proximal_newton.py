@@ -116,38 +116,52 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
 
     value, gradient = loss.value_and_gradient(theta)
     objective = float(value) + nonsmooth(theta[:, :n_features])
-    measured = certificate(theta)
+    # a loss of passes over data measures the current point in the pass of the next trial
+    ahead = getattr(loss, "measure_ahead", None)
+    measured = None if ahead is not None else certificate(theta)
+    previous, last_decrease, last_rounding = math.inf, -math.inf, 0.0
+
+    def finished(measured):
+        stalled = measured >= previous and -last_decrease <= last_rounding
+        return measured <= tol or stalled
+
     n_iter = 0
     on_rows = has_sparse_rows(loss)
     model_at = (row_model(loss, n_features, fit_intercept) if on_rows
                 else _block_model(loss, n_features, fit_intercept, xp))
-    while measured > tol and n_iter < max_iter:
-        n_iter += 1
+    while n_iter < max_iter and (measured is None or not finished(measured)):
         model, complete = model_at(theta, gradient)
         coef = theta[:, :n_features]
+        outer = previous if measured is None else measured
         # Also a tenth of the model's own gap at the start: the two certificates have
         # different scales, and a subproblem deemed solved where it starts stalls the method.
         start_gap = relative_duality_gap(model, penalty, l2, coef, xp)
         if on_rows:
             # the model's scale holds the constant sum of h z^2, unrelated to the
             # certificate's: its gap is reduced by a forcing factor instead
-            reduction = min(_INNER_FACTOR, math.sqrt(measured))
+            reduction = min(_INNER_FACTOR, math.sqrt(outer))
             inner_tol = max(reduction * start_gap, _INNER_FLOOR * tol)
         else:
-            inner_tol = max(min(0.1, _INNER_FACTOR * measured, _INNER_FACTOR * start_gap),
+            inner_tol = max(min(0.1, _INNER_FACTOR * outer, _INNER_FACTOR * start_gap),
                             _INNER_FLOOR * tol)
         coef, _, _, _ = solve_norm_penalized(
             model, penalty, l2, coef, inner_tol, inner_max_iter, xp, inner_solver, polish=False,
             head_start=FISTA_BUDGET,
         )
         candidate = complete(coef, theta)
+        if measured is None:
+            ahead(candidate, lambda theta=theta: certificate(theta))
+            measured = certificate(theta)
+            if finished(measured):
+                break
+        n_iter += 1
         direction = candidate - theta
         decrease = (float(xp.sum(gradient * direction)) + nonsmooth(coef)
                     - nonsmooth(theta[:, :n_features]))
         rounding = _STALL * float(xp.finfo(start.dtype).eps) * abs(objective)
 
-        def evaluate(length, theta=theta, direction=direction):
-            trial = theta + length * direction
+        def evaluate(length, theta=theta, direction=direction, candidate=candidate):
+            trial = candidate if length == 1.0 else theta + length * direction
             trial_value, trial_gradient = loss.value_and_gradient(trial)
             return float(trial_value) + nonsmooth(trial[:, :n_features]), (trial, trial_gradient)
 
@@ -155,9 +169,9 @@ def proximal_newton(loss, penalty, l2, start, n_features, fit_intercept, certifi
                              lambda trial, measured=measured: certificate(trial[0]) < measured)
         if accepted is None:
             return theta, n_iter, measured
-        previous = measured
+        previous, last_decrease, last_rounding = measured, decrease, rounding
         objective, (theta, gradient) = accepted
+        measured = None if ahead is not None else certificate(theta)
+    if measured is None:
         measured = certificate(theta)
-        if measured >= previous and -decrease <= rounding:
-            break
     return theta, max(n_iter, 1), measured
