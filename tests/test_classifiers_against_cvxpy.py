@@ -247,6 +247,19 @@ def test_solver_reaches_cvxpy_optimum(family, solver, a, b, task_weights, weight
     assert 1 <= est.n_iter_ <= MAX_ITER
 
 
+@pytest.mark.parametrize("family", ["mean", "joint_feature"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_slabs_gathered_one_task_at_a_time_reach_cvxpy_optimum(monkeypatch, family,
+                                                               fit_intercept):
+    """The padded slabs are gathered, centred and multiplied a block of tasks at a time
+    (blocks of 32 MiB); with blocks of one task the fit is still the optimum."""
+    monkeypatch.setattr("skmtl.losses.logistic._BLOCK_BYTES", 1)
+    a, b, task_weights, _, _, seed = next(iter(cases_of(family)))
+    est = check_routed(family, a, b, seed, task_weights, True, fit_intercept,
+                       tol=TOL, max_iter=MAX_ITER)
+    assert est.certificate_ <= TOL
+
+
 @pytest.mark.parametrize("solver", solvers_of("graph"))
 @pytest.mark.parametrize("a, b, task_weights, weighted, fit_intercept, seed", [
     (0.5, 0.0, "size", True, True, 1),

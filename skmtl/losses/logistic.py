@@ -31,7 +31,7 @@ from .._array_api import (
     positive_reciprocal,
     to_numpy,
 )
-from .._padding import pad, slab_index
+from .._padding import slab_index
 from .._sparse import CentredSparse, SparseTaskRows, affordable_products, is_sparse
 from .dual import Dual
 from .squared import task_bounds
@@ -69,6 +69,16 @@ class SharedRows:
         return mask.all(axis=1)
 
 
+#: Bytes of slab rows a temporary holds at a time: a fresh array of all the rows costs
+#: its page faults again, a block of this size is reused.
+_BLOCK_BYTES = 2**25
+
+
+def _tasks_per_block(longest, width):
+    """Slabs per block of :data:`_BLOCK_BYTES` (at least one)."""
+    return max(1, _BLOCK_BYTES // max(1, 8 * longest * width))
+
+
 class PaddedRows:
     """Task t's rows in slab t of a (T, m, p) array, zero rows padding smaller tasks.
 
@@ -85,7 +95,15 @@ class PaddedRows:
         return (values[:, None, :] @ self.X)[:, 0, :]
 
     def blocks(self, curvature):
-        return self.xp.matrix_transpose(self.X * curvature[..., None]) @ self.X
+        xp = self.xp
+        n_tasks = self.X.shape[0]
+        step = _tasks_per_block(*self.X.shape[1:])
+        parts = []
+        for first in range(0, n_tasks, step):
+            rows = self.X[first:min(first + step, n_tasks), ...]
+            weights = curvature[first:min(first + step, n_tasks), :, None]
+            parts.append(xp.matrix_transpose(rows * weights) @ rows)
+        return xp.concat(parts, axis=0)
 
     def per_row(self, values):
         return values[:, None]
@@ -535,6 +553,19 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         sample_weight = sample_weight[None, :]
     else:
         order, bounds = task_bounds(task_index, n_tasks)
+        index = slab_index(bounds, X.shape[0])
+        if index is not None:
+            if totals is None:
+                positive = np.bincount(task_index, weights * positive_rows, n_tasks)
+                negative = np.bincount(task_index, weights * ~positive_rows, n_tasks)
+                x_offset = None
+            else:
+                positive, negative, x_offset = totals
+            rows, labels, sample_weight, x_offset = _slab_rows(
+                X, labels, sample_weight, order, index, x_offset, fit_intercept, xp)
+            return _assemble(rows, labels, sample_weight, positive, negative, n_tasks,
+                             task_scale, fit_intercept, x_offset, rows.X.shape[-1], X.dtype,
+                             X.device, xp)
         task_index = task_index[order]
         if totals is None:
             positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
@@ -555,8 +586,7 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         if not fit_intercept:
             x_offset = xp.zeros_like(x_offset)
         X = _with_intercept_column(X - xp.take(x_offset, row_task, axis=0), fit_intercept, xp)
-        rows, (labels, sample_weight) = _task_rows(X, bounds, row_task, [labels, sample_weight],
-                                                   xp)
+        rows = SortedRows(X, bounds, row_task, xp)
     return _assemble(rows, labels, sample_weight, positive, negative, n_tasks, task_scale,
                      fit_intercept, x_offset, X.shape[1], X.dtype, X.device, xp)
 
@@ -630,13 +660,43 @@ def _with_intercept_column(X, fit_intercept, xp):
     return xp.concat([X, xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)], axis=1)
 
 
-def _task_rows(X, bounds, row_task, per_row, xp):
-    """Padded slabs when the tasks are of similar sizes, else the sorted rows.
 
-    ``per_row`` arrays (sorted like X) are laid out the same way; padding rows
-    are zero, so their weights are zero.
+
+def _slab_rows(X, labels, sample_weight, order, index, x_offset, fit_intercept, xp):
+    """Padded slabs (:class:`PaddedRows`) straight from the unsorted rows, gathered a
+    block of tasks at a time into their place and centred there on each task's mean
+    (the means of these rows when ``x_offset`` is None); padding rows and their labels
+    and weights are zero.
+
+    Returns rows, labels (T, m), sample_weight (T, m) and x_offset (T, d).
     """
-    index = slab_index(bounds, X.shape[0])
-    if index is None:
-        return SortedRows(X, bounds, row_task, xp), per_row
-    return PaddedRows(pad(X, index, xp), xp), [pad(array, index, xp) for array in per_row]
+    n_rows, n_features = X.shape
+    n_tasks, longest = index.shape
+    filled = index < n_rows
+    source = np.where(filled, order[np.minimum(index, n_rows - 1)], 0)
+    keep = xp.asarray(filled, dtype=X.dtype, device=X.device)
+    flat = xp.asarray(source.reshape(-1), device=X.device)
+    sample_weight = xp.reshape(xp.take(sample_weight, flat), index.shape) * keep
+    labels = xp.reshape(xp.take(labels, flat), index.shape) * xp.astype(keep, labels.dtype)
+    if not fit_intercept:
+        x_offset = xp.zeros((n_tasks, n_features), dtype=X.dtype, device=X.device)
+    width = n_features + int(fit_intercept)
+    slabs = xp.empty((n_tasks, longest, width), dtype=X.dtype, device=X.device)
+    step = _tasks_per_block(longest, n_features)
+    means = []
+    for first in range(0, n_tasks, step):
+        last = min(first + step, n_tasks)
+        rows = xp.asarray(source[first:last].reshape(-1), device=X.device)
+        block = xp.reshape(xp.take(X, rows, axis=0), (last - first, longest, n_features))
+        kept = keep[first:last, :, None]
+        if fit_intercept:
+            if x_offset is None:
+                weights = sample_weight[first:last, None, :]
+                means.append((weights @ block)[:, 0, :] / xp.sum(weights, axis=2))
+            offset = means[-1] if x_offset is None else x_offset[first:last, :]
+            block = block - offset[:, None, :]
+            slabs[first:last, :, n_features:] = kept
+        slabs[first:last, :, :n_features] = block * kept
+    if means:
+        x_offset = xp.concat(means, axis=0)
+    return PaddedRows(slabs, xp), labels, sample_weight, x_offset
