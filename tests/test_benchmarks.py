@@ -298,6 +298,41 @@ def test_scale_quick(tmp_path):
     assert len(backends) == 2, report
 
 
+def cells_of(row):
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def test_dask_wide_quick(tmp_path):
+    """Both routes of a classifier on dask (Hessian blocks, gradient passes) at each width
+    fit the same model."""
+    pytest.importorskip("distributed")
+    run_script("dask_wide.py", tmp_path)
+
+    assert not (tmp_path / "dask_wide.md").exists()
+    report = (tmp_path / "dask_wide_quick.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    rows = [cells_of(row) for row in table_rows(report) if not row.startswith("| d ")]
+    assert [(row[0], row[1]) for row in rows] == [
+        ("20", "blocks"), ("20", "gradient"), ("80", "blocks"), ("80", "gradient")]
+    for row in rows:
+        assert int(row[3]) >= 2  # passes: the totals and at least one step
+        assert float(row[6]) <= 1e-5  # both routes solved to the same model
+
+
+def test_cv_statistics_quick(tmp_path):
+    """Fold statistics and fits on rows choose the same alpha and coefficients."""
+    run_script("cv_statistics.py", tmp_path)
+
+    assert not (tmp_path / "cv_statistics.md").exists()
+    report = (tmp_path / "cv_statistics_quick.md").read_text(encoding="utf-8")
+    assert "Machine:" in report and "Command:" in report
+    rows = [cells_of(row) for row in table_rows(report) if not row.startswith("| data ")]
+    assert len(rows) == 3, report
+    for row in rows:
+        assert row[6] == "True", row
+        assert float(row[7]) <= 1e-8, row
+
+
 def test_hierarchical_quick(tmp_path):
     """Both packages fit the same model: where statsmodels fits, its log-likelihood is
     at most skmtl's (skmtl finds the maximum of its profile to machine precision)."""
