@@ -555,9 +555,11 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         order, bounds = task_bounds(task_index, n_tasks)
         index = slab_index(bounds, X.shape[0])
         if index is not None:
-            if totals is None:
-                positive = np.bincount(task_index, weights * positive_rows, n_tasks)
-                negative = np.bincount(task_index, weights * ~positive_rows, n_tasks)
+            if totals is None:  # summed in task order, as the sorted rows are
+                sorted_weights, sorted_positive = weights[order], positive_rows[order]
+                sorted_tasks = task_index[order]
+                positive = np.bincount(sorted_tasks, sorted_weights * sorted_positive, n_tasks)
+                negative = np.bincount(sorted_tasks, sorted_weights * ~sorted_positive, n_tasks)
                 x_offset = None
             else:
                 positive, negative, x_offset = totals
@@ -690,13 +692,16 @@ def _slab_rows(X, labels, sample_weight, order, index, x_offset, fit_intercept, 
         block = xp.reshape(xp.take(X, rows, axis=0), (last - first, longest, n_features))
         kept = keep[first:last, :, None]
         if fit_intercept:
-            if x_offset is None:
-                weights = sample_weight[first:last, None, :]
-                means.append((weights @ block)[:, 0, :] / xp.sum(weights, axis=2))
-            offset = means[-1] if x_offset is None else x_offset[first:last, :]
+            if x_offset is None:  # each task's mean over its own rows, in their order
+                sizes = np.sum(filled[first:last], axis=1).tolist()
+                means.extend(sample_weight[t, :size] @ block[t - first, :size, ...]
+                             / xp.sum(sample_weight[t, :size])
+                             for t, size in enumerate(sizes, start=first))
+            offset = (xp.stack(means[first:last]) if x_offset is None
+                      else x_offset[first:last, :])
             block = block - offset[:, None, :]
             slabs[first:last, :, n_features:] = kept
         slabs[first:last, :, :n_features] = block * kept
     if means:
-        x_offset = xp.concat(means, axis=0)
+        x_offset = xp.stack(means)
     return PaddedRows(slabs, xp), labels, sample_weight, x_offset
