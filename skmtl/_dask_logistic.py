@@ -275,7 +275,7 @@ def _chunk_moments_and_entropy(loss, theta, with_blocks, dual_theta, keep, kappa
 
 def _add_pairs(first, second):
     if first is None or second is None:
-        return second if first is None else first
+        return _add(first, second)
     return first[0] + second[0], first[1] + second[1]
 
 

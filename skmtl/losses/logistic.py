@@ -100,8 +100,9 @@ class PaddedRows:
         step = _tasks_per_block(*self.X.shape[1:])
         parts = []
         for first in range(0, n_tasks, step):
-            rows = self.X[first:min(first + step, n_tasks), ...]
-            weights = curvature[first:min(first + step, n_tasks), :, None]
+            last = min(first + step, n_tasks)
+            rows = self.X[first:last, ...]
+            weights = curvature[first:last, :, None]
             parts.append(xp.matrix_transpose(rows * weights) @ rows)
         return xp.concat(parts, axis=0)
 
@@ -553,38 +554,31 @@ def logistic_loss(X, labels, sample_weight, task_index, n_tasks, task_scale, fit
         sample_weight = sample_weight[None, :]
     else:
         order, bounds = task_bounds(task_index, n_tasks)
+        task_index = task_index[order]
+        if totals is None:  # summed in task order, as the sorted rows are
+            positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
+            negative = np.bincount(task_index, weights[order] * ~positive_rows[order], n_tasks)
+            x_offset = None
+        else:
+            positive, negative, x_offset = totals
         index = slab_index(bounds, X.shape[0])
         if index is not None:
-            if totals is None:  # summed in task order, as the sorted rows are
-                sorted_weights, sorted_positive = weights[order], positive_rows[order]
-                sorted_tasks = task_index[order]
-                positive = np.bincount(sorted_tasks, sorted_weights * sorted_positive, n_tasks)
-                negative = np.bincount(sorted_tasks, sorted_weights * ~sorted_positive, n_tasks)
-                x_offset = None
-            else:
-                positive, negative, x_offset = totals
             rows, labels, sample_weight, x_offset = _slab_rows(
                 X, labels, sample_weight, order, index, x_offset, fit_intercept, xp)
             return _assemble(rows, labels, sample_weight, positive, negative, n_tasks,
                              task_scale, fit_intercept, x_offset, rows.X.shape[-1], X.dtype,
                              X.device, xp)
-        task_index = task_index[order]
-        if totals is None:
-            positive = np.bincount(task_index, weights[order] * positive_rows[order], n_tasks)
-            negative = np.bincount(task_index, weights[order] * ~positive_rows[order], n_tasks)
         order = xp.asarray(order, device=X.device)
         X = xp.take(X, order, axis=0)
         labels = xp.take(labels, order, axis=0)
         sample_weight = xp.take(sample_weight, order, axis=0)
         row_task = xp.asarray(task_index, device=X.device)
-        if totals is None:
+        if x_offset is None:
             x_offset = xp.stack([
                 (sample_weight[start:stop] @ X[start:stop, ...])
                 / xp.sum(sample_weight[start:stop])
                 for start, stop in bounds
             ])
-        else:
-            positive, negative, x_offset = totals
         if not fit_intercept:
             x_offset = xp.zeros_like(x_offset)
         X = _with_intercept_column(X - xp.take(x_offset, row_task, axis=0), fit_intercept, xp)
@@ -660,8 +654,6 @@ def _with_intercept_column(X, fit_intercept, xp):
     if not fit_intercept:
         return X
     return xp.concat([X, xp.ones((X.shape[0], 1), dtype=X.dtype, device=X.device)], axis=1)
-
-
 
 
 def _slab_rows(X, labels, sample_weight, order, index, x_offset, fit_intercept, xp):
